@@ -1,0 +1,221 @@
+/* tools/eravm.c — the `eravm` command: asm, disasm, hash (and, later, run). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "asm.h"
+#include "bytecode.h"
+#include "disasm.h"
+#include "opcode.h"
+
+static const char *usage_text =
+    "usage: eravm <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  asm FILE.zasm [-o OUT.zbin] [--hex]   assemble zksolc assembly to bytecode\n"
+    "  disasm FILE [--raw] [--no-labels] [--truncate]\n"
+    "                                         print bytecode as zksolc assembly\n"
+    "  hash FILE [--truncate]                 print the versioned bytecode hash\n"
+    "\n"
+    "FILE may be raw bytecode, hex text, or a foundry/hardhat JSON artifact.\n"
+    "--truncate cuts a bytecode to the largest odd number of 32-byte words.\n";
+
+static int die(const char *fmt, const char *a)
+{
+    fprintf(stderr, "eravm: ");
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static int load_checked(const char *path, int truncate, uint8_t **code, size_t *len)
+{
+    char err[512];
+    if (eravm_load_bytecode(path, code, len, err, sizeof err) != 0) {
+        fprintf(stderr, "eravm: %s\n", err);
+        return -1;
+    }
+    if (eravm_check_container(len, truncate, err, sizeof err) != 0) {
+        fprintf(stderr, "eravm: %s: %s\n", path, err);
+        free(*code);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_hash(int argc, char **argv)
+{
+    const char *file = NULL;
+    int truncate = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--truncate"))
+            truncate = 1;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return die("hash: unknown option '%s' (see eravm --help)", argv[i]);
+        else if (file)
+            return die("hash: more than one file given ('%s')", argv[i]);
+        else
+            file = argv[i];
+    }
+    if (!file)
+        return die("hash: no file given%s", "");
+    uint8_t *code;
+    size_t len;
+    if (load_checked(file, truncate, &code, &len) != 0)
+        return 1;
+    uint8_t h[32];
+    eravm_versioned_hash(code, len, h);
+    printf("0x");
+    for (int i = 0; i < 32; i++)
+        printf("%02x", h[i]);
+    printf("\n");
+    free(code);
+    return 0;
+}
+
+static int cmd_disasm(int argc, char **argv)
+{
+    const char *file = NULL;
+    int truncate = 0, flags = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--truncate"))
+            truncate = 1;
+        else if (!strcmp(argv[i], "--raw"))
+            flags |= DISASM_RAW;
+        else if (!strcmp(argv[i], "--no-labels"))
+            flags |= DISASM_NO_LABELS;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return die("disasm: unknown option '%s' (see eravm --help)", argv[i]);
+        else if (file)
+            return die("disasm: more than one file given ('%s')", argv[i]);
+        else
+            file = argv[i];
+    }
+    if (!file)
+        return die("disasm: no file given%s", "");
+    uint8_t *code;
+    size_t len;
+    if (load_checked(file, truncate, &code, &len) != 0)
+        return 1;
+    eravm_disasm_file(stdout, code, len, flags);
+    free(code);
+    return ferror(stdout) ? 1 : 0;
+}
+
+static char *read_all(const char *path, size_t *n)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t k = fread(buf + len, 1, cap - len, f);
+        len += k;
+        if (k == 0)
+            break;
+    }
+    if (f != stdin)
+        fclose(f);
+    *n = len;
+    return buf;
+}
+
+static int cmd_asm(int argc, char **argv)
+{
+    const char *file = NULL, *out = NULL;
+    int hex = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-o")) {
+            if (++i >= argc)
+                return die("asm: -o needs a file name%s", "");
+            out = argv[i];
+        } else if (!strcmp(argv[i], "--hex")) {
+            hex = 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return die("asm: unknown option '%s' (see eravm --help)", argv[i]);
+        } else if (file) {
+            return die("asm: more than one file given ('%s')", argv[i]);
+        } else {
+            file = argv[i];
+        }
+    }
+    if (!file)
+        return die("asm: no file given%s", "");
+    size_t n;
+    char *src = read_all(file, &n);
+    if (!src) {
+        perror(file);
+        return 1;
+    }
+    eravm_asm_result res;
+    char err[512];
+    int rc = eravm_asm(src, n, strcmp(file, "-") ? file : "<stdin>", &res, err, sizeof err);
+    free(src);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    FILE *f = stdout;
+    if (out && strcmp(out, "-")) {
+        f = fopen(out, "wb");
+        if (!f) {
+            perror(out);
+            eravm_asm_free(&res);
+            return 1;
+        }
+    } else if (!hex && isatty(1)) {
+        eravm_asm_free(&res);
+        return die("asm: refusing to write binary to a terminal; use -o FILE or --hex%s", "");
+    }
+    if (hex) {
+        fprintf(f, "0x");
+        for (size_t i = 0; i < res.len; i++)
+            fprintf(f, "%02x", res.code[i]);
+        fprintf(f, "\n");
+    } else {
+        fwrite(res.code, 1, res.len, f);
+    }
+    int bad = ferror(f);
+    if (f != stdout && fclose(f) != 0)
+        bad = 1;
+    if (bad) {
+        fprintf(stderr, "eravm: asm: write error\n");
+        if (out)
+            remove(out);
+    }
+    eravm_asm_free(&res);
+    return bad ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    eravm_optab_init();
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "asm"))
+        return cmd_asm(argc - 2, argv + 2);
+    if (!strcmp(cmd, "disasm"))
+        return cmd_disasm(argc - 2, argv + 2);
+    if (!strcmp(cmd, "hash"))
+        return cmd_hash(argc - 2, argv + 2);
+    return die("unknown command '%s' (see eravm --help)", cmd);
+}
