@@ -17,23 +17,9 @@ static const char *data_dir;
 
 static char *read_file(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)sz + 1);
-    if (buf && fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[sz] = 0;
-        *n = (size_t)sz;
-    }
-    return buf;
+    uint8_t *buf;
+    char err[256];
+    return eravm_read_file(path, &buf, n, err, sizeof err) == 0 ? (char *)buf : NULL;
 }
 
 /* ---- text normalisation for comparing printed instructions -------------- */

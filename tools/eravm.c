@@ -103,35 +103,6 @@ static int cmd_disasm(int argc, char **argv)
     return ferror(stdout) ? 1 : 0;
 }
 
-static char *read_all(const char *path, size_t *n)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t k = fread(buf + len, 1, cap - len, f);
-        len += k;
-        if (k == 0)
-            break;
-    }
-    if (f != stdin)
-        fclose(f);
-    *n = len;
-    return buf;
-}
-
 static int cmd_asm(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL;
@@ -154,14 +125,14 @@ static int cmd_asm(int argc, char **argv)
     if (!file)
         return die("asm: no file given%s", "");
     size_t n;
-    char *src = read_all(file, &n);
-    if (!src) {
-        perror(file);
+    uint8_t *src;
+    char err[512];
+    if (eravm_read_file(file, &src, &n, err, sizeof err) != 0) {
+        fprintf(stderr, "eravm: %s\n", err);
         return 1;
     }
     eravm_asm_result res;
-    char err[512];
-    int rc = eravm_asm(src, n, strcmp(file, "-") ? file : "<stdin>", &res, err, sizeof err);
+    int rc = eravm_asm((const char *)src, n, strcmp(file, "-") ? file : "<stdin>", &res, err, sizeof err);
     free(src);
     if (rc != 0) {
         fprintf(stderr, "%s\n", err);

@@ -108,27 +108,29 @@ static int from_json(const char *path, const char *text, size_t n, uint8_t **out
     return rc;
 }
 
-int eravm_load_bytecode(const char *path, uint8_t **out, size_t *len, char *err, size_t errn)
+int eravm_read_file(const char *path, uint8_t **out, size_t *len, char *err, size_t errn)
 {
-    FILE *f = fopen(path, "rb");
+    bool std_in = !strcmp(path, "-");
+    FILE *f = std_in ? stdin : fopen(path, "rb");
     struct stat sb;
-    if (!f || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (!f || fstat(fileno(f), &sb) != 0 || (!std_in && !S_ISREG(sb.st_mode))) {
         snprintf(err, errn, "%s: %s", path, f ? "is a directory or not a regular file" : strerror(errno));
-        if (f)
+        if (f && !std_in)
             fclose(f);
         return -1;
     }
     size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = malloc(cap + 1);
     while (buf) {
         if (n == cap) {
             if (cap > (256u << 20)) {
                 snprintf(err, errn, "%s: file too large", path);
                 free(buf);
-                fclose(f);
+                if (!std_in)
+                    fclose(f);
                 return -1;
             }
-            uint8_t *nb = realloc(buf, cap * 2);
+            uint8_t *nb = realloc(buf, cap * 2 + 1);
             if (!nb) {
                 free(buf);
                 buf = NULL;
@@ -143,12 +145,25 @@ int eravm_load_bytecode(const char *path, uint8_t **out, size_t *len, char *err,
             break;
     }
     bool rerr = ferror(f);
-    fclose(f);
+    if (!std_in)
+        fclose(f);
     if (!buf || rerr) {
         snprintf(err, errn, "%s: %s", path, buf ? "read error" : "out of memory");
         free(buf);
         return -1;
     }
+    buf[n] = 0; /* callers may treat text files as strings */
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int eravm_load_bytecode(const char *path, uint8_t **out, size_t *len, char *err, size_t errn)
+{
+    uint8_t *buf;
+    size_t n;
+    if (eravm_read_file(path, &buf, &n, err, errn) != 0)
+        return -1;
     size_t i = 0;
     while (i < n && isspace(buf[i]))
         i++;

@@ -8,6 +8,10 @@
 
 #define ERAVM_MAX_CODE_WORDS 65535u
 
+/* Reads a whole file ("-" = stdin) into a malloc'd, NUL-terminated buffer;
+ * returns 0, or -1 with one line in err. */
+int eravm_read_file(const char *path, uint8_t **out, size_t *len, char *err, size_t errn);
+
 /* Reads FILE; returns 0 and a malloc'd buffer, or -1 with one line in err.
  * Format is detected: JSON ('{'), hex text (optional 0x, hex digits and
  * whitespace), otherwise raw bytes. */
