@@ -14,10 +14,10 @@ export ERAVM_DATA
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ivm -MMD -MP
-LDLIBS  := -ljansson -lcrypto -lgmp
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ivm -Itools -MMD -MP
+LDLIBS  := -ljansson -lsecp256k1 -lcrypto -lgmp
 
-VM_SRC  := vm/opcode.c vm/disasm.c vm/asm.c vm/bytecode.c
+VM_SRC  := $(sort $(wildcard vm/*.c)) $(if $(wildcard vm/precompile.c),,tools/precompile_stub.c)
 VM_OBJ  := $(VM_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/liberavm.a
 
@@ -37,7 +37,9 @@ $(LIB): $(VM_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/eravm: $(BUILD)/tools/eravm.o $(LIB)
+TOOL_OBJ := $(BUILD)/tools/eravm.o $(BUILD)/tools/run.o $(BUILD)/tools/scenario.o $(BUILD)/tools/tool_util.o
+
+$(BIN)/eravm: $(TOOL_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

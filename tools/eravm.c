@@ -7,7 +7,10 @@
 #include "asm.h"
 #include "bytecode.h"
 #include "disasm.h"
+#include "eravm.h"
 #include "opcode.h"
+#include "run.h"
+#include "tool_util.h"
 
 static const char *usage_text =
     "usage: eravm <command> [options]\n"
@@ -17,17 +20,15 @@ static const char *usage_text =
     "  disasm FILE [--raw] [--no-labels] [--truncate]\n"
     "                                         print bytecode as zksolc assembly\n"
     "  hash FILE [--truncate]                 print the versioned bytecode hash\n"
+    "  run FILE [--calldata HEX] [--ergs N] [--constructor] [--address A] [--caller A]\n"
+    "      [--value N] [--truncate] [--format text|json] [--trace]\n"
+    "                                         run FILE as the single frame of an empty world\n"
+    "  scenario FILE.json                     run a multi-step scenario and check its expectations\n"
     "\n"
     "FILE may be raw bytecode, hex text, or a foundry/hardhat JSON artifact.\n"
     "--truncate cuts a bytecode to the largest odd number of 32-byte words.\n";
 
-static int die(const char *fmt, const char *a)
-{
-    fprintf(stderr, "eravm: ");
-    fprintf(stderr, fmt, a);
-    fputc('\n', stderr);
-    return 2;
-}
+#define die(fmt, a) tool_die(fmt, a)
 
 static int load_checked(const char *path, int truncate, uint8_t **code, size_t *len)
 {
@@ -188,5 +189,9 @@ int main(int argc, char **argv)
         return cmd_disasm(argc - 2, argv + 2);
     if (!strcmp(cmd, "hash"))
         return cmd_hash(argc - 2, argv + 2);
+    if (!strcmp(cmd, "run"))
+        return tool_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "scenario"))
+        return tool_scenario(argc - 2, argv + 2);
     return die("unknown command '%s' (see eravm --help)", cmd);
 }

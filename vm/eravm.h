@@ -1,0 +1,143 @@
+/* vm/eravm.h — the public interface of liberavm: programs (bytecode decoded
+ * once), the world an embedder supplies (storage, code by hash), and a VM
+ * that runs far-call frames bit-exactly as the reference fast VM (vm2) does.
+ *
+ * Doors kept open for what comes next: the bootloader's VM hooks (a heap
+ * write to `hook_address` suspends the run; eravm_vm_continue resumes),
+ * transaction-level snapshots of the world diff, pubdata accounting, and
+ * programs that the embedder decodes once per code hash and caches. */
+#ifndef ERAVM_H
+#define ERAVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "u256.h"
+
+/* ---- programs --------------------------------------------------------- */
+
+typedef struct eravm_program eravm_program;
+
+/* Decodes a bytecode (any length; trailing bytes that do not fill an
+ * instruction are ignored) into a program. The bytes are copied. */
+eravm_program *eravm_program_new(const uint8_t *code, size_t len);
+void eravm_program_free(eravm_program *p);
+size_t eravm_program_len(const eravm_program *p); /* bytes */
+const uint8_t *eravm_program_code(const eravm_program *p);
+
+/* ---- the world ------------------------------------------------------------ */
+
+/* Addresses are 160-bit values held in a u256 (high 96 bits zero). */
+typedef struct {
+    void *ctx;
+    /* Storage at the start of the run; *is_write_initial = the slot has never
+     * been written on chain (used only by cost_of_writing_storage). */
+    u256 (*read_storage)(void *ctx, u256 address, u256 key, bool *is_write_initial);
+    /* Pubdata bytes to publish a slot whose batch-initial value is `initial`
+     * if it now holds `value`. NULL = 0. */
+    uint32_t (*cost_of_writing_storage)(void *ctx, u256 initial, bool is_write_initial, u256 value);
+    /* Free slots get warm refunds always (zksync-era: SystemContext). NULL = none. */
+    bool (*is_free_storage_slot)(void *ctx, u256 address, u256 key);
+    /* The program for a code key (versioned hash with byte 1 cleared), or NULL
+     * for unknown code, which runs as an empty program (an invalid opcode). */
+    const eravm_program *(*decommit)(void *ctx, u256 code_key);
+} eravm_world;
+
+typedef struct {
+    u256 default_aa_hash;       /* code hash run for addresses without code */
+    u256 evm_interpreter_hash;  /* code hash run for EVM (version 2) contracts */
+    uint32_t hook_address;      /* heap byte offset of the VM-hook word; used with hooks_enabled */
+    bool hooks_enabled;         /* only the initial frame's program (the bootloader) hooks */
+} eravm_settings;
+
+/* ---- running -------------------------------------------------------------- */
+
+typedef struct {
+    u256 address;        /* `this` of the initial frame (kernel mode iff < 2^16) */
+    u256 caller;
+    u256 context_value;  /* msg.value as seen by get_context_u128 (low 128 bits) */
+    const uint8_t *calldata;
+    size_t calldata_len;
+    uint32_t ergs;
+    bool constructor;    /* r2 bit 0 */
+    bool system;         /* r2 bit 1 */
+    bool is_static;
+} eravm_call;
+
+typedef enum { ERAVM_OK, ERAVM_REVERT, ERAVM_PANIC, ERAVM_SUSPENDED } eravm_status;
+
+typedef struct {
+    eravm_status status;
+    uint8_t *returndata;     /* owned by the VM; valid until the next run or free */
+    size_t returndata_len;
+    uint32_t ergs_left;      /* of the initial frame */
+    uint64_t instructions;   /* every dispatched instruction (see README: counting) */
+    uint64_t skipped;        /* of which predicated off */
+    uint32_t hook_value;     /* ERAVM_SUSPENDED: the word written to the hook address */
+} eravm_result;
+
+typedef struct eravm_vm eravm_vm;
+
+eravm_vm *eravm_vm_new(const eravm_world *world, const eravm_settings *settings);
+void eravm_vm_free(eravm_vm *vm);
+
+/* Starts a run of `program` as the initial far frame and runs it until it
+ * ends, or until it suspends on a hook. */
+eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const eravm_call *call,
+                          eravm_result *result);
+/* Resumes a suspended run. */
+eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *result);
+
+/* Reads `n` bytes of a memory page (zero where never written). */
+void eravm_vm_read_memory(eravm_vm *vm, uint32_t page, uint64_t offset, uint8_t *dst, size_t n);
+/* The initial frame's heap page id (for hook hosts). */
+uint32_t eravm_vm_heap_page(const eravm_vm *vm);
+
+/* ---- the world diff: what a run changed ------------------------------------ */
+
+typedef struct {
+    u256 address, key, value;
+} eravm_slot;
+
+typedef struct {
+    u256 address, key, value;
+    bool first;       /* event: .first; l2->l1 log: is_service */
+    uint16_t tx_number;
+} eravm_log;
+
+/* Every slot written and not rolled back, with its final value, sorted by
+ * (address, key). The outermost frame is not rolled back on revert/panic
+ * (that is the embedder's job, as in vm2). *n receives the count; the
+ * array is malloc'd and owned by the caller. */
+eravm_slot *eravm_vm_storage_writes(const eravm_vm *vm, size_t *n);
+eravm_slot *eravm_vm_transient(const eravm_vm *vm, size_t *n);
+const eravm_log *eravm_vm_events(const eravm_vm *vm, size_t *n);
+const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n);
+int32_t eravm_vm_pubdata(const eravm_vm *vm);
+
+/* Transaction-level snapshots (only while the initial frame runs, as in
+ * vm2): capture / roll back / drop the world diff including warm slots and
+ * the decommit cache. */
+void eravm_vm_snapshot(eravm_vm *vm);
+void eravm_vm_rollback(eravm_vm *vm);
+void eravm_vm_pop_snapshot(eravm_vm *vm);
+
+/* Tracing: called before each dispatched instruction (NULL = off). */
+typedef void (*eravm_trace_fn)(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word,
+                               uint32_t ergs_left, int depth);
+void eravm_vm_set_trace(eravm_vm *vm, eravm_trace_fn fn, void *ctx);
+/* Register and flag inspection for tracers. */
+u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged);
+unsigned eravm_vm_flags(const eravm_vm *vm); /* bit 0 LT, bit 1 EQ, bit 2 GT */
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+/* Versioned hash of a bytecode as a u256 (see vm/bytecode.h). */
+u256 eravm_code_hash(const uint8_t *code, size_t len);
+
+#define ERAVM_ADDR_ACCOUNT_CODE_STORAGE 0x8002
+#define ERAVM_ADDR_MSG_VALUE 0x8009
+#define ERAVM_ADDR_EVENT_WRITER 0x800d
+
+#endif

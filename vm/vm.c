@@ -1,0 +1,1476 @@
+/* vm/vm.c — the EraVM interpreter: programs decoded once, the dispatch loop,
+ * and every instruction's semantics, following the reference fast VM (vm2,
+ * matter-labs/vm2 @ 9a378c1) where sources disagree — see
+ * ../shared/spec/eravm-isa.md §5–§11 and ../shared/spec/eravm-model.md.
+ *
+ * The loop charges the base cost before anything else (even for a false
+ * predicate), checks kernel/static mode, then the predicate. Failures inside
+ * an instruction point the pc at the program's spontaneous-panic slot, which
+ * the next dispatch runs as a 5-erg `ret.panic`; cost and mode failures
+ * panic at once ("free panic"). Every dispatch counts as one instruction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytecode.h"
+#include "precompile.h"
+#include "vm_internal.h"
+
+#define LAST_ADDRESS 0xFFFFFFDFu /* u32::MAX - 32: the highest word offset */
+#define KERNEL_STIPEND 2097152u
+#define EVM_STIPEND 57344u
+#define USER_STIPEND 4096u
+#define MSG_VALUE_MANDATED 27000u
+#define WARM_READ_REFUND 1970u
+#define WARM_WRITE_REFUND 5440u
+#define COLD_WRITE_AFTER_READ_REFUND 2000u
+#define FIRST_BASE_PAGE 2048u
+
+enum { F_LT = 1, F_EQ = 2, F_GT = 4 };
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "eravm: out of memory\n");
+        abort();
+    }
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fprintf(stderr, "eravm: out of memory\n");
+        abort();
+    }
+    return q;
+}
+
+/* ---- programs ------------------------------------------------------------- */
+
+static vm_insn insn_from_word(uint64_t w)
+{
+    eravm_insn d = eravm_decode(w);
+    const eravm_family *f = &eravm_families[d.op];
+    vm_insn i;
+    i.op = d.op;
+    i.src_mode = d.src_mode;
+    i.dst_mode = d.dst_mode;
+    i.flags = d.flags;
+    i.cond = d.op == EOP_INVALID ? 0 : d.cond; /* the invalid opcode ignores its predicate */
+    i.mode_req = (uint8_t)((f->kernel_only ? 1 : 0) | (f->static_forbidden ? 2 : 0));
+    i.src0 = d.src0;
+    i.src1 = d.src1;
+    i.dst0 = d.dst0;
+    i.dst1 = d.dst1;
+    i.imm0 = d.imm0;
+    i.imm1 = d.imm1;
+    i.ergs = f->ergs;
+    return i;
+}
+
+static vm_insn pseudo(int op, uint32_t ergs)
+{
+    vm_insn i;
+    memset(&i, 0, sizeof i);
+    i.op = (uint8_t)op;
+    i.ergs = ergs;
+    return i;
+}
+
+eravm_program *eravm_program_new(const uint8_t *code, size_t len)
+{
+    eravm_optab_init();
+    eravm_program *p = xmalloc(sizeof *p);
+    p->code = xmalloc(len);
+    if (len)
+        memcpy(p->code, code, len);
+    p->len = len;
+    p->nwords = (uint32_t)(len / 32 > 65536 ? 65536 : len / 32);
+    p->words = xmalloc(sizeof(u256) * (p->nwords ? p->nwords : 1));
+    for (uint32_t i = 0; i < p->nwords; i++)
+        p->words[i] = u256_from_be(code + 32 * (size_t)i);
+    size_t n8 = len / 8;
+    p->ndec = (uint32_t)(n8 > 65536 ? 65536 : n8);
+    p->insns = xmalloc(sizeof(vm_insn) * (p->ndec + 2));
+    for (uint32_t i = 0; i < p->ndec; i++)
+        p->insns[i] = insn_from_word(eravm_fetch_word(code, i));
+    /* vm2 appends an invalid instruction, or a wrap to pc 0 when the pc
+     * space is full; then the slot failing instructions jump to. */
+    p->insns[p->ndec] = p->ndec >= 65536 ? pseudo(VOP_WRAP, 0) : pseudo(EOP_INVALID, 0);
+    p->insns[p->ndec + 1] = pseudo(VOP_PANIC, 5);
+    return p;
+}
+
+/* The program a failed far call runs: one spontaneous panic. */
+static eravm_program *program_panicking(void)
+{
+    eravm_program *p = eravm_program_new(NULL, 0);
+    p->insns[0] = pseudo(VOP_PANIC, 5);
+    return p;
+}
+
+void eravm_program_free(eravm_program *p)
+{
+    if (!p)
+        return;
+    free(p->code);
+    free(p->words);
+    free(p->insns);
+    free(p);
+}
+
+size_t eravm_program_len(const eravm_program *p)
+{
+    return p->len;
+}
+
+const uint8_t *eravm_program_code(const eravm_program *p)
+{
+    return p->code;
+}
+
+u256 eravm_code_hash(const uint8_t *code, size_t len)
+{
+    uint8_t h[32];
+    eravm_versioned_hash(code, len, h);
+    return u256_from_be(h);
+}
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static inline vm_frame *cur(eravm_vm *vm)
+{
+    return &vm->frames[vm->depth];
+}
+
+static inline bool use_gas(vm_frame *f, uint32_t amount)
+{
+    if (f->ergs >= amount) {
+        f->ergs -= amount;
+        return true;
+    }
+    f->ergs = 0;
+    return false;
+}
+
+static inline void set_pc(vm_frame *f, uint16_t target)
+{
+    uint32_t n = f->prog->ndec;
+    f->pc = target < n ? target : n; /* beyond the program: the invalid slot */
+}
+
+static inline void panic_next(vm_frame *f)
+{
+    f->pc = f->prog->ndec + 1;
+}
+
+static inline void set_reg(eravm_vm *vm, unsigned r, u256 v)
+{
+    if (r) {
+        vm->regs[r] = v;
+        vm->tags &= (uint16_t)~(1u << r);
+    }
+}
+
+static inline void set_reg_ptr(eravm_vm *vm, unsigned r, u256 v)
+{
+    if (r) {
+        vm->regs[r] = v;
+        vm->tags |= (uint16_t)(1u << r);
+    }
+}
+
+/* User-mode pointer erasure: page and start (bits 32..95) cleared. */
+static inline void erase(u256 *v)
+{
+    v->w[0] &= 0xFFFFFFFFull;
+    v->w[1] &= 0xFFFFFFFF00000000ull;
+}
+
+static inline u256 reg_val(eravm_vm *vm, const vm_frame *f, unsigned r)
+{
+    u256 v = vm->regs[r];
+    if (((vm->tags >> r) & 1) && !f->is_kernel)
+        erase(&v);
+    return v;
+}
+
+static inline uint16_t low16(u256 v)
+{
+    return (uint16_t)v.w[0];
+}
+
+static inline u256 stack_read(const vm_stack *s, uint16_t slot, bool *tag)
+{
+    const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
+    if (!c) {
+        *tag = false;
+        return u256_zero();
+    }
+    unsigned i = slot % STACK_CHUNK;
+    *tag = (c->tags[i / 64] >> (i % 64)) & 1;
+    return c->slot[i];
+}
+
+static inline void stack_write(vm_stack *s, uint16_t slot, u256 v, bool tag)
+{
+    vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
+    if (!c) {
+        if (u256_is_zero(v) && !tag)
+            return;
+        c = stack_chunk_for_write(s, slot);
+    }
+    unsigned i = slot % STACK_CHUNK;
+    c->slot[i] = v;
+    if (tag)
+        c->tags[i / 64] |= 1ull << (i % 64);
+    else
+        c->tags[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* Source operand, raw (no erasure), with its tag; pop mode moves sp first. */
+static inline u256 src_raw(eravm_vm *vm, vm_frame *f, const vm_insn *I, bool *tag)
+{
+    uint16_t a;
+    switch (I->src_mode) {
+    case SRC_REG:
+        *tag = (vm->tags >> I->src0) & 1;
+        return vm->regs[I->src0];
+    case SRC_IMM:
+        *tag = false;
+        return u256_from_u64(I->imm0);
+    case SRC_POP:
+        f->sp = (uint16_t)(f->sp - (uint16_t)(low16(vm->regs[I->src0]) + I->imm0));
+        return stack_read(f->stack, f->sp, tag);
+    case SRC_STACK_REL:
+        a = (uint16_t)(f->sp - (uint16_t)(low16(vm->regs[I->src0]) + I->imm0));
+        return stack_read(f->stack, a, tag);
+    case SRC_STACK_ABS:
+        a = (uint16_t)(low16(vm->regs[I->src0]) + I->imm0);
+        return stack_read(f->stack, a, tag);
+    default: /* SRC_CODE */
+        a = (uint16_t)(low16(vm->regs[I->src0]) + I->imm0);
+        *tag = false;
+        return a < f->nwords ? f->words[a] : u256_zero();
+    }
+}
+
+static inline u256 src_val(eravm_vm *vm, vm_frame *f, const vm_insn *I)
+{
+    bool t;
+    u256 v = src_raw(vm, f, I, &t);
+    if (t && !f->is_kernel)
+        erase(&v);
+    return v;
+}
+
+static inline void dst_write(eravm_vm *vm, vm_frame *f, const vm_insn *I, u256 v, bool tag)
+{
+    uint16_t a;
+    switch (I->dst_mode) {
+    case DST_REG:
+        if (tag)
+            set_reg_ptr(vm, I->dst0, v);
+        else
+            set_reg(vm, I->dst0, v);
+        return;
+    case DST_PUSH:
+        a = f->sp;
+        f->sp = (uint16_t)(f->sp + (uint16_t)(low16(vm->regs[I->dst0]) + I->imm1));
+        break;
+    case DST_STACK_REL:
+        a = (uint16_t)(f->sp - (uint16_t)(low16(vm->regs[I->dst0]) + I->imm1));
+        break;
+    default:
+        a = (uint16_t)(low16(vm->regs[I->dst0]) + I->imm1);
+        break;
+    }
+    stack_write(f->stack, a, v, tag);
+}
+
+/* Fat pointer fields of the low 128 bits. */
+typedef struct {
+    uint32_t offset, page, start, length;
+} fatptr;
+
+static inline fatptr fp_of(u256 v)
+{
+    fatptr p = {(uint32_t)v.w[0], (uint32_t)(v.w[0] >> 32), (uint32_t)v.w[1],
+                (uint32_t)(v.w[1] >> 32)};
+    return p;
+}
+
+static inline u256 fp_word(fatptr p)
+{
+    u256 v = u256_zero();
+    v.w[0] = p.offset | (uint64_t)p.page << 32;
+    v.w[1] = p.start | (uint64_t)p.length << 32;
+    return v;
+}
+
+static inline bool is_kernel_addr(u256 a)
+{
+    return a.w[3] == 0 && a.w[2] == 0 && a.w[1] == 0 && a.w[0] < 65536;
+}
+
+static inline u256 addr_mask(u256 a)
+{
+    a.w[3] = 0;
+    a.w[2] &= 0xFFFFFFFFull;
+    return a;
+}
+
+static inline bool above_last_address(u256 x)
+{
+    return x.w[0] > LAST_ADDRESS || x.w[1] || x.w[2] || x.w[3];
+}
+
+static inline uint8_t cond_ok(uint8_t cond, uint8_t fl)
+{
+    switch (cond) {
+    case COND_ALWAYS: return 1;
+    case COND_GT: return fl & F_GT;
+    case COND_LT: return fl & F_LT;
+    case COND_EQ: return fl & F_EQ;
+    case COND_GE: return fl & (F_GT | F_EQ);
+    case COND_LE: return fl & (F_LT | F_EQ);
+    case COND_NE: return !(fl & F_EQ);
+    default: return fl & (F_GT | F_LT);
+    }
+}
+
+/* Grows a heap bound, paying 1 erg per byte beyond it. */
+static inline bool grow_bound(vm_frame *f, uint32_t *bound, uint32_t new_bound)
+{
+    if (new_bound > *bound) {
+        if (!use_gas(f, new_bound - *bound))
+            return false;
+        *bound = new_bound;
+    }
+    return true;
+}
+
+static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
+{
+    uint8_t b[32];
+    page_read(pages_get(&vm->pages, page), off, b, 32);
+    return u256_from_be(b);
+}
+
+static void mem_write_word(eravm_vm *vm, uint32_t page, uint32_t off, u256 v)
+{
+    uint8_t b[32];
+    u256_to_be(v, b);
+    vm_page *p = pages_get(&vm->pages, page);
+    if (!p) {
+        if (u256_is_zero(v))
+            return;
+        p = pages_get_or_create(&vm->pages, page);
+        if (!p)
+            return;
+    }
+    page_write(p, off, b, 32);
+}
+
+/* ---- storage ------------------------------------------------------------------- */
+
+static wd_entry *storage_entry(eravm_vm *vm, u256 addr, u256 key)
+{
+    wd_entry *e = wd_lookup(&vm->diff.storage, &addr, &key, true);
+    return e;
+}
+
+static void storage_load_initial(eravm_vm *vm, wd_entry *e)
+{
+    if (!e->has_initial) {
+        bool wi = false;
+        e->initial = vm->world.read_storage ? vm->world.read_storage(vm->world.ctx, e->address,
+                                                                      e->key, &wi)
+                                            : u256_zero();
+        e->initial_is_write_initial = wi;
+        e->has_initial = 1;
+    }
+}
+
+/* Returns the value and whether the slot was already warm. */
+static u256 storage_read(eravm_vm *vm, u256 addr, u256 key, bool *was_warm)
+{
+    wd_entry *e = storage_entry(vm, addr, key);
+    *was_warm = !wd_add_flag(&vm->diff, e, SLOT_READ);
+    if (e->has_write)
+        return e->value;
+    storage_load_initial(vm, e);
+    return e->initial;
+}
+
+static bool is_free_slot(eravm_vm *vm, u256 addr, u256 key)
+{
+    return vm->world.is_free_storage_slot &&
+           vm->world.is_free_storage_slot(vm->world.ctx, addr, key);
+}
+
+static uint32_t storage_write(eravm_vm *vm, u256 addr, u256 key, u256 value)
+{
+    wd_entry *e = storage_entry(vm, addr, key);
+    storage_load_initial(vm, e);
+    if (is_free_slot(vm, addr, key)) {
+        wd_map_set(&vm->diff.storage, e, value, e->has_write ? e->paid : 0, true);
+        wd_add_flag(&vm->diff, e, SLOT_WRITTEN);
+        wd_add_flag(&vm->diff, e, SLOT_READ);
+        return WARM_WRITE_REFUND;
+    }
+    uint32_t cost = vm->world.cost_of_writing_storage
+                        ? vm->world.cost_of_writing_storage(vm->world.ctx, e->initial,
+                                                            e->initial_is_write_initial, value)
+                        : 0;
+    uint32_t prepaid = e->has_write ? e->paid : 0;
+    wd_map_set(&vm->diff.storage, e, value, cost, true);
+    uint32_t refund;
+    if (wd_add_flag(&vm->diff, e, SLOT_WRITTEN))
+        refund = wd_add_flag(&vm->diff, e, SLOT_READ) ? 0 : COLD_WRITE_AFTER_READ_REFUND;
+    else
+        refund = WARM_WRITE_REFUND;
+    vm->diff.pubdata += (int32_t)cost - (int32_t)prepaid;
+    return refund;
+}
+
+/* ---- far calls and returns -------------------------------------------------------- */
+
+static bool page_pinned(eravm_vm *vm, uint32_t page)
+{
+    for (size_t i = 0; i < vm->diff.ndec; i++)
+        if (vm->diff.dec[i].page == page && page)
+            return true;
+    return false;
+}
+
+/* Copies decommitted code into a page once per hash (page ids are observable
+ * through decommit pointers); later decommits reuse that page. */
+static uint32_t materialize(eravm_vm *vm, u256 hash, const eravm_program *prog, uint32_t page)
+{
+    wd_decommit *d = wd_decommit_find(&vm->diff, hash);
+    if (d && d->page)
+        return d->page;
+    vm_page *p = pages_get_or_create(&vm->pages, page);
+    if (p && prog && prog->len)
+        page_write(p, 0, prog->code, prog->len);
+    wd_decommit_set(&vm->diff, hash, page);
+    return page;
+}
+
+/* Builds a calldata/returndata pointer from an ABI word (vm2 get_calldata). */
+static bool abi_pointer(vm_frame *f, u256 abi, bool is_ptr, bool already_failed,
+                        fatptr *out)
+{
+    fatptr p = fp_of(abi);
+    uint8_t source = (uint8_t)(abi.w[3] >> 32);
+    if (source == 1) {
+        if (!is_ptr || p.offset > p.length)
+            return false;
+        p.start += p.offset;
+        p.length -= p.offset;
+        p.offset = 0;
+        *out = p;
+        return true;
+    }
+    bool aux = source == 2;
+    uint32_t *bound = aux ? &f->aux_bound : &f->heap_bound;
+    uint64_t end = (uint64_t)p.start + p.length;
+    if (end > 0xFFFFFFFFull) {
+        grow_bound(f, bound, 0xFFFFFFFFu); /* drains the frame, as the circuit does */
+        return false;
+    }
+    if (is_ptr || p.offset != 0 || already_failed)
+        return false;
+    if (!grow_bound(f, bound, (uint32_t)end))
+        return false;
+    p.page = aux ? f->aux : f->heap;
+    *out = p;
+    return true;
+}
+
+typedef struct {
+    u256 key;
+    uint32_t cost;
+    bool should_materialize, is_evm, is_blob;
+} decommit_plan;
+
+/* Code resolution for a far call (vm2 decommit.rs). */
+static bool decommit_lookup(eravm_vm *vm, u256 dest, bool is_ctor, decommit_plan *d)
+{
+    bool warm;
+    u256 info = storage_read(vm, u256_from_u64(ERAVM_ADDR_ACCOUNT_CODE_STORAGE), dest, &warm);
+    uint8_t b[32];
+    u256_to_be(info, b);
+    d->is_evm = d->is_blob = false;
+    bool constructed;
+    if (b[1] == 0)
+        constructed = true;
+    else if (b[1] == 1)
+        constructed = false;
+    else
+        return false;
+    bool kernel = is_kernel_addr(dest);
+    u256 code;
+    if (b[0] == 1) {
+        if (constructed == is_ctor) {
+            if (kernel)
+                return false;
+            code = vm->settings.default_aa_hash;
+        } else {
+            code = info;
+        }
+    } else if (b[0] == 2) {
+        d->is_blob = true;
+        if (constructed == is_ctor) {
+            if (kernel)
+                return false;
+            code = vm->settings.default_aa_hash;
+        } else {
+            d->is_evm = true;
+            code = vm->settings.evm_interpreter_hash;
+        }
+    } else if (u256_is_zero(info)) {
+        if (kernel)
+            return false;
+        code = vm->settings.default_aa_hash;
+    } else {
+        return false;
+    }
+    u256_to_be(code, b);
+    b[1] = 0;
+    d->key = u256_from_be(b);
+    wd_decommit *st = wd_decommit_find(&vm->diff, d->key);
+    bool was = st && st->page;
+    d->cost = was ? 0 : 4u * (uint32_t)((b[2] << 8) | b[3]);
+    d->should_materialize = !was;
+    return true;
+}
+
+static const eravm_program *world_program(eravm_vm *vm, u256 key)
+{
+    const eravm_program *p = vm->world.decommit ? vm->world.decommit(vm->world.ctx, key) : NULL;
+    return p ? p : vm->empty_program;
+}
+
+static vm_frame *push_frame(eravm_vm *vm, int kind, u256 dest, const eravm_program *prog,
+                            uint32_t gas, uint16_t handler, bool is_static, bool is_blob,
+                            uint32_t calldata_page, wd_snapshot snap)
+{
+    if (vm->depth + 1 >= vm->capframes) {
+        vm->capframes = vm->capframes * 2;
+        vm->frames = xrealloc(vm->frames, vm->capframes * sizeof *vm->frames);
+    }
+    vm_frame *caller = &vm->frames[vm->depth];
+    vm_frame *f = &vm->frames[vm->depth + 1];
+    uint32_t base = vm->next_base_page;
+    vm->next_base_page += 8;
+    memset(f, 0, sizeof *f);
+    f->prog = prog;
+    f->insns = prog->insns;
+    f->words = prog->words;
+    f->nwords = prog->nwords;
+    f->address = kind == EOP_FAR_DELEGATE ? caller->address : dest;
+    f->code_address = dest;
+    f->caller = kind == EOP_FAR_CALL       ? caller->address
+                : kind == EOP_FAR_DELEGATE ? caller->caller
+                                           : addr_mask(vm->regs[15]);
+    f->context = kind == EOP_FAR_DELEGATE ? caller->context : vm->context_pending;
+    f->is_kernel = is_kernel_addr(f->address);
+    f->is_static = is_static;
+    f->heap = base + 2;
+    f->aux = base + 3;
+    pages_get_or_create(&vm->pages, f->heap);
+    pages_get_or_create(&vm->pages, f->aux);
+    f->heap_bound = f->aux_bound = f->is_kernel ? KERNEL_STIPEND : is_blob ? EVM_STIPEND : USER_STIPEND;
+    f->calldata_page = calldata_page;
+    f->ergs = gas;
+    f->handler = handler;
+    f->stack = stack_get(&vm->stack_pool);
+    f->snap = snap;
+    vm->context_pending = u256_zero();
+    vm->depth++;
+    return f;
+}
+
+static void frame_release(eravm_vm *vm, vm_frame *f)
+{
+    free(f->near);
+    free(f->keep);
+    f->near = NULL;
+    f->keep = NULL;
+    if (f->stack)
+        stack_recycle(&vm->stack_pool, f->stack);
+    f->stack = NULL;
+}
+
+static void keep_page(vm_frame *f, uint32_t page)
+{
+    if (f->nkeep == f->capkeep) {
+        f->capkeep = f->capkeep ? f->capkeep * 2 : 8;
+        f->keep = xrealloc(f->keep, f->capkeep * sizeof *f->keep);
+    }
+    f->keep[f->nkeep++] = page;
+}
+
+/* Pops the current far frame; its pages die except the returned one. */
+static void pop_frame(eravm_vm *vm, bool keep, uint32_t keep_id)
+{
+    vm_frame *f = cur(vm);
+    uint32_t dying[2] = {f->heap, f->aux};
+    for (int i = 0; i < 2; i++)
+        if (!(keep && dying[i] == keep_id) && !page_pinned(vm, dying[i]))
+            pages_free(&vm->pages, dying[i]);
+    for (uint32_t i = 0; i < f->nkeep; i++)
+        if (!(keep && f->keep[i] == keep_id) && !page_pinned(vm, f->keep[i]))
+            pages_free(&vm->pages, f->keep[i]);
+    frame_release(vm, f);
+    vm->depth--;
+    if (keep)
+        keep_page(cur(vm), keep_id);
+}
+
+static void read_out(eravm_vm *vm, fatptr p)
+{
+    free(vm->returndata);
+    vm->returndata = xmalloc(p.length ? p.length : 1);
+    vm->returndata_len = p.length;
+    page_read(pages_get(&vm->pages, p.page), p.start, vm->returndata, p.length);
+}
+
+enum { RET_OK, RET_REVERT, RET_PANIC };
+enum { RUN_ON, RUN_DONE_OK, RUN_DONE_REVERT, RUN_DONE_PANIC, RUN_SUSPENDED };
+
+/* ret / revert / panic, near or far (vm2 naked_ret). */
+static int do_ret(eravm_vm *vm, int kind, bool to_label, uint16_t label, unsigned abi_reg)
+{
+    vm_frame *f = cur(vm);
+    wd_snapshot snap;
+    uint32_t leftover;
+    if (f->nnear) {
+        vm_near *n = &f->near[--f->nnear];
+        leftover = f->ergs;
+        f->sp = n->sp;
+        f->ergs = n->saved_ergs;
+        f->pc = n->ret_pc;
+        if (to_label)
+            set_pc(f, label);
+        else if (kind != RET_OK)
+            set_pc(f, n->handler);
+        snap = n->snap;
+    } else {
+        u256 abi = vm->regs[abi_reg];
+        bool is_ptr = (vm->tags >> abi_reg) & 1;
+        fatptr rv = {0, 0, 0, 0};
+        bool have = false;
+        if (kind == RET_PANIC) {
+            abi_pointer(f, abi, is_ptr, true, &rv); /* only for its growth charge */
+        } else {
+            have = abi_pointer(f, abi, is_ptr, false, &rv);
+            /* user code may only return pointers to its own (newer) pages */
+            if (have && !f->is_kernel && (rv.page < f->heap - 2 || rv.page == f->calldata_page))
+                have = false;
+            if (!have)
+                kind = RET_PANIC;
+        }
+        leftover = f->ergs;
+        if (vm->depth == 0) {
+            f->pc = f->prog->ndec; /* nothing runs after the end */
+            if (have)
+                read_out(vm, rv);
+            else
+                vm->returndata_len = 0;
+            return kind == RET_OK ? RUN_DONE_OK : kind == RET_REVERT ? RUN_DONE_REVERT
+                                                                     : RUN_DONE_PANIC;
+        }
+        uint16_t handler = f->handler;
+        snap = f->snap;
+        pop_frame(vm, have, rv.page);
+        f = cur(vm);
+        vm->context_pending = u256_zero();
+        memset(vm->regs, 0, sizeof vm->regs);
+        if (have)
+            vm->regs[1] = fp_word(rv);
+        vm->tags = 2;
+        if (kind != RET_OK)
+            set_pc(f, handler);
+    }
+    if (kind != RET_OK)
+        wd_rollback(&vm->diff, &snap);
+    vm->flags = kind == RET_PANIC ? F_LT : 0;
+    f->ergs += leftover;
+    return RUN_ON;
+}
+
+static void far_call(eravm_vm *vm, const vm_insn *I)
+{
+    vm_frame *f = cur(vm);
+    u256 raw_abi = vm->regs[I->src0];
+    bool abi_ptr = (vm->tags >> I->src0) & 1;
+    u256 dest = addr_mask(reg_val(vm, f, I->src1));
+    uint16_t handler = I->imm0;
+    uint32_t gas_to_pass = (uint32_t)raw_abi.w[3];
+    uint32_t settings = (uint32_t)(raw_abi.w[3] >> 32);
+    uint8_t shard_id = (uint8_t)(settings >> 8);
+    bool is_ctor = ((settings >> 16) & 0xff) && f->is_kernel;
+    bool is_system = ((settings >> 24) & 0xff) && is_kernel_addr(dest);
+    uint32_t mandated =
+        is_system && u256_eq(dest, u256_from_u64(ERAVM_ADDR_MSG_VALUE)) ? MSG_VALUE_MANDATED : 0;
+    uint32_t new_base = vm->next_base_page;
+    bool failed = false, shard_failed = (I->flags & OPF_SHARD) && shard_id != 0;
+    bool calldata_ok = false;
+    fatptr calldata = {0, 0, 0, 0};
+    decommit_plan plan;
+    bool plan_ok = false;
+    const eravm_program *prog = NULL;
+
+    if (shard_failed) {
+        abi_pointer(f, raw_abi, abi_ptr, true, &calldata);
+    } else {
+        plan_ok = decommit_lookup(vm, dest, is_ctor, &plan);
+        calldata_ok = abi_pointer(f, raw_abi, abi_ptr, !plan_ok, &calldata);
+    }
+    if (f->ergs >= mandated) {
+        f->ergs -= mandated;
+    } else {
+        f->ergs = 0;
+        mandated = 0;
+        failed = true;
+    }
+    if (!failed && (shard_failed || !calldata_ok || !plan_ok))
+        failed = true;
+    if (!failed) {
+        if (plan.cost > f->ergs) {
+            wd_decommit *st = wd_decommit_find(&vm->diff, plan.key);
+            if (!st)
+                wd_decommit_set(&vm->diff, plan.key, 0);
+            failed = true;
+        } else {
+            f->ergs -= plan.cost;
+            prog = world_program(vm, plan.key);
+            if (plan.should_materialize)
+                materialize(vm, plan.key, prog, new_base);
+        }
+    }
+    uint32_t max_pass = f->ergs / 64 * 63;
+    uint32_t passed = gas_to_pass < max_pass ? gas_to_pass : max_pass;
+    f->ergs -= passed;
+    bool is_evm = false, is_blob = false;
+    if (failed) {
+        calldata = (fatptr){0, 0, 0, 0};
+        prog = vm->panic_program;
+    } else {
+        is_evm = plan.is_evm;
+        is_blob = plan.is_blob;
+    }
+    bool new_static = (I->flags & OPF_STATIC) || f->is_static;
+    wd_snapshot snap = wd_snapshot_take(&vm->diff);
+    push_frame(vm, I->op, dest, prog, passed + mandated, handler, new_static && !is_evm, is_blob,
+               calldata.page, snap);
+    vm->flags = 0;
+    if (is_system) {
+        for (int r = 13; r < 16; r++)
+            vm->regs[r] = u256_zero();
+    } else {
+        memset(vm->regs, 0, sizeof vm->regs);
+    }
+    vm->tags = 2;
+    vm->regs[1] = fp_word(calldata);
+    vm->regs[2] = u256_from_u64((uint64_t)((new_static && is_evm) ? 4 : 0) | (is_system ? 2 : 0) |
+                                (is_ctor ? 1 : 0));
+}
+
+/* ---- precompile memory reader ----------------------------------------------------- */
+
+static void precompile_read(void *ctx, uint32_t page, uint64_t offset, uint8_t *dst, size_t n)
+{
+    eravm_vm *vm = ctx;
+    page_read(pages_get(&vm->pages, page), offset, dst, n);
+}
+
+/* ---- the loop ------------------------------------------------------------------------ */
+
+static int run(eravm_vm *vm, eravm_result *res)
+{
+    vm_frame *f = cur(vm);
+    for (;;) {
+        const vm_insn *I = &f->insns[f->pc];
+        if (vm->trace)
+            vm->trace(vm->trace_ctx, vm, (uint16_t)f->pc,
+                      f->pc < f->prog->ndec ? eravm_fetch_word(f->prog->code, f->pc) : 0, f->ergs,
+                      (int)vm->depth);
+        vm->instructions++;
+        if (I->op == EOP_INVALID) {
+            f->ergs = 0;
+            goto free_panic;
+        }
+        if (I->op == VOP_WRAP) {
+            vm->instructions--; /* vm2's wrap handler is not an instruction */
+            f->pc = 0;
+            continue;
+        }
+        if (f->ergs < I->ergs) {
+            f->ergs = 0;
+            goto free_panic;
+        }
+        f->ergs -= I->ergs;
+        if (I->mode_req && (((I->mode_req & 1) && !f->is_kernel) ||
+                            ((I->mode_req & 2) && f->is_static)))
+            goto free_panic;
+        if (!cond_ok(I->cond, vm->flags)) {
+            vm->skipped++;
+            f->pc++;
+            continue;
+        }
+        f->pc++;
+        vm->dst1_written = false;
+        {
+            int rc;
+            u256 a, b, r, hi;
+            bool ta, tb, carry;
+            switch (I->op) {
+            case EOP_NOP:
+                if (I->src_mode == SRC_POP)
+                    f->sp = (uint16_t)(f->sp - (uint16_t)(low16(vm->regs[I->src0]) + I->imm0));
+                if (I->dst_mode == DST_PUSH)
+                    f->sp = (uint16_t)(f->sp + (uint16_t)(low16(vm->regs[I->dst0]) + I->imm1));
+                break;
+            case EOP_ADD:
+            case EOP_SUB:
+            case EOP_AND:
+            case EOP_OR:
+            case EOP_XOR:
+            case EOP_SHL:
+            case EOP_SHR:
+            case EOP_ROL:
+            case EOP_ROR: {
+                a = src_val(vm, f, I);
+                b = reg_val(vm, f, I->src1);
+                if (I->flags & OPF_SWAP) {
+                    u256 t = a;
+                    a = b;
+                    b = t;
+                }
+                uint8_t fl;
+                switch (I->op) {
+                case EOP_ADD:
+                case EOP_SUB: {
+                    r = I->op == EOP_ADD ? u256_add(a, b, &carry) : u256_sub(a, b, &carry);
+                    bool z = u256_is_zero(r);
+                    fl = (uint8_t)((carry ? F_LT : 0) | (z ? F_EQ : 0) | (!carry && !z ? F_GT : 0));
+                    break;
+                }
+                case EOP_AND: r = u256_and(a, b); fl = u256_is_zero(r) ? F_EQ : 0; break;
+                case EOP_OR: r = u256_or(a, b); fl = u256_is_zero(r) ? F_EQ : 0; break;
+                case EOP_XOR: r = u256_xor(a, b); fl = u256_is_zero(r) ? F_EQ : 0; break;
+                case EOP_SHL: r = u256_shl(a, u256_shift_amount(b)); fl = u256_is_zero(r) ? F_EQ : 0; break;
+                case EOP_SHR: r = u256_shr(a, u256_shift_amount(b)); fl = u256_is_zero(r) ? F_EQ : 0; break;
+                case EOP_ROL: r = u256_rol(a, u256_shift_amount(b)); fl = u256_is_zero(r) ? F_EQ : 0; break;
+                default: r = u256_ror(a, u256_shift_amount(b)); fl = u256_is_zero(r) ? F_EQ : 0; break;
+                }
+                dst_write(vm, f, I, r, false);
+                if (I->flags & OPF_SET_FLAGS)
+                    vm->flags = fl;
+                break;
+            }
+            case EOP_MUL:
+            case EOP_DIV: {
+                a = src_val(vm, f, I);
+                b = reg_val(vm, f, I->src1);
+                if (I->flags & OPF_SWAP) {
+                    u256 t = a;
+                    a = b;
+                    b = t;
+                }
+                uint8_t fl;
+                if (I->op == EOP_MUL) {
+                    r = u256_mul(a, b, &hi);
+                    fl = (!u256_is_zero(hi) ? F_LT : 0) | (u256_is_zero(r) ? F_EQ : 0) |
+                         (u256_is_zero(hi) && !u256_is_zero(r) ? F_GT : 0);
+                } else if (u256_is_zero(b)) {
+                    r = hi = u256_zero();
+                    fl = F_LT;
+                } else {
+                    u256_divmod(a, b, &r, &hi);
+                    fl = (u256_is_zero(r) ? F_EQ : 0) | (u256_is_zero(hi) ? F_GT : 0);
+                }
+                dst_write(vm, f, I, r, false);
+                set_reg(vm, I->dst1, hi);
+                vm->dst1_written = true;
+                if (I->flags & OPF_SET_FLAGS)
+                    vm->flags = fl;
+                break;
+            }
+            case EOP_JUMP: {
+                a = src_val(vm, f, I);
+                set_reg(vm, I->dst0, u256_from_u64((uint16_t)f->pc));
+                set_pc(f, low16(a));
+                break;
+            }
+            case EOP_PTR_ADD:
+            case EOP_PTR_SUB:
+            case EOP_PTR_PACK:
+            case EOP_PTR_SHRINK: {
+                if (I->flags & OPF_SWAP) {
+                    a = vm->regs[I->src1];
+                    ta = (vm->tags >> I->src1) & 1;
+                    b = src_raw(vm, f, I, &tb);
+                } else {
+                    a = src_raw(vm, f, I, &ta);
+                    b = vm->regs[I->src1];
+                    tb = (vm->tags >> I->src1) & 1;
+                }
+                if (tb && !f->is_kernel) {
+                    erase(&b);
+                    tb = false;
+                }
+                if (!ta || tb) {
+                    panic_next(f);
+                    break;
+                }
+                fatptr p = fp_of(a);
+                bool ok = true;
+                r = a;
+                switch (I->op) {
+                case EOP_PTR_ADD:
+                case EOP_PTR_SUB: {
+                    if (!u256_fits_u32(b)) {
+                        ok = false;
+                        break;
+                    }
+                    uint32_t x = u256_low32(b);
+                    if (I->op == EOP_PTR_ADD)
+                        ok = !__builtin_add_overflow(p.offset, x, &p.offset);
+                    else
+                        ok = !__builtin_sub_overflow(p.offset, x, &p.offset);
+                    r.w[0] = p.offset | (r.w[0] & 0xFFFFFFFF00000000ull);
+                    break;
+                }
+                case EOP_PTR_PACK:
+                    if (b.w[0] || b.w[1]) {
+                        ok = false;
+                        break;
+                    }
+                    r.w[2] = b.w[2];
+                    r.w[3] = b.w[3];
+                    break;
+                default: /* shrink */
+                    ok = !__builtin_sub_overflow(p.length, u256_low32(b), &p.length);
+                    r.w[1] = (r.w[1] & 0xFFFFFFFFull) | (uint64_t)p.length << 32;
+                    break;
+                }
+                if (!ok) {
+                    panic_next(f);
+                    break;
+                }
+                dst_write(vm, f, I, r, true);
+                break;
+            }
+            case EOP_NEAR_CALL: {
+                uint32_t pass = u256_low32(reg_val(vm, f, I->src0));
+                uint32_t g = pass == 0 ? f->ergs : (pass < f->ergs ? pass : f->ergs);
+                if (f->nnear == f->capnear) {
+                    f->capnear = f->capnear ? f->capnear * 2 : 16;
+                    f->near = xrealloc(f->near, f->capnear * sizeof *f->near);
+                }
+                vm_near *n = &f->near[f->nnear++];
+                n->handler = I->imm1;
+                n->sp = f->sp;
+                n->saved_ergs = f->ergs - g;
+                n->ret_pc = (uint16_t)f->pc;
+                n->snap = wd_snapshot_take(&vm->diff);
+                f->ergs = g;
+                vm->flags = 0;
+                set_pc(f, I->imm0);
+                break;
+            }
+            case EOP_CTX_THIS: set_reg(vm, I->dst0, f->address); break;
+            case EOP_CTX_CALLER: set_reg(vm, I->dst0, f->caller); break;
+            case EOP_CTX_CODE_ADDR: set_reg(vm, I->dst0, f->code_address); break;
+            case EOP_CTX_ERGS_LEFT: set_reg(vm, I->dst0, u256_from_u64(f->ergs)); break;
+            case EOP_CTX_SP: set_reg(vm, I->dst0, u256_from_u64(f->sp)); break;
+            case EOP_CTX_GET_U128: set_reg(vm, I->dst0, f->context); break;
+            case EOP_CTX_META: {
+                r = u256_zero();
+                r.w[0] = f->is_kernel ? (uint32_t)vm->diff.pubdata : 0;
+                r.w[1] = f->heap_bound | (uint64_t)f->aux_bound << 32;
+                set_reg(vm, I->dst0, r);
+                break;
+            }
+            case EOP_CTX_SET_U128:
+                a = reg_val(vm, f, I->src0);
+                a.w[2] = a.w[3] = 0;
+                vm->context_pending = a;
+                break;
+            case EOP_CTX_AUX_MUT0:
+                break;
+            case EOP_CTX_INC_TX:
+                vm->tx_number++;
+                wd_map_clear(&vm->diff.transient);
+                break;
+            case EOP_SLOAD: {
+                bool warm;
+                a = reg_val(vm, f, I->src0);
+                r = storage_read(vm, f->address, a, &warm);
+                if (warm || is_free_slot(vm, f->address, a))
+                    f->ergs += WARM_READ_REFUND;
+                set_reg(vm, I->dst0, r);
+                break;
+            }
+            case EOP_SSTORE:
+                a = reg_val(vm, f, I->src0);
+                b = reg_val(vm, f, I->src1);
+                f->ergs += storage_write(vm, f->address, a, b);
+                break;
+            case EOP_TLOAD: {
+                a = reg_val(vm, f, I->src0);
+                wd_entry *e = wd_lookup(&vm->diff.transient, &f->address, &a, false);
+                set_reg(vm, I->dst0, e && e->has_write ? e->value : u256_zero());
+                break;
+            }
+            case EOP_TSTORE: {
+                a = reg_val(vm, f, I->src0);
+                b = reg_val(vm, f, I->src1);
+                wd_entry *e = wd_lookup(&vm->diff.transient, &f->address, &a, true);
+                wd_map_set(&vm->diff.transient, e, b, 0, true);
+                break;
+            }
+            case EOP_EVENT:
+                if (u256_eq(f->address, u256_from_u64(ERAVM_ADDR_EVENT_WRITER))) {
+                    eravm_log l = {f->address, reg_val(vm, f, I->src0), reg_val(vm, f, I->src1),
+                                   (I->flags & OPF_VARIANT) != 0, vm->tx_number};
+                    wd_log_push(&vm->diff.events, &l);
+                }
+                break;
+            case EOP_TO_L1: {
+                eravm_log l = {f->address, reg_val(vm, f, I->src0), reg_val(vm, f, I->src1),
+                               (I->flags & OPF_VARIANT) != 0, vm->tx_number};
+                wd_log_push(&vm->diff.l2l1, &l);
+                break;
+            }
+            case EOP_PRECOMPILE: {
+                b = reg_val(vm, f, I->src1);
+                if (!use_gas(f, (uint32_t)b.w[0])) {
+                    set_reg(vm, I->dst0, u256_zero());
+                    break;
+                }
+                vm->diff.pubdata += (int32_t)(uint32_t)(b.w[0] >> 32);
+                a = reg_val(vm, f, I->src0);
+                eravm_precompile_abi abi = {(uint32_t)a.w[0], (uint32_t)(a.w[0] >> 32),
+                                            (uint32_t)a.w[1], (uint32_t)(a.w[1] >> 32),
+                                            (uint32_t)a.w[2], (uint32_t)(a.w[2] >> 32), a.w[3]};
+                if (!abi.read_page)
+                    abi.read_page = f->heap;
+                if (!abi.write_page)
+                    abi.write_page = f->heap;
+                u256 out[ERAVM_PRECOMPILE_MAX_OUT];
+                int nout = eravm_precompile_run((uint16_t)f->address.w[0], &abi, precompile_read,
+                                                vm, out);
+                uint64_t off = (uint64_t)abi.output_offset * 32;
+                for (int i = 0; i < nout && (uint32_t)i < abi.output_length; i++) {
+                    mem_write_word(vm, abi.write_page, (uint32_t)off, out[i]);
+                    off += 32;
+                }
+                set_reg(vm, I->dst0, u256_from_u64(1));
+                break;
+            }
+            case EOP_DECOMMIT: {
+                a = reg_val(vm, f, I->src0);
+                uint32_t extra = u256_low32(reg_val(vm, f, I->src1));
+                uint8_t hb[32];
+                u256_to_be(a, hb);
+                if (!use_gas(f, extra) || (hb[0] != 1 && hb[0] != 2) || hb[1] > 1) {
+                    set_reg(vm, I->dst0, u256_zero());
+                    break;
+                }
+                wd_decommit *st = wd_decommit_find(&vm->diff, a);
+                bool fresh = !(st && st->page);
+                const eravm_program *p = world_program(vm, a);
+                if (!fresh)
+                    f->ergs += extra;
+                uint32_t page = materialize(vm, a, p, f->heap);
+                fatptr fp = {0, page, 0, KERNEL_STIPEND};
+                set_reg_ptr(vm, I->dst0, fp_word(fp));
+                break;
+            }
+            case EOP_FAR_CALL:
+            case EOP_FAR_DELEGATE:
+            case EOP_FAR_MIMIC: {
+                unsigned dst1 = I->dst1;
+                far_call(vm, I);
+                f = cur(vm);
+                if (!vm->dst1_written)
+                    set_reg(vm, dst1, u256_zero());
+                continue;
+            }
+            case EOP_RET_OK:
+            case EOP_RET_REVERT:
+            case EOP_RET_PANIC: {
+                unsigned dst1 = I->dst1;
+                int kind = I->op == EOP_RET_OK ? RET_OK : I->op == EOP_RET_REVERT ? RET_REVERT
+                                                                                : RET_PANIC;
+                rc = do_ret(vm, kind, (I->flags & OPF_VARIANT) != 0, I->imm0, I->src0);
+                if (rc != RUN_ON)
+                    return rc;
+                f = cur(vm);
+                if (!vm->dst1_written)
+                    set_reg(vm, dst1, u256_zero());
+                continue;
+            }
+            case VOP_PANIC:
+                rc = do_ret(vm, RET_PANIC, false, 0, 0);
+                if (rc != RUN_ON)
+                    return rc;
+                f = cur(vm);
+                continue;
+            case EOP_HEAP_READ:
+            case EOP_AUX_READ: {
+                a = src_raw(vm, f, I, &ta);
+                if (above_last_address(a)) {
+                    use_gas(f, 0xFFFFFFFFu);
+                    panic_next(f);
+                    break;
+                }
+                bool aux = I->op == EOP_AUX_READ;
+                uint32_t addr = (uint32_t)a.w[0];
+                if (!grow_bound(f, aux ? &f->aux_bound : &f->heap_bound, addr + 32)) {
+                    panic_next(f);
+                    break;
+                }
+                set_reg(vm, I->dst0, mem_read_word(vm, aux ? f->aux : f->heap, addr));
+                if (I->flags & OPF_VARIANT) {
+                    r = u256_add(a, u256_from_u64(32), NULL);
+                    if (ta)
+                        set_reg_ptr(vm, I->dst1, r);
+                    else
+                        set_reg(vm, I->dst1, r);
+                    vm->dst1_written = true;
+                }
+                break;
+            }
+            case EOP_HEAP_WRITE:
+            case EOP_AUX_WRITE: {
+                a = src_raw(vm, f, I, &ta);
+                if (above_last_address(a)) {
+                    use_gas(f, 0xFFFFFFFFu);
+                    panic_next(f);
+                    break;
+                }
+                bool aux = I->op == EOP_AUX_WRITE;
+                uint32_t addr = (uint32_t)a.w[0];
+                b = reg_val(vm, f, I->src1);
+                if (!grow_bound(f, aux ? &f->aux_bound : &f->heap_bound, addr + 32)) {
+                    panic_next(f);
+                    break;
+                }
+                mem_write_word(vm, aux ? f->aux : f->heap, addr, b);
+                if (I->flags & OPF_VARIANT)
+                    set_reg(vm, I->dst0, u256_add(a, u256_from_u64(32), NULL));
+                if (!aux && vm->settings.hooks_enabled && vm->depth == 0 &&
+                    addr == vm->settings.hook_address) {
+                    if (!vm->dst1_written)
+                        set_reg(vm, I->dst1, u256_zero());
+                    res->hook_value = u256_low32(b);
+                    return RUN_SUSPENDED;
+                }
+                break;
+            }
+            case EOP_FAT_READ: {
+                a = vm->regs[I->src0];
+                ta = (vm->tags >> I->src0) & 1;
+                if (!ta) {
+                    panic_next(f);
+                    break;
+                }
+                fatptr p = fp_of(a);
+                if (p.offset > LAST_ADDRESS) {
+                    panic_next(f);
+                    break;
+                }
+                uint32_t start = p.start + (p.offset < p.length ? p.offset : p.length);
+                uint32_t lim = p.start + p.length;
+                uint32_t end = start > 0xFFFFFFFFu - 32 ? 0xFFFFFFFFu : start + 32;
+                if (end > lim)
+                    end = lim;
+                uint8_t buf[32] = {0};
+                if (end > start)
+                    page_read(pages_get(&vm->pages, p.page), start, buf, end - start);
+                set_reg(vm, I->dst0, u256_from_be(buf));
+                if (I->flags & OPF_VARIANT) {
+                    set_reg_ptr(vm, I->dst1, u256_add(a, u256_from_u64(32), NULL));
+                    vm->dst1_written = true;
+                }
+                break;
+            }
+            case EOP_STATIC_READ: {
+                a = src_raw(vm, f, I, &ta);
+                if (above_last_address(a)) {
+                    panic_next(f);
+                    break;
+                }
+                set_reg(vm, I->dst0, mem_read_word(vm, 1, (uint32_t)a.w[0]));
+                if (I->flags & OPF_VARIANT) {
+                    r = u256_add(a, u256_from_u64(32), NULL);
+                    if (ta)
+                        set_reg_ptr(vm, I->dst1, r);
+                    else
+                        set_reg(vm, I->dst1, r);
+                    vm->dst1_written = true;
+                }
+                break;
+            }
+            case EOP_STATIC_WRITE: {
+                a = src_raw(vm, f, I, &ta);
+                if (above_last_address(a)) {
+                    panic_next(f);
+                    break;
+                }
+                b = reg_val(vm, f, I->src1);
+                mem_write_word(vm, 1, (uint32_t)a.w[0], b);
+                if (I->flags & OPF_VARIANT)
+                    set_reg(vm, I->dst0, u256_add(a, u256_from_u64(32), NULL));
+                break;
+            }
+            default:
+                break;
+            }
+            if (!vm->dst1_written)
+                set_reg(vm, I->dst1, u256_zero());
+        }
+        continue;
+    free_panic: {
+        int rc = do_ret(vm, RET_PANIC, false, 0, 0);
+        if (rc != RUN_ON)
+            return rc;
+        f = cur(vm);
+    }
+    }
+}
+
+/* ---- public API ------------------------------------------------------------------------ */
+
+eravm_vm *eravm_vm_new(const eravm_world *world, const eravm_settings *settings)
+{
+    eravm_optab_init();
+    eravm_vm *vm = xmalloc(sizeof *vm);
+    memset(vm, 0, sizeof *vm);
+    if (world)
+        vm->world = *world;
+    if (settings)
+        vm->settings = *settings;
+    vm->capframes = 16;
+    vm->frames = xmalloc(vm->capframes * sizeof *vm->frames);
+    memset(vm->frames, 0, vm->capframes * sizeof *vm->frames);
+    vm->empty_program = eravm_program_new(NULL, 0);
+    vm->panic_program = program_panicking();
+    wd_init(&vm->diff);
+    return vm;
+}
+
+static void vm_reset(eravm_vm *vm)
+{
+    while (vm->depth > 0) {
+        frame_release(vm, cur(vm));
+        vm->depth--;
+    }
+    frame_release(vm, &vm->frames[0]);
+    pages_release_all(&vm->pages);
+    wd_free(&vm->diff);
+    wd_init(&vm->diff);
+    free(vm->returndata);
+    vm->returndata = NULL;
+    vm->returndata_len = 0;
+}
+
+void eravm_vm_free(eravm_vm *vm)
+{
+    if (!vm)
+        return;
+    vm_reset(vm);
+    stack_destroy_pool(&vm->stack_pool);
+    free(vm->frames);
+    eravm_program_free(vm->empty_program);
+    eravm_program_free(vm->panic_program);
+    free(vm);
+}
+
+static eravm_status finish(eravm_vm *vm, int rc, eravm_result *res)
+{
+    eravm_status st = rc == RUN_DONE_OK       ? ERAVM_OK
+                      : rc == RUN_DONE_REVERT ? ERAVM_REVERT
+                      : rc == RUN_DONE_PANIC  ? ERAVM_PANIC
+                                              : ERAVM_SUSPENDED;
+    vm->running = st == ERAVM_SUSPENDED;
+    res->status = st;
+    res->returndata = vm->returndata;
+    res->returndata_len = st == ERAVM_PANIC || st == ERAVM_SUSPENDED ? 0 : vm->returndata_len;
+    res->ergs_left = vm->frames[0].ergs;
+    res->instructions = vm->instructions;
+    res->skipped = vm->skipped;
+    return st;
+}
+
+eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const eravm_call *call,
+                          eravm_result *res)
+{
+    vm_reset(vm);
+    memset(res, 0, sizeof *res);
+    memset(vm->regs, 0, sizeof vm->regs);
+    vm->tags = 2;
+    vm->flags = 0;
+    vm->context_pending = u256_zero();
+    vm->tx_number = 0;
+    vm->next_base_page = FIRST_BASE_PAGE;
+    vm->instructions = vm->skipped = 0;
+    vm_frame *f = &vm->frames[0];
+    memset(f, 0, sizeof *f);
+    f->prog = program;
+    f->insns = program->insns;
+    f->words = program->words;
+    f->nwords = program->nwords;
+    f->address = addr_mask(call->address);
+    f->code_address = f->address;
+    f->caller = addr_mask(call->caller);
+    f->context = call->context_value;
+    f->context.w[2] = f->context.w[3] = 0;
+    f->is_kernel = is_kernel_addr(f->address);
+    f->is_static = call->is_static;
+    f->heap = 10;
+    f->aux = 11;
+    f->calldata_page = 7;
+    f->heap_bound = f->aux_bound = f->is_kernel ? KERNEL_STIPEND : USER_STIPEND;
+    f->ergs = call->ergs;
+    f->stack = stack_get(&vm->stack_pool);
+    f->snap = wd_snapshot_take(&vm->diff);
+    pages_get_or_create(&vm->pages, 10);
+    pages_get_or_create(&vm->pages, 11);
+    vm_page *cd = pages_get_or_create(&vm->pages, 7);
+    if (call->calldata_len)
+        page_write(cd, 0, call->calldata, call->calldata_len);
+    fatptr p = {0, 7, 0, (uint32_t)call->calldata_len};
+    vm->regs[1] = fp_word(p);
+    vm->regs[2] = u256_from_u64((call->system ? 2u : 0u) | (call->constructor ? 1u : 0u));
+    return finish(vm, run(vm, res), res);
+}
+
+eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *res)
+{
+    if (!vm->running) {
+        res->status = ERAVM_PANIC;
+        return ERAVM_PANIC;
+    }
+    return finish(vm, run(vm, res), res);
+}
+
+void eravm_vm_read_memory(eravm_vm *vm, uint32_t page, uint64_t offset, uint8_t *dst, size_t n)
+{
+    page_read(pages_get(&vm->pages, page), offset, dst, n);
+}
+
+uint32_t eravm_vm_heap_page(const eravm_vm *vm)
+{
+    return vm->frames[0].heap;
+}
+
+static int slot_cmp(const void *x, const void *y)
+{
+    const eravm_slot *a = x, *b = y;
+    int c = u256_cmp(a->address, b->address);
+    return c ? c : u256_cmp(a->key, b->key);
+}
+
+static eravm_slot *map_dump(const wd_map *m, size_t *n)
+{
+    eravm_slot *out = xmalloc(sizeof *out * (m->n ? m->n : 1));
+    size_t k = 0;
+    for (uint32_t i = 0; i < m->n; i++) {
+        if (!m->e[i].has_write)
+            continue;
+        out[k].address = m->e[i].address;
+        out[k].key = m->e[i].key;
+        out[k].value = m->e[i].value;
+        k++;
+    }
+    qsort(out, k, sizeof *out, slot_cmp);
+    *n = k;
+    return out;
+}
+
+eravm_slot *eravm_vm_storage_writes(const eravm_vm *vm, size_t *n)
+{
+    return map_dump(&vm->diff.storage, n);
+}
+
+eravm_slot *eravm_vm_transient(const eravm_vm *vm, size_t *n)
+{
+    return map_dump(&vm->diff.transient, n);
+}
+
+const eravm_log *eravm_vm_events(const eravm_vm *vm, size_t *n)
+{
+    *n = vm->diff.events.n;
+    return vm->diff.events.v;
+}
+
+const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n)
+{
+    *n = vm->diff.l2l1.n;
+    return vm->diff.l2l1.v;
+}
+
+int32_t eravm_vm_pubdata(const eravm_vm *vm)
+{
+    return vm->diff.pubdata;
+}
+
+void eravm_vm_snapshot(eravm_vm *vm)
+{
+    vm->has_ext = true;
+    vm->ext_snap = wd_snapshot_take(&vm->diff);
+    vm->ext_flag_undo = vm->diff.nflag_undo;
+    vm->ext_ndec = vm->diff.ndec;
+    vm->diff.recording_external = true;
+}
+
+void eravm_vm_rollback(eravm_vm *vm)
+{
+    if (!vm->has_ext)
+        return;
+    wd_rollback(&vm->diff, &vm->ext_snap);
+    while (vm->diff.nflag_undo > vm->ext_flag_undo) {
+        vm->diff.nflag_undo--;
+        vm->diff.storage.e[vm->diff.flag_undo[vm->diff.nflag_undo].entry].flags =
+            vm->diff.flag_undo[vm->diff.nflag_undo].prev;
+    }
+    vm->diff.ndec = vm->ext_ndec;
+    vm->has_ext = false;
+    vm->diff.recording_external = false;
+}
+
+void eravm_vm_pop_snapshot(eravm_vm *vm)
+{
+    vm->has_ext = false;
+    vm->diff.recording_external = false;
+    vm->diff.nflag_undo = 0;
+}
+
+void eravm_vm_set_trace(eravm_vm *vm, eravm_trace_fn fn, void *ctx)
+{
+    vm->trace = fn;
+    vm->trace_ctx = ctx;
+}
+
+u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged)
+{
+    if (tagged)
+        *tagged = (vm->tags >> (r & 15)) & 1;
+    return vm->regs[r & 15];
+}
+
+unsigned eravm_vm_flags(const eravm_vm *vm)
+{
+    return vm->flags;
+}
