@@ -21,7 +21,7 @@ VM_SRC  := $(sort $(wildcard vm/*.c)) $(if $(wildcard vm/precompile.c),,tools/pr
 VM_OBJ  := $(VM_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/liberavm.a
 
-TEST_SRC := tests/test_u256.c tests/test_opcodes.c tests/test_conformance.c
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test bench clean tests

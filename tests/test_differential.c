@@ -1,0 +1,220 @@
+/* tests/test_differential.c — whole-run differential test against the
+ * reference fast VM's recorded results: the 500 random programs of
+ * $ERAVM_DATA/differential (status, ergs left, instruction count, return
+ * data, storage and transient writes, L2->L1 logs), run exactly as its
+ * README says. Optional argument: a single id to run verbosely. */
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytecode.h"
+#include "check.h"
+#include "eravm.h"
+#include "world_mem.h"
+
+static char *read_text(const char *path)
+{
+    uint8_t *buf;
+    size_t n;
+    char err[256];
+    return eravm_read_file(path, &buf, &n, err, sizeof err) == 0 ? (char *)buf : NULL;
+}
+
+/* Hex without 0x and without leading zeros ("0" for zero). */
+static void hex_nolead(u256 v, char *out, size_t n)
+{
+    char tmp[80];
+    u256_to_hex(v, tmp, sizeof tmp);
+    snprintf(out, n, "%s", tmp + 2);
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t k = strlen(s);
+    if (*len + k + 1 > *cap) {
+        *cap = (*len + k + 1) * 2;
+        *buf = realloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, s, k + 1);
+    *len += k;
+}
+
+static char *fmt_slots(const eravm_slot *s, size_t n, bool with_addr)
+{
+    char *out = NULL;
+    size_t len = 0, cap = 0;
+    append(&out, &len, &cap, n ? "" : "-");
+    for (size_t i = 0; i < n; i++) {
+        char a[80], k[80], v[80], item[300];
+        hex_nolead(s[i].address, a, sizeof a);
+        hex_nolead(s[i].key, k, sizeof k);
+        hex_nolead(s[i].value, v, sizeof v);
+        if (with_addr)
+            snprintf(item, sizeof item, "%s%s/%s=%s", i ? ";" : "", a, k, v);
+        else
+            snprintf(item, sizeof item, "%s%s=%s", i ? ";" : "", k, v);
+        append(&out, &len, &cap, item);
+    }
+    return out;
+}
+
+static char *fmt_logs(const eravm_log *l, size_t n, bool with_addr)
+{
+    char *out = NULL;
+    size_t len = 0, cap = 0;
+    append(&out, &len, &cap, n ? "" : "-");
+    for (size_t i = 0; i < n; i++) {
+        char a[80], k[80], v[80], item[300];
+        hex_nolead(l[i].address, a, sizeof a);
+        hex_nolead(l[i].key, k, sizeof k);
+        hex_nolead(l[i].value, v, sizeof v);
+        snprintf(item, sizeof item, "%s%s%s%s=%s%s@%u", i ? ";" : "", with_addr ? a : "",
+                 with_addr ? ":" : "", k, v, l[i].first ? "!" : "", l[i].tx_number);
+        append(&out, &len, &cap, item);
+    }
+    return out;
+}
+
+static char *fmt_returndata(const uint8_t *p, size_t n)
+{
+    char *out = malloc(2 * n + 100);
+    if (n == 0) {
+        strcpy(out, "-");
+    } else if (n > 1024) {
+        uint8_t h[32];
+        SHA256(p, n, h);
+        strcpy(out, "sha256:");
+        for (int i = 0; i < 32; i++)
+            sprintf(out + 7 + 2 * i, "%02x", h[i]);
+        sprintf(out + 71, ":%zu", n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            sprintf(out + 2 * i, "%02x", p[i]);
+    }
+    return out;
+}
+
+static int split_tabs(char *line, char **f, int max)
+{
+    int n = 0;
+    f[n++] = line;
+    for (char *p = line; *p && n < max; p++)
+        if (*p == '\t') {
+            *p = 0;
+            f[n++] = p + 1;
+        }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = getenv("ERAVM_DATA");
+    if (!data || !*data)
+        data = "../shared/data";
+    long only = argc > 1 ? atol(argv[1]) : -1;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/differential/programs.tsv", data);
+    char *progs = read_text(path);
+    snprintf(path, sizeof path, "%s/differential/expected.tsv", data);
+    char *exp = read_text(path);
+    CASE_BEGIN();
+    EXPECT(progs && exp, "cannot read the differential corpus under %s", data);
+    if (!progs || !exp) {
+        CASE_END("differential corpus");
+        return check_exit();
+    }
+    /* index expected rows by id */
+    char *exp_rows[4000] = {0};
+    for (char *line = strtok(exp, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#' || !strncmp(line, "id\t", 3))
+            continue;
+        long id = atol(line);
+        if (id >= 0 && id < 4000)
+            exp_rows[id] = line;
+    }
+    int total = 0, matched = 0, kernel = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(progs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#' || !strncmp(line, "id\t", 3))
+            continue;
+        char *f[8];
+        if (split_tabs(line, f, 8) < 6)
+            continue;
+        long id = atol(f[0]);
+        if (only >= 0 && id != only)
+            continue;
+        char *e[12];
+        if (id < 0 || id >= 4000 || !exp_rows[id]) {
+            EXPECT(0, "program %ld has no expected row", id);
+            continue;
+        }
+        char *erow = strdup(exp_rows[id]);
+        int ne = split_tabs(erow, e, 12);
+        uint8_t *code, *cd;
+        size_t len, cdlen;
+        char err[256];
+        if (eravm_hex_decode(f[5], strlen(f[5]), &code, &len, err, sizeof err) ||
+            eravm_hex_decode(f[3], strlen(f[3]), &cd, &cdlen, err, sizeof err)) {
+            EXPECT(0, "program %ld: %s", id, err);
+            free(erow);
+            continue;
+        }
+        u256 addr;
+        u256_parse(f[2], strlen(f[2]), &addr);
+        eravm_memworld *w = eravm_memworld_new();
+        eravm_memworld_deploy(w, addr, code, len, false);
+        eravm_world iface = eravm_memworld_iface(w);
+        eravm_settings settings;
+        memset(&settings, 0, sizeof settings);
+        eravm_vm *vm = eravm_vm_new(&iface, &settings);
+        eravm_call call;
+        memset(&call, 0, sizeof call);
+        call.address = addr;
+        call.calldata = cd;
+        call.calldata_len = cdlen;
+        call.ergs = 2000000;
+        eravm_result res;
+        eravm_vm_run(vm, eravm_memworld_program(w, eravm_code_hash(code, len)), &call, &res);
+        const char *st = res.status == ERAVM_OK ? "ok" : res.status == ERAVM_REVERT ? "revert"
+                                                                                   : "panic";
+        char gas[32], ins[32];
+        snprintf(gas, sizeof gas, "%u", res.ergs_left);
+        snprintf(ins, sizeof ins, "%llu", (unsigned long long)res.instructions);
+        char *rd = fmt_returndata(res.returndata, res.returndata_len);
+        size_t n;
+        eravm_slot *sw = eravm_vm_storage_writes(vm, &n);
+        char *sws = fmt_slots(sw, n, false);
+        free(sw);
+        eravm_slot *tw = eravm_vm_transient(vm, &n);
+        char *tws = fmt_slots(tw, n, false);
+        free(tw);
+        const eravm_log *ll = eravm_vm_l2l1_logs(vm, &n);
+        char *lls = fmt_logs(ll, n, true);
+        bool ok = ne >= 9 && !strcmp(st, e[2]) && !strcmp(gas, e[3]) && !strcmp(ins, e[4]) &&
+                  !strcmp(rd, e[5]) && !strcmp(sws, e[6]) && !strcmp(tws, e[7]) &&
+                  !strcmp(lls, e[8]);
+        EXPECT(ok, "program %ld (%s): got %s/%s/%s rd=%.40s sw=%.60s tr=%.60s l1=%.60s; want "
+                   "%s/%s/%s rd=%.40s sw=%.60s tr=%.60s l1=%.60s",
+               id, f[4], st, gas, ins, rd, sws, tws, lls, e[2], e[3], e[4], e[5], e[6], e[7],
+               e[8]);
+        total++;
+        matched += ok;
+        kernel += id >= 3000;
+        free(rd);
+        free(sws);
+        free(tws);
+        free(lls);
+        free(erow);
+        eravm_vm_free(vm);
+        eravm_memworld_free(w);
+        free(code);
+        free(cd);
+    }
+    EXPECT(only >= 0 || total == 500, "ran %d programs", total);
+    CASE_END("differential: %d/%d random programs (%d kernel-mode) match vm2 in status, ergs, "
+             "instructions, returndata, storage, transient storage and L2->L1 logs",
+             matched, total, kernel);
+    free(progs);
+    free(exp);
+    return check_exit();
+}
