@@ -89,34 +89,47 @@ static const u256 bn254_xi_p2_third = {{0x3350c88e13e80b9c, 0x7dce557cdb5e56b9, 
 /* 6t^2: the reference's G2 subgroup test checks psi(Q) == [6t^2]Q. */
 static const u256 bn254_six_t_squared = {{0xf83e9682e87cfd46, 0x6f4d8248eeb859fb, 0, 0}};
 
-/* The hard part of the final exponentiation, (p^4 - p^2 + 1)/r, 761 bits,
- * least significant limb first. */
-static const uint64_t bn254_hard_exp[12] = {
-    0xe81bb482ccdf42b1, 0x5abf5cc4f49c36d4, 0xf1154e7e1da014fd, 0xdcc7b44c87cdbacf,
-    0xaaa441e3954bcf8a, 0x6b887d56d5095f23, 0x79581e16f3fd90c6, 0x3b1b1355d189227d,
-    0x4e529a5861876f6b, 0x6c0eb522d5b12278, 0x331ec15183177faf, 0x01baaa710b0759ad,
-};
-
 /* ---- Fp -------------------------------------------------------------- */
 
+/* Subtracts p when a >= p. Explicit 128-bit borrow chains and a mask keep
+ * this branch-free and in registers; the generic u256 helpers spill their
+ * carry flags through memory here. */
 static inline bn254_fp bn254_fp_reduce_once(bn254_fp a)
 {
-    bool borrow;
-    bn254_fp d = u256_sub(a, bn254_p, &borrow);
-    return borrow ? a : d;
+    bn254_u128 d0 = (bn254_u128)a.w[0] - bn254_p.w[0];
+    bn254_u128 d1 = (bn254_u128)a.w[1] - bn254_p.w[1] - (uint64_t)(d0 >> 127);
+    bn254_u128 d2 = (bn254_u128)a.w[2] - bn254_p.w[2] - (uint64_t)(d1 >> 127);
+    bn254_u128 d3 = (bn254_u128)a.w[3] - bn254_p.w[3] - (uint64_t)(d2 >> 127);
+    uint64_t keep = (uint64_t)0 - (uint64_t)(d3 >> 127); /* all ones when a < p */
+    bn254_fp r = {{(a.w[0] & keep) | ((uint64_t)d0 & ~keep), (a.w[1] & keep) | ((uint64_t)d1 & ~keep),
+                   (a.w[2] & keep) | ((uint64_t)d2 & ~keep), (a.w[3] & keep) | ((uint64_t)d3 & ~keep)}};
+    return r;
 }
 
 /* Inputs are < p < 2^254, so a sum never carries out of 256 bits. */
 static inline bn254_fp bn254_fp_add(bn254_fp a, bn254_fp b)
 {
-    return bn254_fp_reduce_once(u256_add(a, b, NULL));
+    bn254_u128 s0 = (bn254_u128)a.w[0] + b.w[0];
+    bn254_u128 s1 = (bn254_u128)a.w[1] + b.w[1] + (uint64_t)(s0 >> 64);
+    bn254_u128 s2 = (bn254_u128)a.w[2] + b.w[2] + (uint64_t)(s1 >> 64);
+    bn254_u128 s3 = (bn254_u128)a.w[3] + b.w[3] + (uint64_t)(s2 >> 64);
+    bn254_fp r = {{(uint64_t)s0, (uint64_t)s1, (uint64_t)s2, (uint64_t)s3}};
+    return bn254_fp_reduce_once(r);
 }
 
 static inline bn254_fp bn254_fp_sub(bn254_fp a, bn254_fp b)
 {
-    bool borrow;
-    bn254_fp d = u256_sub(a, b, &borrow);
-    return borrow ? u256_add(d, bn254_p, NULL) : d;
+    bn254_u128 d0 = (bn254_u128)a.w[0] - b.w[0];
+    bn254_u128 d1 = (bn254_u128)a.w[1] - b.w[1] - (uint64_t)(d0 >> 127);
+    bn254_u128 d2 = (bn254_u128)a.w[2] - b.w[2] - (uint64_t)(d1 >> 127);
+    bn254_u128 d3 = (bn254_u128)a.w[3] - b.w[3] - (uint64_t)(d2 >> 127);
+    uint64_t fix = (uint64_t)0 - (uint64_t)(d3 >> 127); /* all ones on borrow: add p back */
+    bn254_u128 r0 = (bn254_u128)(uint64_t)d0 + (bn254_p.w[0] & fix);
+    bn254_u128 r1 = (bn254_u128)(uint64_t)d1 + (bn254_p.w[1] & fix) + (uint64_t)(r0 >> 64);
+    bn254_u128 r2 = (bn254_u128)(uint64_t)d2 + (bn254_p.w[2] & fix) + (uint64_t)(r1 >> 64);
+    bn254_u128 r3 = (bn254_u128)(uint64_t)d3 + (bn254_p.w[3] & fix) + (uint64_t)(r2 >> 64);
+    bn254_fp r = {{(uint64_t)r0, (uint64_t)r1, (uint64_t)r2, (uint64_t)r3}};
+    return r;
 }
 
 static inline bn254_fp bn254_fp_neg(bn254_fp a)
@@ -124,36 +137,39 @@ static inline bn254_fp bn254_fp_neg(bn254_fp a)
     return u256_is_zero(a) ? a : u256_sub(bn254_p, a, NULL);
 }
 
-/* Montgomery product a·b·2^-256 mod p, coarsely interleaved (CIOS). The
- * result before the last subtraction is < 2p < 2^255, so five limbs hold
- * every intermediate. */
+/* Montgomery product a·b·2^-256 mod p (CIOS). p's top limb is below
+ * 2^62, which lets the reduction fold its carry into the multiplication
+ * carry instead of keeping a fifth and sixth accumulator word; the result is
+ * then < 2p and one conditional subtraction finishes. */
 static bn254_fp bn254_fp_mul(bn254_fp a, bn254_fp b)
 {
-    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
+    const uint64_t p0 = bn254_p.w[0], p1 = bn254_p.w[1], p2 = bn254_p.w[2], p3 = bn254_p.w[3];
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
     for (int i = 0; i < 4; i++) {
-        bn254_u128 c = 0;
-        for (int j = 0; j < 4; j++) {
-            c += (bn254_u128)a.w[j] * b.w[i] + t[j];
-            t[j] = (uint64_t)c;
-            c >>= 64;
-        }
-        c += t[4];
-        t[4] = (uint64_t)c;
-        t[5] = (uint64_t)(c >> 64);
+        uint64_t bi = b.w[i];
+        bn254_u128 x = (bn254_u128)a.w[0] * bi + t0;
+        t0 = (uint64_t)x;
+        uint64_t m = t0 * BN254_P_INV;
+        bn254_u128 y = (bn254_u128)m * p0 + t0;
 
-        uint64_t m = t[0] * BN254_P_INV;
-        c = (bn254_u128)m * bn254_p.w[0] + t[0];
-        c >>= 64;
-        for (int j = 1; j < 4; j++) {
-            c += (bn254_u128)m * bn254_p.w[j] + t[j];
-            t[j - 1] = (uint64_t)c;
-            c >>= 64;
-        }
-        c += t[4];
-        t[3] = (uint64_t)c;
-        t[4] = t[5] + (uint64_t)(c >> 64);
+        x = (bn254_u128)a.w[1] * bi + t1 + (uint64_t)(x >> 64);
+        t1 = (uint64_t)x;
+        y = (bn254_u128)m * p1 + t1 + (uint64_t)(y >> 64);
+        t0 = (uint64_t)y;
+
+        x = (bn254_u128)a.w[2] * bi + t2 + (uint64_t)(x >> 64);
+        t2 = (uint64_t)x;
+        y = (bn254_u128)m * p2 + t2 + (uint64_t)(y >> 64);
+        t1 = (uint64_t)y;
+
+        x = (bn254_u128)a.w[3] * bi + t3 + (uint64_t)(x >> 64);
+        t3 = (uint64_t)x;
+        y = (bn254_u128)m * p3 + t3 + (uint64_t)(y >> 64);
+        t2 = (uint64_t)y;
+
+        t3 = (uint64_t)(x >> 64) + (uint64_t)(y >> 64);
     }
-    bn254_fp r = {{t[0], t[1], t[2], t[3]}};
+    bn254_fp r = {{t0, t1, t2, t3}};
     return bn254_fp_reduce_once(r);
 }
 
@@ -439,23 +455,63 @@ static bn254_fp12 bn254_fp12_frob(bn254_fp12 a)
     return r;
 }
 
-/* f^((p^12-1)/r), split as (p^6-1)(p^2+1) · (p^4-p^2+1)/r. The easy part
- * uses conjugation and Frobenius; the hard part is a plain left-to-right
- * ladder over the 761-bit exponent — exact, which matters because the
- * pairing value itself is compared against published vectors. */
-static bn254_fp12 bn254_final_exp(bn254_fp12 f)
+/* f^t for the curve parameter t = 0x44e992b44a6909f1. */
+static bn254_fp12 bn254_fp12_pow_t(bn254_fp12 f)
 {
-    bn254_fp12 t = bn254_fp12_mul(bn254_fp12_conj(f), bn254_fp12_inv(f));
-    t = bn254_fp12_mul(bn254_fp12_frob(bn254_fp12_frob(t)), t);
-
-    bn254_fp12 acc = t;
-    int top = 11 * 64 + (63 - __builtin_clzll(bn254_hard_exp[11]));
-    for (int i = top - 1; i >= 0; i--) {
+    const uint64_t t = 0x44e992b44a6909f1ull;
+    bn254_fp12 acc = f;
+    for (int i = 61; i >= 0; i--) {
         acc = bn254_fp12_sqr(acc);
-        if ((bn254_hard_exp[i / 64] >> (i % 64)) & 1)
-            acc = bn254_fp12_mul(acc, t);
+        if ((t >> i) & 1)
+            acc = bn254_fp12_mul(acc, f);
     }
     return acc;
+}
+
+/* f^((p^12-1)/r), split as (p^6-1)(p^2+1) · (p^4-p^2+1)/r. The easy part
+ * uses conjugation and Frobenius and lands in the cyclotomic subgroup, where
+ * an inverse is a conjugate. The hard part writes (p^4-p^2+1)/r in base p
+ * with coefficients polynomial in t:
+ *   l3 = 1, l2 = 6t^2 + 1, l1 = -36t^3 - 18t^2 - 12t + 1,
+ *   l0 = -36t^3 - 30t^2 - 18t - 2,
+ * so three 63-bit powers by t, a few small powers and Frobenius maps give
+ * the exact exponent (not a multiple of it: the pairing value itself is
+ * compared against published vectors). */
+static bn254_fp12 bn254_final_exp(bn254_fp12 f)
+{
+    bn254_fp12 m = bn254_fp12_mul(bn254_fp12_conj(f), bn254_fp12_inv(f));
+    m = bn254_fp12_mul(bn254_fp12_frob(bn254_fp12_frob(m)), m);
+
+    bn254_fp12 a = bn254_fp12_pow_t(m); /* m^t */
+    bn254_fp12 b = bn254_fp12_pow_t(a); /* m^(t^2) */
+    bn254_fp12 c = bn254_fp12_pow_t(b); /* m^(t^3) */
+
+    bn254_fp12 a2 = bn254_fp12_sqr(a);
+    bn254_fp12 a6 = bn254_fp12_sqr(bn254_fp12_mul(a2, a));
+    bn254_fp12 a12 = bn254_fp12_sqr(a6);
+    bn254_fp12 a18 = bn254_fp12_mul(a12, a6);
+
+    bn254_fp12 b2 = bn254_fp12_sqr(b);
+    bn254_fp12 b6 = bn254_fp12_sqr(bn254_fp12_mul(b2, b));
+    bn254_fp12 b12 = bn254_fp12_sqr(b6);
+    bn254_fp12 b18 = bn254_fp12_mul(b12, b6);
+    bn254_fp12 b30 = bn254_fp12_mul(b18, b12);
+
+    bn254_fp12 c9 = bn254_fp12_mul(bn254_fp12_sqr(bn254_fp12_sqr(bn254_fp12_sqr(c))), c);
+    bn254_fp12 c36 = bn254_fp12_sqr(bn254_fp12_sqr(c9));
+
+    /* m^l0 = conj(m^2 · a^18 · b^30 · c^36) */
+    bn254_fp12 x0 = bn254_fp12_mul(bn254_fp12_mul(bn254_fp12_sqr(m), a18), bn254_fp12_mul(b30, c36));
+    x0 = bn254_fp12_conj(x0);
+    /* m^l1 = m · conj(a^12 · b^18 · c^36) */
+    bn254_fp12 x1 = bn254_fp12_mul(bn254_fp12_mul(a12, b18), c36);
+    x1 = bn254_fp12_mul(m, bn254_fp12_conj(x1));
+    /* m^l2 = m · b^6 */
+    bn254_fp12 x2 = bn254_fp12_mul(m, b6);
+
+    bn254_fp12 r = bn254_fp12_mul(x0, bn254_fp12_frob(x1));
+    r = bn254_fp12_mul(r, bn254_fp12_frob(bn254_fp12_frob(x2)));
+    return bn254_fp12_mul(r, bn254_fp12_frob(bn254_fp12_frob(bn254_fp12_frob(m))));
 }
 
 /* ---- G1 -------------------------------------------------------------- */

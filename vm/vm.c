@@ -616,17 +616,41 @@ static void keep_page(vm_frame *f, uint32_t page)
     f->keep[f->nkeep++] = page;
 }
 
+/* A page some frame below the dying one still uses: its own heap, aux heap
+ * or calldata, or one it keeps for returndata. */
+static bool page_live_below(const eravm_vm *vm, uint32_t page)
+{
+    for (uint32_t d = 0; d < vm->depth; d++) {
+        const vm_frame *g = &vm->frames[d];
+        if (g->heap == page || g->aux == page || g->calldata_page == page)
+            return true;
+        for (uint32_t i = 0; i < g->nkeep; i++)
+            if (g->keep[i] == page)
+                return true;
+    }
+    return false;
+}
+
+static void free_dead_page(eravm_vm *vm, uint32_t page, bool keep, uint32_t keep_id)
+{
+    /* vm2 frees whatever the dying frame held; when a kernel frame forwarded
+     * an ancestor's page upwards that frees a live page, and the ancestor
+     * then reads zeros (the farcall corpus README, "silent wrong result").
+     * EraVM never frees a page in use, so neither do we. */
+    if ((keep && page == keep_id) || page < FIRST_BASE_PAGE || page_pinned(vm, page) ||
+        page_live_below(vm, page))
+        return;
+    pages_free(&vm->pages, page);
+}
+
 /* Pops the current far frame; its pages die except the returned one. */
 static void pop_frame(eravm_vm *vm, bool keep, uint32_t keep_id)
 {
     vm_frame *f = cur(vm);
-    uint32_t dying[2] = {f->heap, f->aux};
-    for (int i = 0; i < 2; i++)
-        if (!(keep && dying[i] == keep_id) && !page_pinned(vm, dying[i]))
-            pages_free(&vm->pages, dying[i]);
+    free_dead_page(vm, f->heap, keep, keep_id);
+    free_dead_page(vm, f->aux, keep, keep_id);
     for (uint32_t i = 0; i < f->nkeep; i++)
-        if (!(keep && f->keep[i] == keep_id) && !page_pinned(vm, f->keep[i]))
-            pages_free(&vm->pages, f->keep[i]);
+        free_dead_page(vm, f->keep[i], keep, keep_id);
     frame_release(vm, f);
     vm->depth--;
     if (keep)
