@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asm.h"
 #include "bytecode.h"
 #include "eravm.h"
 #include "run.h"
@@ -88,8 +89,26 @@ static int load_code(scen *s, const char *spec, bool truncate, uint8_t **code, s
         } else {
             snprintf(path, sizeof path, "%s/%s", data && *data ? data : "../shared/data", spec);
         }
-        if (eravm_load_bytecode(spec[0] == '/' ? spec : path, code, len, err, errn))
+        const char *use = spec[0] == '/' ? spec : path;
+        size_t ul = strlen(use);
+        if (ul > 5 && !strcmp(use + ul - 5, ".zasm")) {
+            /* assembly is assembled on the fly: scenarios can ship readable sources */
+            uint8_t *src;
+            size_t sn;
+            eravm_asm_result r;
+            if (eravm_read_file(use, &src, &sn, err, errn))
+                return -1;
+            int rc = eravm_asm((const char *)src, sn, use, &r, err, errn);
+            free(src);
+            if (rc)
+                return -1;
+            *code = r.code;
+            *len = r.len;
+            r.code = NULL;
+            eravm_asm_free(&r);
+        } else if (eravm_load_bytecode(use, code, len, err, errn)) {
             return -1;
+        }
     }
     if (eravm_check_container(len, truncate, err, errn)) {
         free(*code);
@@ -361,8 +380,9 @@ int tool_scenario(int argc, char **argv)
     scen s;
     memset(&s, 0, sizeof s);
     s.file = file;
-    snprintf(s.dir, sizeof s.dir, "%s", file);
-    snprintf(s.dir, sizeof s.dir, "%s", dirname(s.dir));
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", file);
+    snprintf(s.dir, sizeof s.dir, "%s", dirname(tmp));
     s.world = eravm_memworld_new();
     s.names = json_object();
     int rc = 0;
