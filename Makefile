@@ -24,7 +24,7 @@ LIB     := $(BUILD)/liberavm.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test bench clean tests
+.PHONY: all deps test test-asan bench clean tests
 
 all: $(LIB) $(BIN)/eravm
 
@@ -51,7 +51,11 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
 
-tests: all $(TEST_BIN)
+$(BUILD)/tests/fuzz_replay: tests/fuzz/driver.c tests/fuzz/fuzz_vm.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/driver.c tests/fuzz/fuzz_vm.c $(LIB) $(LDLIBS)
+
+tests: all $(TEST_BIN) $(BUILD)/tests/fuzz_replay
 
 deps:
 	@scripts/install-deps
@@ -59,6 +63,13 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/run
+
+# The whole suite again with clang's AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test-asan: deps
+	@$(MAKE) --no-print-directory CC=clang CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+	    BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin tests
+	@BUILD=$(BUILD)/asan ERAVM_SKIP_BUILD_TEST=1 tests/run
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -68,3 +79,21 @@ clean:
 	rm -rf $(BUILD) $(BIN)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (clang libFuzzer + ASan + UBSan) ----
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ivm -Itools
+
+$(FUZZ_DIR)/fuzz_vm: tests/fuzz/fuzz_vm.c $(filter-out tools/precompile_stub.c,$(VM_SRC)) $(wildcard vm/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_vm.c $(filter-out tools/precompile_stub.c,$(VM_SRC)) $(if $(wildcard vm/precompile.c),,tools/precompile_stub.c) $(LDLIBS)
+
+fuzz: deps $(FUZZ_DIR)/fuzz_vm
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	@scripts/fuzz-seeds $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/fuzz_vm -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus tests/fuzz/regress
+
+.PHONY: fuzz

@@ -124,7 +124,7 @@ int main(int argc, char **argv)
     const char *data = getenv("ERAVM_DATA");
     if (!data || !*data)
         data = "../shared/data";
-    const char *eravm = argc > 1 ? argv[1] : "bin/eravm";
+    const char *eravm = argc > 1 ? argv[1] : getenv("ERAVM") ? getenv("ERAVM") : "bin/eravm";
     long only = argc > 2 ? atol(argv[2]) : -1;
     char path[1024];
     snprintf(path, sizeof path, "%s/differential/farcall/worlds.tsv", data);
