@@ -35,7 +35,8 @@ static void trace_changes(trace_state *t, const eravm_vm *vm)
         bool old_tag = (t->tags >> r) & 1;
         if (!u256_eq(v, t->regs[r]) || tag != old_tag) {
             u256_to_hex(v, buf, sizeof buf);
-            fprintf(t->out, "%s r%d=%s%s", any ? "" : "    ->", r, buf, tag ? "(ptr)" : "");
+            if (t->out)
+                fprintf(t->out, "%s r%d=%s%s", any ? "" : "    ->", r, buf, tag ? "(ptr)" : "");
             any = true;
             t->regs[r] = v;
             t->tags = (uint16_t)(tag ? t->tags | (1u << r) : t->tags & ~(1u << r));
@@ -43,12 +44,13 @@ static void trace_changes(trace_state *t, const eravm_vm *vm)
     }
     unsigned fl = eravm_vm_flags(vm);
     if (fl != t->flags) {
-        fprintf(t->out, "%s flags=%s%s%s%s", any ? "" : "    ->", fl & 1 ? "LT" : "",
-                fl & 2 ? "EQ" : "", fl & 4 ? "GT" : "", fl ? "" : "-");
+        if (t->out)
+            fprintf(t->out, "%s flags=%s%s%s%s", any ? "" : "    ->", fl & 1 ? "LT" : "",
+                    fl & 2 ? "EQ" : "", fl & 4 ? "GT" : "", fl ? "" : "-");
         any = true;
         t->flags = fl;
     }
-    if (any)
+    if (any && t->out)
         fputc('\n', t->out);
 }
 
@@ -56,8 +58,14 @@ static void trace_fn(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word, 
                      int depth)
 {
     trace_state *t = ctx;
-    if (t->started)
+    if (t->started) {
         trace_changes(t, vm);
+    } else {
+        FILE *out = t->out;
+        t->out = NULL; /* the initial registers are not a change */
+        trace_changes(t, vm);
+        t->out = out;
+    }
     t->started = true;
     char text[160];
     eravm_disasm_insn(word, NULL, NULL, text, sizeof text);
