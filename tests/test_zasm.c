@@ -67,10 +67,12 @@ static uint8_t *assemble(const char *path, size_t *len)
     return code;
 }
 
+/* strtok_r: the callers walk the file's lines with strtok_r too */
 static int tokens(char *s, char **t, int max)
 {
     int n = 0;
-    for (char *p = strtok(s, " \t"); p && n < max; p = strtok(NULL, " \t"))
+    char *save = NULL;
+    for (char *p = strtok_r(s, " \t", &save); p && n < max; p = strtok_r(NULL, " \t", &save))
         t[n++] = p;
     return n;
 }
@@ -102,7 +104,8 @@ static void run_file(const char *dir, const char *name)
     bool constructing_self = false;
     /* first pass: how to run */
     char *copy = strdup(text);
-    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+    char *lsave = NULL;
+    for (char *line = strtok_r(copy, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
         if (strncmp(line, "; ", 2))
             continue;
         char *t[16];
@@ -195,7 +198,8 @@ static void run_file(const char *dir, const char *name)
     size_t nev, nl1;
     const eravm_log *ev = eravm_vm_events(vm, &nev);
     const eravm_log *l1 = eravm_vm_l2l1_logs(vm, &nl1);
-    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+    lsave = NULL;
+    for (char *line = strtok_r(copy, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
         if (strncmp(line, "; expect ", 9))
             continue;
         char buf[4096];

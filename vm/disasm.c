@@ -347,9 +347,10 @@ void eravm_disasm_file(FILE *out, const uint8_t *code, size_t len, int flags)
     for (uint32_t i = 0; i < ninsn; i++) {
         uint64_t w = eravm_fetch_word(code, i);
         eravm_insn in = eravm_decode(w);
+        /* a constant lies after the code that reads it (zksolc's layout) */
         if (eravm_insn_is_canonical(w) && in.src_mode == SRC_CODE &&
             eravm_families[in.op].ops != OPS_LOAD && eravm_families[in.op].ops != OPS_STORE &&
-            in.imm0 < l.data_word && in.imm0 > 0)
+            in.imm0 < l.data_word && in.imm0 > i / 4)
             l.data_word = in.imm0;
     }
     if ((uint64_t)l.data_word * 4 < ninsn)
