@@ -43,18 +43,24 @@ _Static_assert(sizeof(bn254_fp12) == sizeof(((bn254_pairing_acc *)0)->f),
 /* ---- constants ------------------------------------------------------- */
 
 /* p = 21888242871839275222246405745257275088696311157297823662689037894645226208583 */
-static const u256 bn254_p = {{0x3c208c16d87cfd47, 0x97816a916871ca8d, 0xb85045b68181585d, 0x30644e72e131a029}};
+static const u256 bn254_p = {
+    {0x3c208c16d87cfd47, 0x97816a916871ca8d, 0xb85045b68181585d, 0x30644e72e131a029}};
 /* r, the order of G1 and G2 */
-static const u256 bn254_r = {{0x43e1f593f0000001, 0x2833e84879b97091, 0xb85045b68181585d, 0x30644e72e131a029}};
+static const u256 bn254_r = {
+    {0x43e1f593f0000001, 0x2833e84879b97091, 0xb85045b68181585d, 0x30644e72e131a029}};
 /* -p^-1 mod 2^64, the Montgomery reduction factor */
 #define BN254_P_INV 0x87d20782e4866389ull
 /* 2^512 mod p converts into Montgomery form; 2^768 mod p fixes up the two
  * factors of 2^-256 that a plain modular inverse of a Montgomery value loses. */
-static const u256 bn254_r2 = {{0xf32cfc5b538afa89, 0xb5e71911d44501fb, 0x47ab1eff0a417ff6, 0x06d89f71cab8351f}};
-static const u256 bn254_r3 = {{0xb1cd6dafda1530df, 0x62f210e6a7283db6, 0xef7f0b0c0ada0afb, 0x20fd6e902d592544}};
+static const u256 bn254_r2 = {
+    {0xf32cfc5b538afa89, 0xb5e71911d44501fb, 0x47ab1eff0a417ff6, 0x06d89f71cab8351f}};
+static const u256 bn254_r3 = {
+    {0xb1cd6dafda1530df, 0x62f210e6a7283db6, 0xef7f0b0c0ada0afb, 0x20fd6e902d592544}};
 /* 1 and 3 in Montgomery form */
-static const u256 bn254_mont_one = {{0xd35d438dc58f0d9d, 0x0a78eb28f5c70b3d, 0x666ea36f7879462c, 0x0e0a77c19a07df2f}};
-static const u256 bn254_mont_three = {{0x7a17caa950ad28d7, 0x1f6ac17ae15521b9, 0x334bea4e696bd284, 0x2a1f6744ce179d8e}};
+static const u256 bn254_mont_one = {
+    {0xd35d438dc58f0d9d, 0x0a78eb28f5c70b3d, 0x666ea36f7879462c, 0x0e0a77c19a07df2f}};
+static const u256 bn254_mont_three = {
+    {0x7a17caa950ad28d7, 0x1f6ac17ae15521b9, 0x334bea4e696bd284, 0x2a1f6744ce179d8e}};
 
 /* b' = 3/xi, the twist's constant (Montgomery form) */
 static const bn254_fp2 bn254_twist_b = {
@@ -80,7 +86,8 @@ static const bn254_fp2 bn254_gamma[6] = {
 
 /* xi^((p^2-1)/3), which lies in Fp: the x factor of the p^2 Frobenius on the
  * twist (its y factor xi^((p^2-1)/2) is -1). */
-static const u256 bn254_xi_p2_third = {{0x3350c88e13e80b9c, 0x7dce557cdb5e56b9, 0x6001b4b8b615564a, 0x2682e617020217e0}};
+static const u256 bn254_xi_p2_third = {
+    {0x3350c88e13e80b9c, 0x7dce557cdb5e56b9, 0x6001b4b8b615564a, 0x2682e617020217e0}};
 
 /* The ate loop length 6t+2 = 0x19d797039be763ba8 for t = 4965661367192848881:
  * 65 bits, the top one implicit in starting from T = Q. */
@@ -314,14 +321,12 @@ static inline bn254_fp6 bn254_fp6_make(bn254_fp2 c0, bn254_fp2 c1, bn254_fp2 c2)
 
 static inline bn254_fp6 bn254_fp6_add(bn254_fp6 a, bn254_fp6 b)
 {
-    return bn254_fp6_make(bn254_fp2_add(a.c0, b.c0), bn254_fp2_add(a.c1, b.c1),
-                          bn254_fp2_add(a.c2, b.c2));
+    return bn254_fp6_make(bn254_fp2_add(a.c0, b.c0), bn254_fp2_add(a.c1, b.c1), bn254_fp2_add(a.c2, b.c2));
 }
 
 static inline bn254_fp6 bn254_fp6_sub(bn254_fp6 a, bn254_fp6 b)
 {
-    return bn254_fp6_make(bn254_fp2_sub(a.c0, b.c0), bn254_fp2_sub(a.c1, b.c1),
-                          bn254_fp2_sub(a.c2, b.c2));
+    return bn254_fp6_make(bn254_fp2_sub(a.c0, b.c0), bn254_fp2_sub(a.c1, b.c1), bn254_fp2_sub(a.c2, b.c2));
 }
 
 static inline bn254_fp6 bn254_fp6_neg(bn254_fp6 a)
@@ -364,9 +369,9 @@ static bn254_fp6 bn254_fp6_inv(bn254_fp6 a)
     bn254_fp2 A = bn254_fp2_sub(bn254_fp2_sqr(a.c0), bn254_fp2_mul_xi(bn254_fp2_mul(a.c1, a.c2)));
     bn254_fp2 B = bn254_fp2_sub(bn254_fp2_mul_xi(bn254_fp2_sqr(a.c2)), bn254_fp2_mul(a.c0, a.c1));
     bn254_fp2 C = bn254_fp2_sub(bn254_fp2_sqr(a.c1), bn254_fp2_mul(a.c0, a.c2));
-    bn254_fp2 F = bn254_fp2_add(bn254_fp2_mul(a.c0, A),
-                                bn254_fp2_mul_xi(bn254_fp2_add(bn254_fp2_mul(a.c2, B),
-                                                               bn254_fp2_mul(a.c1, C))));
+    bn254_fp2 F =
+        bn254_fp2_add(bn254_fp2_mul(a.c0, A),
+                      bn254_fp2_mul_xi(bn254_fp2_add(bn254_fp2_mul(a.c2, B), bn254_fp2_mul(a.c1, C))));
     bn254_fp2 Fi = bn254_fp2_inv(F);
     return bn254_fp6_make(bn254_fp2_mul(A, Fi), bn254_fp2_mul(B, Fi), bn254_fp2_mul(C, Fi));
 }
@@ -413,8 +418,7 @@ static bn254_fp12 bn254_fp12_mul(bn254_fp12 a, bn254_fp12 b)
     bn254_fp6 t0 = bn254_fp6_mul(a.c0, b.c0);
     bn254_fp6 t1 = bn254_fp6_mul(a.c1, b.c1);
     bn254_fp6 s = bn254_fp6_mul(bn254_fp6_add(a.c0, a.c1), bn254_fp6_add(b.c0, b.c1));
-    return bn254_fp12_make(bn254_fp6_add(t0, bn254_fp6_mul_v(t1)),
-                           bn254_fp6_sub(bn254_fp6_sub(s, t0), t1));
+    return bn254_fp12_make(bn254_fp6_add(t0, bn254_fp6_mul_v(t1)), bn254_fp6_sub(bn254_fp6_sub(s, t0), t1));
 }
 
 /* (a0 + a1w)^2 = (a0+a1)(a0+v·a1) - t - v·t + 2t·w with t = a0a1:
@@ -423,8 +427,7 @@ static bn254_fp12 bn254_fp12_sqr(bn254_fp12 a)
 {
     bn254_fp6 t = bn254_fp6_mul(a.c0, a.c1);
     bn254_fp6 s = bn254_fp6_mul(bn254_fp6_add(a.c0, a.c1), bn254_fp6_add(a.c0, bn254_fp6_mul_v(a.c1)));
-    return bn254_fp12_make(bn254_fp6_sub(bn254_fp6_sub(s, t), bn254_fp6_mul_v(t)),
-                           bn254_fp6_add(t, t));
+    return bn254_fp12_make(bn254_fp6_sub(bn254_fp6_sub(s, t), bn254_fp6_mul_v(t)), bn254_fp6_add(t, t));
 }
 
 /* The p^6 Frobenius: w -> -w. */
@@ -748,8 +751,8 @@ static bool bn254_g2_decode(const u256 w[4], bn254_g2 *out)
  * evaluated at P. Untwisting maps (x, y) to (x·w^2, y·w^3) and the slope to
  * lambda·w, so the line is yP - lambda·xP·w + (lambda·xt - yt)·w^3, and
  * w^3 = v·w puts the last term at c1.c1. */
-static bn254_fp12 bn254_line_mul(bn254_fp12 f, bn254_fp2 lambda, bn254_fp2 xt, bn254_fp2 yt,
-                                 bn254_fp px, bn254_fp py)
+static bn254_fp12 bn254_line_mul(bn254_fp12 f, bn254_fp2 lambda, bn254_fp2 xt, bn254_fp2 yt, bn254_fp px,
+                                 bn254_fp py)
 {
     bn254_fp12 l;
     memset(&l, 0, sizeof l);
@@ -761,8 +764,8 @@ static bn254_fp12 bn254_line_mul(bn254_fp12 f, bn254_fp2 lambda, bn254_fp2 xt, b
 
 /* Adds (x2, y2) to the affine point (*x, *y) and multiplies f by the chord;
  * the loop never meets T = ±Q for points of order r, so the slope exists. */
-static bn254_fp12 bn254_miller_add(bn254_fp12 f, bn254_fp2 *x, bn254_fp2 *y, bn254_fp2 x2,
-                                   bn254_fp2 y2, bn254_fp px, bn254_fp py)
+static bn254_fp12 bn254_miller_add(bn254_fp12 f, bn254_fp2 *x, bn254_fp2 *y, bn254_fp2 x2, bn254_fp2 y2,
+                                   bn254_fp px, bn254_fp py)
 {
     bn254_fp2 lambda = bn254_fp2_mul(bn254_fp2_sub(y2, *y), bn254_fp2_inv(bn254_fp2_sub(x2, *x)));
     f = bn254_line_mul(f, lambda, *x, *y, px, py);
@@ -786,8 +789,8 @@ static bn254_fp12 bn254_miller_loop(const bn254_g1 *p, const bn254_g2 *q)
         f = bn254_fp12_sqr(f);
         /* tangent: lambda = 3x^2 / 2y */
         bn254_fp2 x2 = bn254_fp2_sqr(tx);
-        bn254_fp2 lambda = bn254_fp2_mul(bn254_fp2_add(bn254_fp2_dbl(x2), x2),
-                                         bn254_fp2_inv(bn254_fp2_dbl(ty)));
+        bn254_fp2 lambda =
+            bn254_fp2_mul(bn254_fp2_add(bn254_fp2_dbl(x2), x2), bn254_fp2_inv(bn254_fp2_dbl(ty)));
         f = bn254_line_mul(f, lambda, tx, ty, px, py);
         bn254_fp2 nx = bn254_fp2_sub(bn254_fp2_sqr(lambda), bn254_fp2_dbl(tx));
         ty = bn254_fp2_sub(bn254_fp2_mul(lambda, bn254_fp2_sub(tx, nx)), ty);

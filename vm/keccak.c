@@ -14,47 +14,75 @@ static const uint64_t keccak_round_constants[24] = {
     0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
 };
 
-/* rho offsets indexed by lane x + 5y. */
-static const unsigned keccak_rho[25] = {
-    0,  1,  62, 28, 27,
-    36, 44, 6,  55, 20,
-    3,  10, 43, 25, 39,
-    41, 45, 15, 21, 8,
-    18, 2,  61, 56, 14,
-};
-
 static inline uint64_t keccak_rotl(uint64_t v, unsigned n)
 {
     /* The mask keeps n == 0 from shifting by 64, which C leaves undefined. */
     return (v << n) | (v >> ((64 - n) & 63));
 }
 
+/* chi on one row of five lanes starting at index r */
+#define KECCAK_CHI_ROW(r)                                                   \
+    do {                                                                    \
+        a[(r) + 0] = b[(r) + 0] ^ (~b[(r) + 1] & b[(r) + 2]);               \
+        a[(r) + 1] = b[(r) + 1] ^ (~b[(r) + 2] & b[(r) + 3]);               \
+        a[(r) + 2] = b[(r) + 2] ^ (~b[(r) + 3] & b[(r) + 4]);               \
+        a[(r) + 3] = b[(r) + 3] ^ (~b[(r) + 4] & b[(r) + 0]);               \
+        a[(r) + 4] = b[(r) + 4] ^ (~b[(r) + 0] & b[(r) + 1]);               \
+    } while (0)
+
+/* Written out lane by lane: with loops and "% 5" indexing gcc ran this at a
+ * third of the speed. Lane (x, y) is a[x + 5y]. */
 void keccak_f1600(uint64_t a[25])
 {
     for (int round = 0; round < 24; round++) {
-        uint64_t c[5], b[25];
+        /* theta: column parities, folded into each lane below */
+        uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];
+        uint64_t c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21];
+        uint64_t c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22];
+        uint64_t c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23];
+        uint64_t c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24];
+        uint64_t d0 = c4 ^ keccak_rotl(c1, 1);
+        uint64_t d1 = c0 ^ keccak_rotl(c2, 1);
+        uint64_t d2 = c1 ^ keccak_rotl(c3, 1);
+        uint64_t d3 = c2 ^ keccak_rotl(c4, 1);
+        uint64_t d4 = c3 ^ keccak_rotl(c0, 1);
 
-        /* theta */
-        for (int x = 0; x < 5; x++)
-            c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-        for (int x = 0; x < 5; x++) {
-            uint64_t d = c[(x + 4) % 5] ^ keccak_rotl(c[(x + 1) % 5], 1);
-            for (int y = 0; y < 25; y += 5)
-                a[x + y] ^= d;
-        }
+        /* rho (rotate by the FIPS 202 offsets) and pi (lane (x, y) moves
+         * to (y, 2x + 3y)); each line below follows from those two rules */
+        uint64_t b[25];
+        b[0] = keccak_rotl(a[0] ^ d0, 0);
+        b[10] = keccak_rotl(a[1] ^ d1, 1);
+        b[20] = keccak_rotl(a[2] ^ d2, 62);
+        b[5] = keccak_rotl(a[3] ^ d3, 28);
+        b[15] = keccak_rotl(a[4] ^ d4, 27);
+        b[16] = keccak_rotl(a[5] ^ d0, 36);
+        b[1] = keccak_rotl(a[6] ^ d1, 44);
+        b[11] = keccak_rotl(a[7] ^ d2, 6);
+        b[21] = keccak_rotl(a[8] ^ d3, 55);
+        b[6] = keccak_rotl(a[9] ^ d4, 20);
+        b[7] = keccak_rotl(a[10] ^ d0, 3);
+        b[17] = keccak_rotl(a[11] ^ d1, 10);
+        b[2] = keccak_rotl(a[12] ^ d2, 43);
+        b[12] = keccak_rotl(a[13] ^ d3, 25);
+        b[22] = keccak_rotl(a[14] ^ d4, 39);
+        b[23] = keccak_rotl(a[15] ^ d0, 41);
+        b[8] = keccak_rotl(a[16] ^ d1, 45);
+        b[18] = keccak_rotl(a[17] ^ d2, 15);
+        b[3] = keccak_rotl(a[18] ^ d3, 21);
+        b[13] = keccak_rotl(a[19] ^ d4, 8);
+        b[14] = keccak_rotl(a[20] ^ d0, 18);
+        b[24] = keccak_rotl(a[21] ^ d1, 2);
+        b[9] = keccak_rotl(a[22] ^ d2, 61);
+        b[19] = keccak_rotl(a[23] ^ d3, 56);
+        b[4] = keccak_rotl(a[24] ^ d4, 14);
 
-        /* rho and pi together: lane (x, y) lands at (y, 2x + 3y). */
-        for (int x = 0; x < 5; x++)
-            for (int y = 0; y < 5; y++)
-                b[y + 5 * ((2 * x + 3 * y) % 5)] = keccak_rotl(a[x + 5 * y], keccak_rho[x + 5 * y]);
+        KECCAK_CHI_ROW(0);
+        KECCAK_CHI_ROW(5);
+        KECCAK_CHI_ROW(10);
+        KECCAK_CHI_ROW(15);
+        KECCAK_CHI_ROW(20);
 
-        /* chi */
-        for (int y = 0; y < 25; y += 5)
-            for (int x = 0; x < 5; x++)
-                a[x + y] = b[x + y] ^ (~b[(x + 1) % 5 + y] & b[(x + 2) % 5 + y]);
-
-        /* iota */
-        a[0] ^= keccak_round_constants[round];
+        a[0] ^= keccak_round_constants[round]; /* iota */
     }
 }
 
