@@ -8,6 +8,7 @@
 #include "bytecode.h"
 #include "disasm.h"
 #include "eravm.h"
+#include "keccak.h"
 #include "opcode.h"
 #include "run.h"
 #include "tool_util.h"
@@ -24,6 +25,7 @@ static const char *usage_text =
     "      [--value N] [--truncate] [--format text|json] [--trace]\n"
     "                                         run FILE as the single frame of an empty world\n"
     "  scenario FILE.json                     run a multi-step scenario and check its expectations\n"
+    "  keccak TEXT | --hex HEX                keccak256 of a string (e.g. an ABI signature) or of bytes\n"
     "\n"
     "FILE may be raw bytecode, hex text, or a foundry/hardhat JSON artifact.\n"
     "--truncate cuts a bytecode to the largest odd number of 32-byte words.\n";
@@ -171,6 +173,32 @@ static int cmd_asm(int argc, char **argv)
     return bad ? 1 : 0;
 }
 
+static int cmd_keccak(int argc, char **argv)
+{
+    const uint8_t *data;
+    uint8_t *bytes = NULL;
+    size_t len;
+    if (argc == 2 && !strcmp(argv[0], "--hex")) {
+        char err[256];
+        if (eravm_hex_decode(argv[1], strlen(argv[1]), &bytes, &len, err, sizeof err) != 0)
+            return die("keccak: %s", err);
+        data = bytes;
+    } else if (argc == 1 && strcmp(argv[0], "--hex")) {
+        data = (const uint8_t *)argv[0];
+        len = strlen(argv[0]);
+    } else {
+        return die("keccak: want TEXT or --hex HEX%s", "");
+    }
+    uint8_t h[32];
+    keccak256(data, len, h);
+    printf("0x");
+    for (int i = 0; i < 32; i++)
+        printf("%02x", h[i]);
+    printf("\n");
+    free(bytes);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     eravm_optab_init();
@@ -189,6 +217,8 @@ int main(int argc, char **argv)
         return cmd_disasm(argc - 2, argv + 2);
     if (!strcmp(cmd, "hash"))
         return cmd_hash(argc - 2, argv + 2);
+    if (!strcmp(cmd, "keccak"))
+        return cmd_keccak(argc - 2, argv + 2);
     if (!strcmp(cmd, "run"))
         return tool_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "scenario"))
