@@ -139,4 +139,36 @@ grep -q 'and!	code\[@CPI_11\], r4, r2' "$T/id.zasm" || note "no constant label"
 "$E" asm "$T/id.zasm" -o "$T/id.zbin" && cmp -s "$T/id.zbin" "$D/conformance/era-compiler-tester/contracts/Identity.zbin" || note "round trip differs"
 end "disasm: labels, constants, --raw listing, round trip"
 
+# --- run and scenario: bad input --------------------------------------------
+begin
+expect_error "not a multiple of 32" "$E" run "$D/vm-benchmark/call_far"
+expect_error "no \"bytecode\"" "$E" run "$T/nobc.json"
+expect_error "bad hex" "$E" run "$T/bad.hex"
+expect_error "calldata" "$E" run "$T/one.bin" --calldata 0xzz
+expect_error "ergs" "$E" run "$T/one.bin" --ergs 99999999999
+expect_error "bad address" "$E" run "$T/one.bin" --address 0x1234567890123456789012345678901234567890ff
+expect_error "unknown option" "$E" run "$T/one.bin" --frobnicate
+expect_error "format" "$E" run "$T/one.bin" --format xml
+expect_error "bad JSON" "$E" scenario "$T/broken.json"
+printf '{"contracts": 5, "steps": []}' >"$T/s1.json"
+expect_error "contracts" "$E" scenario "$T/s1.json"
+printf '{"contracts": [{"address": "0x10", "bytecode": "nothere.zbin"}], "steps": []}' >"$T/s2.json"
+expect_error "nothere" "$E" scenario "$T/s2.json"
+printf '{"contracts": [], "steps": [{"calldata": "0x"}]}' >"$T/s3.json"
+expect_error "to" "$E" scenario "$T/s3.json"
+end "run and scenario: bad input gives one clear line and a non-zero exit"
+
+# --- run: JSON and trace output -------------------------------------------------
+begin
+printf '\t.text\n\tadd\t5, r0, r2\n\tsts\tr0, r2\n\tadd\tr0, r0, r1\n\tret\n' >"$T/r.zasm"
+"$E" asm "$T/r.zasm" -o "$T/r.zbin"
+"$E" run "$T/r.zbin" --format json >"$T/r.json" || note "run failed"
+for k in '"status": "ok"' '"instructions": 4' '"skipped": 0' '"returndata": "0x"' '"0x0": "0x5"' '"events": \[\]' '"l2_l1_logs": \[\]'; do
+    grep -q "$k" "$T/r.json" || note "json lacks $k"
+done
+"$E" run "$T/r.zbin" --trace >"$T/r.trace"
+grep -q '^    0  add 5, r0, r2 .*ergs=30000000$' "$T/r.trace" || note "trace line 0: $(head -1 "$T/r.trace")"
+grep -q '^    -> r2=0x5$' "$T/r.trace" || note "trace lacks the r2 change"
+end "run: JSON result and --trace lines"
+
 exit 0
