@@ -133,6 +133,7 @@ int main(int argc, char **argv)
             exp_rows[id] = line;
     }
     int total = 0, matched = 0, kernel = 0;
+    eravm_result results[3];
     char *save = NULL;
     for (char *line = strtok_r(progs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#' || !strncmp(line, "id\t", 3))
@@ -174,7 +175,20 @@ int main(int argc, char **argv)
         call.calldata_len = cdlen;
         call.ergs = 2000000;
         eravm_result res;
-        eravm_vm_run(vm, eravm_memworld_program(w, eravm_code_hash(code, len)), &call, &res);
+        const eravm_program *prog = eravm_memworld_program(w, eravm_code_hash(code, len));
+        /* the simple and counting engines must agree with the fast one exactly */
+        for (int eng = ERAVM_ENGINE_COUNTING; eng <= ERAVM_ENGINE_SIMPLE; eng++) {
+            eravm_vm *v2 = eravm_vm_new(&iface, &settings);
+            eravm_vm_set_engine(v2, eng);
+            eravm_vm_run(v2, prog, &call, &results[eng]);
+            eravm_vm_free(v2);
+        }
+        eravm_vm_run(vm, prog, &call, &res);
+        for (int eng = ERAVM_ENGINE_COUNTING; eng <= ERAVM_ENGINE_SIMPLE; eng++)
+            EXPECT(results[eng].status == res.status && results[eng].ergs_left == res.ergs_left &&
+                       results[eng].instructions == res.instructions &&
+                       results[eng].skipped == res.skipped,
+                   "program %ld: engine %d differs from fast", id, eng);
         const char *st = res.status == ERAVM_OK ? "ok" : res.status == ERAVM_REVERT ? "revert"
                                                                                    : "panic";
         char gas[32], ins[32];
@@ -212,7 +226,8 @@ int main(int argc, char **argv)
     }
     EXPECT(only >= 0 || total == 500, "ran %d programs", total);
     CASE_END("differential: %d/%d random programs (%d kernel-mode) match vm2 in status, ergs, "
-             "instructions, returndata, storage, transient storage and L2->L1 logs",
+             "instructions, returndata, storage, transient storage and L2->L1 logs, on the "
+             "fast, counting and simple engines",
              matched, total, kernel);
     free(progs);
     free(exp);

@@ -214,8 +214,12 @@ int main(int argc, char **argv)
         snprintf(file, sizeof file, "%s/world-%ld.json", dir, id);
         json_dump_file(sc, file, JSON_INDENT(1));
         json_decref(sc);
-        char cmd[2400];
-        snprintf(cmd, sizeof cmd, "%s scenario %s > %s.out 2>&1", eravm, file, file);
+        char cmd[8000];
+        /* every world on each engine in turn: all three must match vm2 */
+        snprintf(cmd, sizeof cmd,
+                 "%s scenario %s > %s.out 2>&1 && ERAVM_ENGINE=simple %s scenario %s >> %s.out 2>&1 "
+                 "&& ERAVM_ENGINE=counting %s scenario %s >> %s.out 2>&1",
+                 eravm, file, file, eravm, file, file, eravm, file, file);
         int rc = system(cmd);
         bool ok = rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0;
         if (!ok) {
@@ -238,7 +242,8 @@ int main(int argc, char **argv)
     if (check_case_failures == 0)
         rmdir(dir);
     CASE_END("far-call worlds via eravm scenario: %d/%d match vm2 (status, ergs, instructions, "
-             "returndata, storage, transient, events, L2->L1 logs; %d vm2_crash skipped)",
+             "returndata, storage, transient, events, L2->L1 logs) on all three engines; "
+             "%d vm2_crash skipped",
              matched, total, skipped);
     free(worlds);
     free(exp);

@@ -22,7 +22,7 @@ static const char *usage_text =
     "                                         print bytecode as zksolc assembly\n"
     "  hash FILE [--truncate]                 print the versioned bytecode hash\n"
     "  run FILE [--calldata HEX] [--ergs N] [--constructor] [--address A] [--caller A]\n"
-    "      [--value N] [--truncate] [--format text|json] [--trace]\n"
+    "      [--value N] [--truncate] [--format text|json] [--trace] [--engine fast|counting|simple]\n"
     "                                         run FILE as the single frame of an empty world\n"
     "  scenario FILE.json                     run a multi-step scenario and check its expectations\n"
     "  keccak TEXT | --hex HEX                keccak256 of a string (e.g. an ABI signature) or of bytes\n"

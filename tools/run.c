@@ -168,6 +168,7 @@ int tool_run(int argc, char **argv)
     const char *file = NULL, *calldata_hex = NULL, *format = "text";
     uint32_t ergs = DEFAULT_ERGS;
     bool constructor = false, truncate = false, trace = false;
+    int engine = ERAVM_ENGINE_FAST;
     u256 address = u256_from_u64(0x1234567890abcdefull), caller = u256_zero(), value = u256_zero();
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -205,6 +206,16 @@ int tool_run(int argc, char **argv)
             if (strcmp(v, "text") && strcmp(v, "json"))
                 return tool_die("run: --format is text or json, not '%s'", v);
             format = v;
+        } else if (!strcmp(a, "--engine")) {
+            NEED_VALUE();
+            if (!strcmp(v, "fast"))
+                engine = ERAVM_ENGINE_FAST;
+            else if (!strcmp(v, "counting"))
+                engine = ERAVM_ENGINE_COUNTING;
+            else if (!strcmp(v, "simple"))
+                engine = ERAVM_ENGINE_SIMPLE;
+            else
+                return tool_die("run: --engine is fast, counting or simple, not '%s'", v);
         } else if (!strcmp(a, "--constructor")) {
             constructor = true;
         } else if (!strcmp(a, "--truncate")) {
@@ -249,6 +260,7 @@ int tool_run(int argc, char **argv)
     eravm_settings settings;
     memset(&settings, 0, sizeof settings);
     eravm_vm *vm = eravm_vm_new(&iface, &settings);
+    eravm_vm_set_engine(vm, engine);
     trace_state ts;
     memset(&ts, 0, sizeof ts);
     ts.out = stdout;

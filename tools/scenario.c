@@ -256,6 +256,11 @@ static int run_step(scen *s, int step, json_t *st)
     eravm_settings settings;
     memset(&settings, 0, sizeof settings);
     eravm_vm *vm = eravm_vm_new(&iface, &settings);
+    const char *engine = getenv("ERAVM_ENGINE"); /* tests run every engine */
+    if (engine && !strcmp(engine, "simple"))
+        eravm_vm_set_engine(vm, ERAVM_ENGINE_SIMPLE);
+    else if (engine && !strcmp(engine, "counting"))
+        eravm_vm_set_engine(vm, ERAVM_ENGINE_COUNTING);
     eravm_program *empty = NULL;
     if (!prog)
         prog = empty = eravm_program_new(NULL, 0);

@@ -123,7 +123,32 @@ void eravm_vm_snapshot(eravm_vm *vm);
 void eravm_vm_rollback(eravm_vm *vm);
 void eravm_vm_pop_snapshot(eravm_vm *vm);
 
-/* Tracing: called before each dispatched instruction (NULL = off). */
+/* ---- engines and counters ---------------------------------------------------- */
+
+/* fast: pre-decoded dispatch (default); counting: the same plus per-opcode
+ * counts, ergs and host cycles and opcode-pair counts; simple: decodes every
+ * word as it goes - the plain reference the others are checked against. */
+enum { ERAVM_ENGINE_FAST, ERAVM_ENGINE_COUNTING, ERAVM_ENGINE_SIMPLE };
+void eravm_vm_set_engine(eravm_vm *vm, int engine);
+
+#define ERAVM_COUNTER_SLOTS 2050 /* opcode indices 0..2047, spontaneous panic, pc wrap */
+#define ERAVM_PAIR_FAMILIES 64
+
+typedef struct {
+    uint64_t count[ERAVM_COUNTER_SLOTS];  /* dispatches per opcode index */
+    uint64_t ergs[ERAVM_COUNTER_SLOTS];   /* base cost + dynamic charges paid in the frame */
+    uint64_t cycles[ERAVM_COUNTER_SLOTS]; /* host cycles (rdtsc) from dispatch to next dispatch */
+    uint64_t pairs[ERAVM_PAIR_FAMILIES][ERAVM_PAIR_FAMILIES]; /* family -> next family */
+    unsigned last;                        /* internal: the previous slot */
+} eravm_counters;
+
+/* The counting engine's counters (accumulated over runs until reset); NULL
+ * before the counting engine was selected. */
+const eravm_counters *eravm_vm_counters(const eravm_vm *vm);
+void eravm_vm_reset_counters(eravm_vm *vm);
+
+/* Tracing: called before each dispatched instruction (NULL = off; tracing
+ * runs the simple engine). */
 typedef void (*eravm_trace_fn)(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word,
                                uint32_t ergs_left, int depth);
 void eravm_vm_set_trace(eravm_vm *vm, eravm_trace_fn fn, void *ctx);

@@ -109,6 +109,21 @@ static inline uint64_t eravm_fetch_word(const uint8_t *code, uint32_t i)
 
 extern const char *const eravm_cond_names[8]; /* "", "gt", "lt", ... */
 
+/* Counter slots: the 2048 opcode indices, then the VM's spontaneous panic
+ * and the pc wrap; families likewise end with those two. */
+#define ERAVM_SLOT_PANIC 2048
+#define ERAVM_SLOT_WRAP 2049
+#define ERAVM_SLOTS 2050
+#define ERAVM_FAMILY_PANIC EOP_COUNT
+#define ERAVM_FAMILY_WRAP (EOP_COUNT + 1)
+#define ERAVM_FAMILIES (EOP_COUNT + 2)
+
+static inline unsigned eravm_index_family(unsigned slot)
+{
+    return slot < 2048 ? eravm_optab[slot].op : slot == ERAVM_SLOT_PANIC ? ERAVM_FAMILY_PANIC
+                                                                          : ERAVM_FAMILY_WRAP;
+}
+
 /* "add.imm.stack_rel!" style name of an index, for counters and histograms. */
 void eravm_index_name(int index, char *buf, unsigned n);
 

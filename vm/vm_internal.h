@@ -16,6 +16,7 @@ typedef struct {
     uint8_t cond, mode_req; /* mode_req: bit 0 kernel only, bit 1 not in static */
     uint8_t src0, src1, dst0, dst1;
     uint16_t imm0, imm1;
+    uint16_t idx; /* the 11-bit opcode index; 2048 spontaneous panic, 2049 wrap (counters) */
     uint32_t ergs;
 } vm_insn;
 
@@ -199,6 +200,8 @@ struct eravm_vm {
     uint8_t *returndata;
     size_t returndata_len;
     bool running;
+    int engine; /* ERAVM_ENGINE_* */
+    eravm_counters *counters;
     eravm_trace_fn trace;
     void *trace_ctx;
     /* external snapshot */
