@@ -24,9 +24,9 @@ LIB     := $(BUILD)/liberavm.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-asan bench clean tests
+.PHONY: all deps test test-asan bench clean tests synthetic
 
-all: $(LIB) $(BIN)/eravm
+all: $(LIB) $(BIN)/eravm $(BIN)/eravm-bench
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,6 +54,45 @@ $(BUILD)/tests/%.o: tests/%.c
 $(BUILD)/tests/fuzz_replay: tests/fuzz/driver.c tests/fuzz/fuzz_vm.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/driver.c tests/fuzz/fuzz_vm.c $(LIB) $(LDLIBS)
+
+# ---- eravm-bench ----
+PORTS    := $(sort $(wildcard workloads/ports/*.zasm))
+SYNTH    := $(sort $(wildcard workloads/synthetic/*.zasm))
+EMBED_ZBIN := $(PORTS:workloads/ports/%.zasm=$(BUILD)/workloads/port/%.zbin) \
+              $(SYNTH:workloads/synthetic/%.zasm=$(BUILD)/workloads/synth/%.zbin)
+BENCH_SRC := $(filter-out bench/gbench.cc,$(sort $(wildcard bench/*.c)))
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+
+$(BUILD)/workloads/port/%.zbin: workloads/ports/%.zasm $(BIN)/eravm
+	@mkdir -p $(dir $@)
+	$(BIN)/eravm asm $< -o $@
+
+$(BUILD)/workloads/synth/%.zbin: workloads/synthetic/%.zasm $(BIN)/eravm
+	@mkdir -p $(dir $@)
+	$(BIN)/eravm asm $< -o $@
+
+$(BUILD)/gen/embedded.c: scripts/embed-programs workloads/manifest.tsv $(EMBED_ZBIN)
+	@mkdir -p $(dir $@)
+	scripts/embed-programs $@ workloads/manifest.tsv $(EMBED_ZBIN)
+
+$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c bench/bench.h
+	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
+
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
+
+$(BIN)/eravm-bench: $(BENCH_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm
+
+$(BUILD)/gen-synthetic: tools/gen-synthetic.c $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# regenerates the committed synthetic workloads from the opcode table
+synthetic: $(BUILD)/gen-synthetic
+	@mkdir -p workloads/synthetic
+	$(BUILD)/gen-synthetic workloads/synthetic
 
 tests: all $(TEST_BIN) $(BUILD)/tests/fuzz_replay
 

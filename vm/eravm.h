@@ -152,6 +152,13 @@ void eravm_vm_reset_counters(eravm_vm *vm);
 typedef void (*eravm_trace_fn)(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word,
                                uint32_t ergs_left, int depth);
 void eravm_vm_set_trace(eravm_vm *vm, eravm_trace_fn fn, void *ctx);
+/* Call-stack inspection for tracers: far frames 0..depth (0 = initial) and
+ * the near calls open inside each (their target pcs, outermost first). */
+unsigned eravm_vm_depth(const eravm_vm *vm);
+u256 eravm_vm_frame_address(const eravm_vm *vm, unsigned depth, u256 *code_address);
+unsigned eravm_vm_near_count(const eravm_vm *vm, unsigned depth);
+uint16_t eravm_vm_near_target(const eravm_vm *vm, unsigned depth, unsigned i);
+
 /* Register and flag inspection for tracers. */
 u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged);
 unsigned eravm_vm_flags(const eravm_vm *vm); /* bit 0 LT, bit 1 EQ, bit 2 GT */

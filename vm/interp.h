@@ -45,11 +45,13 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
 #if ENGINE_COUNTING
         {
             uint64_t now = __rdtsc();
-            C->cycles[prev] += now - last_tsc;
+            if (prev < ERAVM_COUNTER_SLOTS) { /* not the first instruction of a run */
+                C->cycles[prev] += now - last_tsc;
+                if (vm->depth == depth_before && ergs_before >= f->ergs)
+                    C->ergs[prev] += ergs_before - f->ergs;
+                C->pairs[eravm_index_family(prev)][eravm_index_family(I->idx)]++;
+            }
             last_tsc = now;
-            if (vm->depth == depth_before && ergs_before >= f->ergs)
-                C->ergs[prev] += ergs_before - f->ergs;
-            C->pairs[eravm_index_family(prev)][eravm_index_family(I->idx)]++;
             prev = I->idx;
             C->count[prev]++;
             ergs_before = f->ergs;
@@ -241,6 +243,7 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                 n->sp = f->sp;
                 n->saved_ergs = f->ergs - g;
                 n->ret_pc = (uint16_t)f->pc;
+                n->target = I->imm0;
                 n->snap = wd_snapshot_take(&vm->diff);
                 f->ergs = g;
                 vm->flags = 0;

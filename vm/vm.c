@@ -932,6 +932,8 @@ eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const erav
     vm->tx_number = 0;
     vm->next_base_page = FIRST_BASE_PAGE;
     vm->instructions = vm->skipped = 0;
+    if (vm->counters)
+        vm->counters->last = ERAVM_COUNTER_SLOTS; /* no previous instruction yet */
     vm_frame *f = &vm->frames[0];
     memset(f, 0, sizeof *f);
     f->prog = program;
@@ -1073,6 +1075,7 @@ void eravm_vm_set_engine(eravm_vm *vm, int engine)
             fprintf(stderr, "eravm: out of memory\n");
             abort();
         }
+        vm->counters->last = ERAVM_COUNTER_SLOTS;
     }
 }
 
@@ -1083,8 +1086,10 @@ const eravm_counters *eravm_vm_counters(const eravm_vm *vm)
 
 void eravm_vm_reset_counters(eravm_vm *vm)
 {
-    if (vm->counters)
+    if (vm->counters) {
         memset(vm->counters, 0, sizeof *vm->counters);
+        vm->counters->last = ERAVM_COUNTER_SLOTS;
+    }
 }
 
 void eravm_vm_set_trace(eravm_vm *vm, eravm_trace_fn fn, void *ctx)
@@ -1098,6 +1103,31 @@ u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged)
     if (tagged)
         *tagged = (vm->tags >> (r & 15)) & 1;
     return vm->regs[r & 15];
+}
+
+unsigned eravm_vm_depth(const eravm_vm *vm)
+{
+    return vm->depth;
+}
+
+u256 eravm_vm_frame_address(const eravm_vm *vm, unsigned depth, u256 *code_address)
+{
+    const vm_frame *f = &vm->frames[depth <= vm->depth ? depth : vm->depth];
+    if (code_address)
+        *code_address = f->code_address;
+    return f->address;
+}
+
+unsigned eravm_vm_near_count(const eravm_vm *vm, unsigned depth)
+{
+    return depth <= vm->depth ? vm->frames[depth].nnear : 0;
+}
+
+uint16_t eravm_vm_near_target(const eravm_vm *vm, unsigned depth, unsigned i)
+{
+    if (depth > vm->depth || i >= vm->frames[depth].nnear)
+        return 0;
+    return vm->frames[depth].near[i].target;
 }
 
 unsigned eravm_vm_flags(const eravm_vm *vm)

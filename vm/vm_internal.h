@@ -152,7 +152,7 @@ void wd_decommit_set(wdiff *d, u256 key, uint32_t page);
 /* ---- frames ---- */
 
 typedef struct {
-    uint16_t handler, sp, ret_pc;
+    uint16_t handler, sp, ret_pc, target;
     uint32_t saved_ergs;
     wd_snapshot snap;
 } vm_near;

@@ -1,0 +1,82 @@
+/* bench/bench.h — eravm-bench internals shared by its modules: the workload
+ * manifest, resolving a workload's bytecode, running and verifying it,
+ * hardware/software counters and the EraVM-level flamegraph tracer. */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eravm.h"
+
+#define BENCH_ADDRESS 0x1234567890abcdefull /* where bare workloads run, as in `eravm run` */
+#define BENCH_DEFAULT_ERGS 30000000u
+
+typedef struct {
+    char name[64];
+    char tier[8];   /* bare | full */
+    char mode[8];   /* call | ctor */
+    char source[160]; /* data:PATH | port:NAME | synth:NAME */
+    uint32_t ergs;
+    char status[12];
+    uint64_t ergs_used;
+    uint64_t instructions;
+    bool measured;  /* expectations present (not "-") */
+} bench_workload;
+
+typedef struct {
+    bench_workload *w;
+    size_t n;
+    char (*alias)[2][64];
+    size_t nalias;
+} bench_manifest;
+
+int bench_manifest_load(const char *path, bench_manifest *m, char *err, size_t errn);
+void bench_manifest_free(bench_manifest *m);
+/* Writes the manifest back with the given rows (measured values filled in). */
+int bench_manifest_write(const char *path, const bench_manifest *m);
+
+/* Bytecode of a workload: from $ERAVM_DATA (truncated to an odd word count)
+ * or from the ports and synthetic loops assembled into the binary. */
+int bench_load_code(const bench_workload *w, uint8_t **code, size_t *len, char *err, size_t errn);
+
+/* Programs assembled at build time (build/gen/embedded.c). */
+typedef struct {
+    const char *kind; /* "port" | "synth" */
+    const char *name;
+    const uint8_t *code;
+    size_t len;
+} bench_embedded;
+extern const bench_embedded bench_embedded_programs[];
+extern const size_t bench_embedded_count;
+
+/* One prepared workload: world, program and call, reusable for many runs. */
+typedef struct bench_run bench_run;
+bench_run *bench_prepare(const bench_workload *w, const uint8_t *code, size_t len, int engine);
+eravm_vm *bench_vm(bench_run *r);
+/* Runs once; returns the result (valid until the next run). */
+const eravm_result *bench_execute(bench_run *r);
+void bench_release(bench_run *r);
+
+/* ---- counters (counters.c) ---- */
+typedef struct {
+    bool hardware;       /* false: the machine has no PMU; software events instead */
+    int n;
+    const char *names[8];
+    uint64_t values[8];
+} bench_counter_set;
+
+/* Opens the counters once; prints one note when no PMU is present. */
+void bench_counters_open(void);
+void bench_counters_start(void);
+void bench_counters_stop(bench_counter_set *out);
+void bench_counters_close(void);
+
+/* ---- EraVM-level flamegraph (flame.c) ---- */
+/* Runs the workload once under a tracer and writes folded stacks weighted by
+ * ergs and by instructions: DIR/<name>.ergs.folded and .instr.folded, and
+ * SVGs next to them. Returns 0 or -1. */
+int bench_flamegraph(const bench_workload *w, const uint8_t *code, size_t len, const char *dir);
+
+#endif

@@ -1,0 +1,631 @@
+/* bench/main.c — eravm-bench: runs workloads from the manifest, verifies
+ * each against its recorded outcome before timing it, and reports wall time,
+ * EraVM instructions/s, ergs/s and ns/instruction as a table, JSON or CSV;
+ * optionally opcode histograms and pair counts (counting engine), hardware or
+ * software counters, and EraVM-level flamegraphs. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "opcode.h"
+
+extern const char bench_embedded_manifest[];
+
+static const char *usage_text =
+    "usage: eravm-bench [options]\n"
+    "  --workload NAME      run NAME (repeatable; 'all' = every workload; default all)\n"
+    "  --list               list the workloads and exit\n"
+    "  --tier bare|full     tier (default bare)\n"
+    "  --mode call|ctor     only this mode (default both)\n"
+    "  --runs N             timed runs per workload (default 10)\n"
+    "  --warmup N           untimed runs first (default 1)\n"
+    "  --min-time S         keep running until S seconds were timed\n"
+    "  --build fast|counting|simple   engine to time (default fast)\n"
+    "  --histogram          per-opcode counts, ergs and cycles (top N, CSV)\n"
+    "  --pairs              opcode-family pair counts (top N, CSV)\n"
+    "  --top N              rows in histogram/pair tables (default 20)\n"
+    "  --csv-dir DIR        where histogram/pair CSVs go (default build/bench)\n"
+    "  --counters           CPU counters around the timed runs (software events without a PMU)\n"
+    "  --flamegraph DIR     EraVM-level flamegraphs (ergs- and instruction-weighted) into DIR\n"
+    "  --format table|json|csv   report format (default table)\n"
+    "  --output FILE        write the report to FILE\n"
+    "  --pin CPU            pin to a CPU\n"
+    "  --manifest FILE      workload manifest (default: the one built in)\n"
+    "  --record-manifest FILE   run the selected workloads once and write their outcomes\n"
+    "  --help\n";
+
+typedef struct {
+    const char **workloads;
+    int nworkloads;
+    const char *tier, *mode, *build, *format, *output, *flame_dir, *csv_dir, *manifest,
+        *record;
+    int runs, warmup, top, pin;
+    double min_time;
+    bool list, histogram, pairs, counters;
+} options;
+
+static int die(const char *fmt, const char *a)
+{
+    fprintf(stderr, "eravm-bench: ");
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static bool parse_int(const char *s, int *out, int lo)
+{
+    char *end;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || *end || errno || v < lo || v > 1000000000)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->tier = "bare";
+    o->build = "fast";
+    o->format = "table";
+    o->csv_dir = "build/bench";
+    o->runs = 10;
+    o->warmup = 1;
+    o->top = 20;
+    o->pin = -1;
+    o->workloads = calloc((size_t)argc + 1, sizeof *o->workloads);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define VALUE()                                                      \
+    do {                                                             \
+        if (!v)                                                      \
+            return die("%s needs a value (see --help)", a);           \
+        i++;                                                         \
+    } while (0)
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage_text, stdout);
+            exit(0);
+        } else if (!strcmp(a, "--workload")) {
+            VALUE();
+            o->workloads[o->nworkloads++] = v;
+        } else if (!strcmp(a, "--list")) {
+            o->list = true;
+        } else if (!strcmp(a, "--tier")) {
+            VALUE();
+            if (strcmp(v, "bare") && strcmp(v, "full"))
+                return die("--tier is bare or full, not '%s'", v);
+            o->tier = v;
+        } else if (!strcmp(a, "--mode")) {
+            VALUE();
+            if (strcmp(v, "call") && strcmp(v, "ctor"))
+                return die("--mode is call or ctor, not '%s'", v);
+            o->mode = v;
+        } else if (!strcmp(a, "--runs")) {
+            VALUE();
+            if (!parse_int(v, &o->runs, 1))
+                return die("--runs wants a positive number, not '%s'", v);
+        } else if (!strcmp(a, "--warmup")) {
+            VALUE();
+            if (!parse_int(v, &o->warmup, 0))
+                return die("--warmup wants a number, not '%s'", v);
+        } else if (!strcmp(a, "--top")) {
+            VALUE();
+            if (!parse_int(v, &o->top, 1))
+                return die("--top wants a positive number, not '%s'", v);
+        } else if (!strcmp(a, "--min-time")) {
+            VALUE();
+            char *end;
+            o->min_time = strtod(v, &end);
+            if (*end || o->min_time < 0)
+                return die("--min-time wants seconds, not '%s'", v);
+        } else if (!strcmp(a, "--build")) {
+            VALUE();
+            if (strcmp(v, "fast") && strcmp(v, "counting") && strcmp(v, "simple"))
+                return die("--build is fast, counting or simple, not '%s'", v);
+            o->build = v;
+        } else if (!strcmp(a, "--histogram")) {
+            o->histogram = true;
+        } else if (!strcmp(a, "--pairs")) {
+            o->pairs = true;
+        } else if (!strcmp(a, "--counters")) {
+            o->counters = true;
+        } else if (!strcmp(a, "--flamegraph")) {
+            VALUE();
+            o->flame_dir = v;
+        } else if (!strcmp(a, "--format")) {
+            VALUE();
+            if (strcmp(v, "table") && strcmp(v, "json") && strcmp(v, "csv"))
+                return die("--format is table, json or csv, not '%s'", v);
+            o->format = v;
+        } else if (!strcmp(a, "--output")) {
+            VALUE();
+            o->output = v;
+        } else if (!strcmp(a, "--csv-dir")) {
+            VALUE();
+            o->csv_dir = v;
+        } else if (!strcmp(a, "--pin")) {
+            VALUE();
+            if (!parse_int(v, &o->pin, 0))
+                return die("--pin wants a CPU number, not '%s'", v);
+        } else if (!strcmp(a, "--manifest")) {
+            VALUE();
+            o->manifest = v;
+        } else if (!strcmp(a, "--record-manifest")) {
+            VALUE();
+            o->record = v;
+        } else {
+            return die("unknown option '%s' (see --help)", a);
+        }
+#undef VALUE
+    }
+    return 0;
+}
+
+static int engine_of(const char *b)
+{
+    return !strcmp(b, "counting") ? ERAVM_ENGINE_COUNTING : !strcmp(b, "simple") ? ERAVM_ENGINE_SIMPLE
+                                                                                 : ERAVM_ENGINE_FAST;
+}
+
+static double now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static const char *status_name(eravm_status s)
+{
+    return s == ERAVM_OK ? "ok" : s == ERAVM_REVERT ? "revert" : s == ERAVM_PANIC ? "panic" : "suspended";
+}
+
+/* ---- histogram and pairs ---- */
+
+typedef struct {
+    unsigned slot;
+    uint64_t count, ergs, cycles;
+} hist_row;
+
+static int hist_cmp(const void *a, const void *b)
+{
+    const hist_row *x = a, *y = b;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : (int)x->slot - (int)y->slot;
+}
+
+static void slot_name(unsigned slot, char *buf, unsigned n)
+{
+    if (slot == ERAVM_SLOT_PANIC)
+        snprintf(buf, n, "(spontaneous panic)");
+    else if (slot == ERAVM_SLOT_WRAP)
+        snprintf(buf, n, "(pc wrap)");
+    else
+        eravm_index_name((int)slot, buf, n);
+}
+
+static const char *family_name(unsigned f)
+{
+    if (f == ERAVM_FAMILY_PANIC)
+        return "(panic)";
+    if (f == ERAVM_FAMILY_WRAP)
+        return "(wrap)";
+    return eravm_families[f].name;
+}
+
+static FILE *csv_open(const options *o, const char *what, const bench_workload *w)
+{
+    mkdir("build", 0755);
+    mkdir(o->csv_dir, 0755);
+    char path[1024], safe[64];
+    snprintf(safe, sizeof safe, "%s", w->name);
+    for (char *p = safe; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    snprintf(path, sizeof path, "%s/%s-%s-%s.csv", o->csv_dir, what, safe, w->mode);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "eravm-bench: cannot write %s\n", path);
+    return f;
+}
+
+static json_t *report_histogram(const options *o, const bench_workload *w, const eravm_counters *c, FILE *out, bool text)
+{
+    hist_row *rows = calloc(ERAVM_COUNTER_SLOTS, sizeof *rows);
+    size_t n = 0;
+    uint64_t total = 0;
+    for (unsigned s = 0; s < ERAVM_COUNTER_SLOTS; s++) {
+        if (!c->count[s])
+            continue;
+        rows[n++] = (hist_row){s, c->count[s], c->ergs[s], c->cycles[s]};
+        total += c->count[s];
+    }
+    qsort(rows, n, sizeof *rows, hist_cmp);
+    FILE *csv = csv_open(o, "histogram", w);
+    if (csv)
+        fprintf(csv, "opcode,family,count,ergs,cycles\n");
+    json_t *arr = json_array();
+    if (text)
+        fprintf(out, "\nopcode histogram: %s %s (%llu instructions; top %d by count)\n%-28s %12s %7s %12s %9s\n",
+                w->name, w->mode, (unsigned long long)total, o->top, "opcode", "count", "%", "ergs",
+                "cyc/op");
+    for (size_t i = 0; i < n; i++) {
+        char name[64];
+        slot_name(rows[i].slot, name, sizeof name);
+        if (csv)
+            fprintf(csv, "%s,%s,%llu,%llu,%llu\n", name, family_name(eravm_index_family(rows[i].slot)),
+                    (unsigned long long)rows[i].count, (unsigned long long)rows[i].ergs,
+                    (unsigned long long)rows[i].cycles);
+        if ((int)i < o->top) {
+            if (text)
+                fprintf(out, "%-28s %12llu %6.2f%% %12llu %9.1f\n", name, (unsigned long long)rows[i].count,
+                        100.0 * (double)rows[i].count / (double)total, (unsigned long long)rows[i].ergs,
+                        (double)rows[i].cycles / (double)rows[i].count);
+            json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I}", "opcode", name, "count",
+                                                 (json_int_t)rows[i].count, "ergs", (json_int_t)rows[i].ergs,
+                                                 "cycles", (json_int_t)rows[i].cycles));
+        }
+    }
+    if (csv)
+        fclose(csv);
+    free(rows);
+    return arr;
+}
+
+typedef struct {
+    unsigned a, b;
+    uint64_t count;
+} pair_row;
+
+static int pair_cmp(const void *x, const void *y)
+{
+    const pair_row *p = x, *q = y;
+    return p->count < q->count ? 1 : p->count > q->count ? -1 : 0;
+}
+
+static json_t *report_pairs(const options *o, const bench_workload *w, const eravm_counters *c, FILE *out, bool text)
+{
+    pair_row *rows = calloc(ERAVM_PAIR_FAMILIES * ERAVM_PAIR_FAMILIES, sizeof *rows);
+    size_t n = 0;
+    uint64_t total = 0;
+    for (unsigned a = 0; a < ERAVM_FAMILIES; a++)
+        for (unsigned b = 0; b < ERAVM_FAMILIES; b++)
+            if (c->pairs[a][b]) {
+                rows[n++] = (pair_row){a, b, c->pairs[a][b]};
+                total += c->pairs[a][b];
+            }
+    qsort(rows, n, sizeof *rows, pair_cmp);
+    FILE *csv = csv_open(o, "pairs", w);
+    if (csv)
+        fprintf(csv, "first,second,count\n");
+    json_t *arr = json_array();
+    if (text)
+        fprintf(out, "\nopcode pairs: %s %s (top %d; family -> next family)\n%-14s %-14s %12s %7s\n",
+                w->name, w->mode, o->top, "first", "then", "count", "%");
+    for (size_t i = 0; i < n; i++) {
+        if (csv)
+            fprintf(csv, "%s,%s,%llu\n", family_name(rows[i].a), family_name(rows[i].b),
+                    (unsigned long long)rows[i].count);
+        if ((int)i < o->top) {
+            if (text)
+                fprintf(out, "%-14s %-14s %12llu %6.2f%%\n", family_name(rows[i].a), family_name(rows[i].b),
+                        (unsigned long long)rows[i].count, 100.0 * (double)rows[i].count / (double)total);
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:I}", "first", family_name(rows[i].a), "second",
+                                                 family_name(rows[i].b), "count", (json_int_t)rows[i].count));
+        }
+    }
+    if (csv)
+        fclose(csv);
+    free(rows);
+    return arr;
+}
+
+/* ---- selection ---- */
+
+static const char *resolve_alias(const bench_manifest *m, const char *name)
+{
+    for (size_t i = 0; i < m->nalias; i++)
+        if (!strcmp(m->alias[i][0], name))
+            return m->alias[i][1];
+    return name;
+}
+
+static bool selected(const options *o, const bench_manifest *m, const bench_workload *w)
+{
+    if (strcmp(w->tier, o->tier) || (o->mode && strcmp(w->mode, o->mode)))
+        return false;
+    if (o->nworkloads == 0)
+        return true;
+    for (int i = 0; i < o->nworkloads; i++) {
+        const char *want = resolve_alias(m, o->workloads[i]);
+        if (!strcmp(want, "all") || !strcmp(want, w->name))
+            return true;
+    }
+    return false;
+}
+
+static void progress(bool tty, size_t k, size_t n, const bench_workload *w, const char *what)
+{
+    if (!tty)
+        return;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s %s: %s", k, n, w->name, w->mode, what);
+    fflush(stderr);
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    eravm_optab_init();
+    bench_manifest m;
+    char err[512];
+    if (o.manifest) {
+        if (bench_manifest_load(o.manifest, &m, err, sizeof err))
+            return die("%s", err);
+    } else {
+        /* the built-in manifest: runs without a checkout */
+        char tmp[] = "/tmp/eravm-bench-manifest-XXXXXX";
+        int fd = mkstemp(tmp);
+        if (fd < 0 || write(fd, bench_embedded_manifest, strlen(bench_embedded_manifest)) < 0)
+            return die("cannot write a temporary file%s", "");
+        close(fd);
+        rc = bench_manifest_load(tmp, &m, err, sizeof err);
+        unlink(tmp);
+        if (rc)
+            return die("%s", err);
+    }
+    for (int i = 0; i < o.nworkloads; i++) {
+        const char *want = resolve_alias(&m, o.workloads[i]);
+        bool found = !strcmp(want, "all");
+        for (size_t k = 0; k < m.n && !found; k++)
+            found = !strcmp(m.w[k].name, want);
+        if (!found)
+            return die("unknown workload '%s' (see --list)", o.workloads[i]);
+    }
+    if (o.list) {
+        printf("%-34s %-5s %-5s %-7s %12s %10s  %s\n", "workload", "tier", "mode", "status", "instructions",
+               "ergs used", "source");
+        for (size_t k = 0; k < m.n; k++) {
+            bench_workload *w = &m.w[k];
+            printf("%-34s %-5s %-5s %-7s %12llu %10llu  %s\n", w->name, w->tier, w->mode, w->status,
+                   (unsigned long long)w->instructions, (unsigned long long)w->ergs_used, w->source);
+        }
+        for (size_t k = 0; k < m.nalias; k++)
+            printf("alias %s = %s\n", m.alias[k][0], m.alias[k][1]);
+        bench_manifest_free(&m);
+        return 0;
+    }
+    size_t nsel = 0;
+    for (size_t k = 0; k < m.n; k++)
+        nsel += selected(&o, &m, &m.w[k]);
+    if (!strcmp(o.tier, "full") && nsel == 0)
+        return die("the full tier (bootloader + system contracts) has no workloads yet%s", "");
+    if (nsel == 0)
+        return die("no workload matches the selection%s", "");
+    if (o.pin >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(o.pin, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0)
+            fprintf(stderr, "eravm-bench: cannot pin to CPU %d: %s\n", o.pin, strerror(errno));
+    }
+    FILE *out = stdout;
+    if (o.output && !(out = fopen(o.output, "w")))
+        return die("cannot write '%s'", o.output);
+    bool tty = isatty(2), text = !strcmp(o.format, "table");
+    int engine = engine_of(o.build);
+    if (o.counters)
+        bench_counters_open();
+    json_t *report = json_array();
+    size_t k = 0;
+    int status = 0;
+    for (size_t i = 0; i < m.n && !status; i++) {
+        bench_workload *w = &m.w[i];
+        if (!selected(&o, &m, w))
+            continue;
+        k++;
+        uint8_t *code;
+        size_t len;
+        if (bench_load_code(w, &code, &len, err, sizeof err)) {
+            fprintf(stderr, "%seravm-bench: %s\n", tty ? "\r\033[K" : "", err);
+            status = 1;
+            break;
+        }
+        /* verify before timing */
+        progress(tty, k, nsel, w, "verifying");
+        bench_run *r = bench_prepare(w, code, len, engine);
+        const eravm_result *res = bench_execute(r);
+        uint64_t used = (uint64_t)w->ergs - res->ergs_left;
+        const char *st = status_name(res->status);
+        uint64_t instructions = res->instructions;
+        uint32_t ergs_left = res->ergs_left;
+        if (o.record) {
+            snprintf(w->status, sizeof w->status, "%s", st);
+            w->ergs_used = used;
+            w->instructions = instructions;
+            w->measured = true;
+            bench_release(r);
+            free(code);
+            continue;
+        }
+        if (!w->measured || strcmp(st, w->status) || used != w->ergs_used || instructions != w->instructions) {
+            fprintf(stderr, "%seravm-bench: %s (%s, %s) does not match the manifest; not timing it\n",
+                    tty ? "\r\033[K" : "", w->name, w->mode, o.build);
+            fprintf(stderr, "  %-13s %12s %12s\n  %-13s %12s %12s\n  %-13s %12llu %12llu\n  %-13s %12llu %12llu\n",
+                    "", "manifest", "measured", "status", w->measured ? w->status : "-", st, "ergs used",
+                    (unsigned long long)w->ergs_used, (unsigned long long)used, "instructions",
+                    (unsigned long long)w->instructions, (unsigned long long)instructions);
+            bench_release(r);
+            free(code);
+            status = 1;
+            break;
+        }
+        /* timing */
+        for (int i2 = 0; i2 < o.warmup; i2++) {
+            progress(tty, k, nsel, w, "warming up");
+            bench_execute(r);
+        }
+        size_t cap = (size_t)o.runs + 16, n = 0;
+        double *samples = malloc(cap * sizeof *samples), timed = 0;
+        if (o.counters)
+            bench_counters_start();
+        while (n < (size_t)o.runs || timed < o.min_time * 1e9) {
+            if (n == cap) {
+                cap *= 2;
+                samples = realloc(samples, cap * sizeof *samples);
+            }
+            char what[64];
+            snprintf(what, sizeof what, "run %zu/%d", n + 1, o.runs);
+            progress(tty, k, nsel, w, what);
+            double t0 = now_ns();
+            bench_execute(r);
+            double t1 = now_ns();
+            samples[n++] = t1 - t0;
+            timed += t1 - t0;
+        }
+        bench_counter_set cs;
+        memset(&cs, 0, sizeof cs);
+        if (o.counters)
+            bench_counters_stop(&cs);
+        qsort(samples, n, sizeof *samples, cmp_double);
+        double mn = samples[0], md = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2,
+               mx = samples[n - 1];
+        free(samples);
+        bench_release(r);
+        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:{s:f,s:f,s:f},s:f,s:f,s:f}",
+                                "workload", w->name, "tier", w->tier, "mode", w->mode, "status", st,
+                                "instructions", (json_int_t)instructions, "ergs_used", (json_int_t)used,
+                                "ergs_left", (json_int_t)ergs_left, "runs", (json_int_t)n, "wall_ns",
+                                "min", mn, "median", md, "max", mx, "ns_per_instr",
+                                instructions ? md / (double)instructions : 0.0, "minstr_per_s",
+                                (double)instructions / md * 1e3, "mgas_per_s", (double)used / md * 1e3);
+        json_object_set_new(row, "build", json_string(o.build));
+        if (o.counters) {
+            json_t *c = json_object();
+            json_object_set_new(c, "hardware", json_boolean(cs.hardware));
+            for (int q = 0; q < cs.n; q++)
+                json_object_set_new(c, cs.names[q], json_real((double)cs.values[q] / (double)n));
+            json_object_set_new(row, "counters", c);
+        }
+        if (o.histogram || o.pairs) {
+            progress(tty, k, nsel, w, "counting");
+            bench_run *rc2 = bench_prepare(w, code, len, ERAVM_ENGINE_COUNTING);
+            bench_execute(rc2);
+            const eravm_counters *c = eravm_vm_counters(bench_vm(rc2));
+            if (tty)
+                fprintf(stderr, "\r\033[K");
+            if (o.histogram)
+                json_object_set_new(row, "histogram", report_histogram(&o, w, c, out, text));
+            if (o.pairs)
+                json_object_set_new(row, "pairs", report_pairs(&o, w, c, out, text));
+            bench_release(rc2);
+        }
+        if (o.flame_dir) {
+            progress(tty, k, nsel, w, "flamegraph");
+            if (bench_flamegraph(w, code, len, o.flame_dir))
+                fprintf(stderr, "\neravm-bench: flamegraph for %s failed\n", w->name);
+        }
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        json_object_set_new(row, "peak_rss_kb", json_integer(ru.ru_maxrss));
+        json_array_append_new(report, row);
+        free(code);
+    }
+    if (tty)
+        fprintf(stderr, "\r\033[K");
+    if (o.record && !status) {
+        if (bench_manifest_write(o.record, &m)) {
+            fprintf(stderr, "eravm-bench: cannot write %s\n", o.record);
+            status = 1;
+        } else {
+            fprintf(stderr, "eravm-bench: recorded %zu workloads in %s\n", nsel, o.record);
+        }
+    }
+    if (!status && !o.record) {
+        if (!strcmp(o.format, "json")) {
+            char *s = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+            fprintf(out, "%s\n", s);
+            free(s);
+        } else if (!strcmp(o.format, "csv")) {
+            fprintf(out, "workload,tier,mode,build,status,instructions,ergs_used,ergs_left,runs,wall_min_ns,"
+                         "wall_median_ns,wall_max_ns,ns_per_instr,minstr_per_s,mgas_per_s\n");
+            size_t i;
+            json_t *row;
+            json_array_foreach(report, i, row) {
+                json_t *wn = json_object_get(row, "wall_ns");
+                fprintf(out, "%s,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%.0f,%.0f,%.0f,%.3f,%.3f,%.3f\n",
+                        json_string_value(json_object_get(row, "workload")),
+                        json_string_value(json_object_get(row, "tier")),
+                        json_string_value(json_object_get(row, "mode")), o.build,
+                        json_string_value(json_object_get(row, "status")),
+                        json_integer_value(json_object_get(row, "instructions")),
+                        json_integer_value(json_object_get(row, "ergs_used")),
+                        json_integer_value(json_object_get(row, "ergs_left")),
+                        json_integer_value(json_object_get(row, "runs")),
+                        json_real_value(json_object_get(wn, "min")), json_real_value(json_object_get(wn, "median")),
+                        json_real_value(json_object_get(wn, "max")),
+                        json_real_value(json_object_get(row, "ns_per_instr")),
+                        json_real_value(json_object_get(row, "minstr_per_s")),
+                        json_real_value(json_object_get(row, "mgas_per_s")));
+            }
+        } else {
+            fprintf(out, "\n%-30s %-4s %-4s %-6s %11s %10s %10s %10s %10s %9s %9s %7s\n", "workload", "tier",
+                    "mode", "status", "instr", "ergs used", "min ms", "median ms", "max ms", "Minstr/s",
+                    "Mgas/s", "ns/ins");
+            size_t i;
+            json_t *row;
+            json_array_foreach(report, i, row) {
+                json_t *wn = json_object_get(row, "wall_ns");
+                fprintf(out, "%-30s %-4s %-4s %-6s %11lld %10lld %10.3f %10.3f %10.3f %9.1f %9.1f %7.2f\n",
+                        json_string_value(json_object_get(row, "workload")),
+                        json_string_value(json_object_get(row, "tier")),
+                        json_string_value(json_object_get(row, "mode")),
+                        json_string_value(json_object_get(row, "status")),
+                        json_integer_value(json_object_get(row, "instructions")),
+                        json_integer_value(json_object_get(row, "ergs_used")),
+                        json_real_value(json_object_get(wn, "min")) / 1e6,
+                        json_real_value(json_object_get(wn, "median")) / 1e6,
+                        json_real_value(json_object_get(wn, "max")) / 1e6,
+                        json_real_value(json_object_get(row, "minstr_per_s")),
+                        json_real_value(json_object_get(row, "mgas_per_s")),
+                        json_real_value(json_object_get(row, "ns_per_instr")));
+                json_t *c = json_object_get(row, "counters");
+                if (c) {
+                    const char *key;
+                    json_t *val;
+                    fprintf(out, "    counters per run:");
+                    json_object_foreach(c, key, val) {
+                        if (json_is_real(val))
+                            fprintf(out, " %s=%.0f", key, json_real_value(val));
+                    }
+                    fprintf(out, "\n");
+                }
+            }
+            fprintf(out, "build: %s; %d timed runs per workload after %d warm-up\n", o.build, o.runs, o.warmup);
+        }
+    }
+    json_decref(report);
+    if (o.counters)
+        bench_counters_close();
+    if (out != stdout)
+        fclose(out);
+    bench_manifest_free(&m);
+    free(o.workloads);
+    return status;
+}

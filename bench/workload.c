@@ -1,0 +1,200 @@
+/* bench/workload.c — the workload manifest (workloads/manifest.tsv), where a
+ * workload's bytecode comes from, and preparing and executing one run in the
+ * bare tier: the bytecode as the single frame of an in-memory world, as
+ * `eravm run` does (address 0x1234567890abcdef, caller 0, empty calldata). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "bytecode.h"
+#include "world_mem.h"
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = 0;
+    return s;
+}
+
+int bench_manifest_load(const char *path, bench_manifest *m, char *err, size_t errn)
+{
+    memset(m, 0, sizeof *m);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errn, "cannot open the manifest %s", path);
+        return -1;
+    }
+    char line[1024];
+    int lineno = 0;
+    size_t cap = 0, acap = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *l = trim(line);
+        if (!*l || *l == '#')
+            continue;
+        char *fld[10];
+        int nf = 0;
+        for (char *p = strtok(l, "\t"); p && nf < 10; p = strtok(NULL, "\t"))
+            fld[nf++] = trim(p);
+        if (nf == 3 && !strcmp(fld[0], "alias")) {
+            if (m->nalias == acap) {
+                acap = acap ? acap * 2 : 8;
+                m->alias = realloc(m->alias, acap * sizeof *m->alias);
+            }
+            snprintf(m->alias[m->nalias][0], 64, "%s", fld[1]);
+            snprintf(m->alias[m->nalias][1], 64, "%s", fld[2]);
+            m->nalias++;
+            continue;
+        }
+        if (nf != 8) {
+            snprintf(err, errn, "%s:%d: want 8 tab-separated fields (name tier mode source ergs "
+                     "status ergs_used instructions), got %d", path, lineno, nf);
+            fclose(f);
+            bench_manifest_free(m);
+            return -1;
+        }
+        if (m->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            m->w = realloc(m->w, cap * sizeof *m->w);
+        }
+        bench_workload *w = &m->w[m->n++];
+        memset(w, 0, sizeof *w);
+        snprintf(w->name, sizeof w->name, "%s", fld[0]);
+        snprintf(w->tier, sizeof w->tier, "%s", fld[1]);
+        snprintf(w->mode, sizeof w->mode, "%s", fld[2]);
+        snprintf(w->source, sizeof w->source, "%s", fld[3]);
+        w->ergs = (uint32_t)strtoul(fld[4], NULL, 10);
+        snprintf(w->status, sizeof w->status, "%s", fld[5]);
+        w->measured = strcmp(fld[5], "-") != 0;
+        w->ergs_used = strtoull(fld[6], NULL, 10);
+        w->instructions = strtoull(fld[7], NULL, 10);
+        if ((strcmp(w->mode, "call") && strcmp(w->mode, "ctor")) ||
+            (strcmp(w->tier, "bare") && strcmp(w->tier, "full"))) {
+            snprintf(err, errn, "%s:%d: tier is bare|full and mode call|ctor", path, lineno);
+            fclose(f);
+            bench_manifest_free(m);
+            return -1;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+void bench_manifest_free(bench_manifest *m)
+{
+    free(m->w);
+    free(m->alias);
+    memset(m, 0, sizeof *m);
+}
+
+int bench_manifest_write(const char *path, const bench_manifest *m)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "# workloads/manifest.tsv — every eravm-bench workload and its expected outcome.\n"
+               "# Expected values were measured by this project (eravm-bench --record-manifest)\n"
+               "# and are checked before every timing run and by scripts/ci-gate; a change in\n"
+               "# status, ergs used or instruction count must update this file in the same commit.\n"
+               "# source: data:PATH (under $ERAVM_DATA, cut to an odd word count), port:NAME\n"
+               "# (workloads/ports/NAME.zasm), synth:NAME (workloads/synthetic/NAME.zasm).\n"
+               "# name\ttier\tmode\tsource\tergs\tstatus\tergs_used\tinstructions\n");
+    for (size_t i = 0; i < m->nalias; i++)
+        fprintf(f, "alias\t%s\t%s\n", m->alias[i][0], m->alias[i][1]);
+    for (size_t i = 0; i < m->n; i++) {
+        const bench_workload *w = &m->w[i];
+        if (w->measured)
+            fprintf(f, "%s\t%s\t%s\t%s\t%u\t%s\t%llu\t%llu\n", w->name, w->tier, w->mode, w->source,
+                    w->ergs, w->status, (unsigned long long)w->ergs_used,
+                    (unsigned long long)w->instructions);
+        else
+            fprintf(f, "%s\t%s\t%s\t%s\t%u\t-\t-\t-\n", w->name, w->tier, w->mode, w->source,
+                    w->ergs);
+    }
+    return fclose(f);
+}
+
+int bench_load_code(const bench_workload *w, uint8_t **code, size_t *len, char *err, size_t errn)
+{
+    if (!strncmp(w->source, "data:", 5)) {
+        const char *data = getenv("ERAVM_DATA");
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", data && *data ? data : "../shared/data", w->source + 5);
+        if (eravm_load_bytecode(path, code, len, err, errn))
+            return -1;
+        return eravm_check_container(len, 1, err, errn);
+    }
+    const char *kind = !strncmp(w->source, "port:", 5) ? "port" : !strncmp(w->source, "synth:", 6) ? "synth" : NULL;
+    if (!kind) {
+        snprintf(err, errn, "workload %s: unknown source '%s'", w->name, w->source);
+        return -1;
+    }
+    const char *name = strchr(w->source, ':') + 1;
+    for (size_t i = 0; i < bench_embedded_count; i++) {
+        const bench_embedded *e = &bench_embedded_programs[i];
+        if (!strcmp(e->kind, kind) && !strcmp(e->name, name)) {
+            *code = malloc(e->len);
+            if (!*code)
+                return -1;
+            memcpy(*code, e->code, e->len);
+            *len = e->len;
+            return 0;
+        }
+    }
+    snprintf(err, errn, "workload %s: %s '%s' is not built into this binary", w->name, kind, name);
+    return -1;
+}
+
+struct bench_run {
+    eravm_memworld *world;
+    eravm_vm *vm;
+    const eravm_program *prog;
+    eravm_call call;
+    eravm_result res;
+};
+
+bench_run *bench_prepare(const bench_workload *w, const uint8_t *code, size_t len, int engine)
+{
+    bench_run *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->world = eravm_memworld_new();
+    u256 addr = u256_from_u64(BENCH_ADDRESS);
+    bool ctor = !strcmp(w->mode, "ctor");
+    eravm_memworld_deploy(r->world, addr, code, len, ctor);
+    r->prog = eravm_memworld_program(r->world, eravm_code_hash(code, len));
+    eravm_world iface = eravm_memworld_iface(r->world);
+    eravm_settings settings;
+    memset(&settings, 0, sizeof settings);
+    r->vm = eravm_vm_new(&iface, &settings);
+    eravm_vm_set_engine(r->vm, engine);
+    r->call.address = addr;
+    r->call.ergs = w->ergs ? w->ergs : BENCH_DEFAULT_ERGS;
+    r->call.constructor = ctor;
+    return r;
+}
+
+eravm_vm *bench_vm(bench_run *r)
+{
+    return r->vm;
+}
+
+const eravm_result *bench_execute(bench_run *r)
+{
+    eravm_vm_run(r->vm, r->prog, &r->call, &r->res);
+    return &r->res;
+}
+
+void bench_release(bench_run *r)
+{
+    if (!r)
+        return;
+    eravm_vm_free(r->vm);
+    eravm_memworld_free(r->world);
+    free(r);
+}

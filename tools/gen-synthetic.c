@@ -1,0 +1,123 @@
+/* tools/gen-synthetic.c — writes the synthetic per-opcode workloads
+ * (workloads/synthetic/<name>.zasm): one counted loop per hot family and
+ * operand form, the loop body 16 copies of the instruction under test. The
+ * instructions are built from the opcode table (encode the index for the
+ * family and modes, print with the disassembler), so a change to the table
+ * shows up here. Regenerate with `make synthetic`; the files are committed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "disasm.h"
+#include "opcode.h"
+
+typedef struct {
+    const char *name;
+    int op;
+    int src_mode, dst_mode, flags;
+    uint8_t src0, src1, dst0, dst1;
+    uint16_t imm0, imm1;
+    const char *setup; /* extra lines before the loop */
+    const char *why;
+} synth_form;
+
+static const synth_form forms[] = {
+    {"add_reg", EOP_ADD, SRC_REG, DST_REG, 0, 1, 2, 3, 0, 0, 0, NULL, "register add, the commonest instruction"},
+    {"add_imm", EOP_ADD, SRC_IMM, DST_REG, 0, 0, 2, 3, 0, 7, 0, NULL, "immediate source"},
+    {"add_code", EOP_ADD, SRC_CODE, DST_REG, 0, 0, 2, 3, 0, 0, 0, NULL, "constant read from the code page (word 0)"},
+    {"add_stack_rel", EOP_ADD, SRC_STACK_REL, DST_REG, 0, 0, 2, 3, 0, 1, 0, "\tincsp\t4\n", "sp-relative stack source"},
+    {"add_stack_abs", EOP_ADD, SRC_STACK_ABS, DST_REG, 0, 0, 2, 3, 0, 2, 0, NULL, "absolute stack source"},
+    {"add_to_stack", EOP_ADD, SRC_REG, DST_STACK_ABS, 0, 1, 2, 0, 0, 0, 5, NULL, "absolute stack destination"},
+    {"sub_flags", EOP_SUB, SRC_REG, DST_REG, OPF_SET_FLAGS, 1, 2, 3, 0, 0, 0, NULL, "sub! as a compare"},
+    {"sub_swap_imm", EOP_SUB, SRC_IMM, DST_REG, OPF_SWAP, 0, 2, 3, 0, 1, 0, NULL, "sub.s imm, the compiler's decrement"},
+    {"mul", EOP_MUL, SRC_REG, DST_REG, 0, 1, 2, 3, 4, 0, 0, NULL, "512-bit product, two outputs"},
+    {"div", EOP_DIV, SRC_REG, DST_REG, 0, 1, 2, 3, 4, 0, 0, NULL, "256-bit division, quotient and remainder"},
+    {"and_imm", EOP_AND, SRC_IMM, DST_REG, 0, 0, 2, 3, 0, 255, 0, NULL, "masking"},
+    {"or_reg", EOP_OR, SRC_REG, DST_REG, 0, 1, 2, 3, 0, 0, 0, NULL, NULL},
+    {"xor_reg", EOP_XOR, SRC_REG, DST_REG, 0, 1, 2, 3, 0, 0, 0, NULL, NULL},
+    {"shl_imm", EOP_SHL, SRC_IMM, DST_REG, OPF_SWAP, 0, 2, 3, 0, 96, 0, NULL, "shl.s 96: address packing"},
+    {"shr_imm", EOP_SHR, SRC_IMM, DST_REG, OPF_SWAP, 0, 2, 3, 0, 224, 0, NULL, "shr.s 224: selector extraction"},
+    {"rol_reg", EOP_ROL, SRC_REG, DST_REG, 0, 1, 2, 3, 0, 0, 0, NULL, NULL},
+    {"ptr_add", EOP_PTR_ADD, SRC_REG, DST_REG, 0, 1, 0, 5, 0, 0, 0, NULL, "addp on the calldata pointer"},
+    {"ldp", EOP_FAT_READ, SRC_REG, DST_REG, 0, 1, 0, 6, 0, 0, 0, NULL, "fat-pointer read of calldata"},
+    {"heap_read", EOP_HEAP_READ, SRC_IMM, DST_REG, 0, 0, 0, 6, 0, 64, 0, NULL, "heap read inside the free 4 KiB"},
+    {"heap_write", EOP_HEAP_WRITE, SRC_IMM, DST_REG, 0, 0, 2, 0, 0, 64, 0, NULL, "heap write inside the free 4 KiB"},
+    {"context_this", EOP_CTX_THIS, SRC_REG, DST_REG, 0, 0, 0, 6, 0, 0, 0, NULL, NULL},
+    {"context_ergs", EOP_CTX_ERGS_LEFT, SRC_REG, DST_REG, 0, 0, 0, 6, 0, 0, 0, NULL, NULL},
+    {"sload_warm", EOP_SLOAD, SRC_REG, DST_REG, 0, 0, 0, 6, 0, 0, 0, NULL, "warm storage read (refunded to 38)"},
+    {"sstore_warm", EOP_SSTORE, SRC_REG, DST_REG, 0, 0, 2, 0, 0, 0, 0, NULL, "warm storage write (refunded to 71)"},
+    {"tload", EOP_TLOAD, SRC_REG, DST_REG, 0, 0, 0, 6, 0, 0, 0, NULL, NULL},
+    {"tstore", EOP_TSTORE, SRC_REG, DST_REG, 0, 0, 2, 0, 0, 0, 0, NULL, NULL},
+    {"nop", EOP_NOP, SRC_REG, DST_REG, 0, 0, 0, 0, 0, 0, 0, NULL, "dispatch cost alone"},
+};
+
+static int emit(const char *dir, const synth_form *s)
+{
+    eravm_insn in;
+    memset(&in, 0, sizeof in);
+    int idx = eravm_encode_index(s->op, s->src_mode, s->dst_mode, s->flags);
+    if (idx < 0) {
+        fprintf(stderr, "gen-synthetic: %s: no such form\n", s->name);
+        return -1;
+    }
+    in.index = (uint16_t)idx;
+    in.src0 = s->src0;
+    in.src1 = s->src1;
+    in.dst0 = s->dst0;
+    in.dst1 = s->dst1;
+    in.imm0 = s->imm0;
+    in.imm1 = s->imm1;
+    uint64_t word = eravm_encode(&in);
+    char text[160];
+    eravm_disasm_insn(word, NULL, NULL, text, sizeof text);
+    const eravm_family *f = &eravm_families[s->op];
+    /* ergs per iteration: 16 copies plus the loop's sub.s! and jump.ne;
+     * warm storage ops net out after refunds */
+    uint32_t per_op = s->op == EOP_SLOAD ? 38 : s->op == EOP_SSTORE ? 71 : f->ergs;
+    uint32_t per_iter = 16 * per_op + 12;
+    uint32_t iters = 25000000u / per_iter;
+    if (iters > 100000)
+        iters = 100000;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.zasm", dir, s->name);
+    FILE *o = fopen(path, "w");
+    if (!o) {
+        perror(path);
+        return -1;
+    }
+    fprintf(o, "; synthetic workload %s: 16 x `%s` per iteration, %u iterations.\n", s->name, text, iters);
+    if (s->why)
+        fprintf(o, "; %s.\n", s->why);
+    fprintf(o, "; Generated by tools/gen-synthetic.c from the opcode table (make synthetic); do not edit.\n");
+    fprintf(o, "\t.text\n");
+    /* operands: r1 = calldata pointer for pointer ops, else a value; r2 = 3 */
+    if (s->op != EOP_PTR_ADD && s->op != EOP_FAT_READ)
+        fprintf(o, "\tadd\t5, r0, r1\n");
+    fprintf(o, "\tadd\t3, r0, r2\n");
+    if (s->op == EOP_SLOAD || s->op == EOP_SSTORE)
+        fprintf(o, "\tsts\tr0, r2\n"); /* warm the slot once */
+    if (s->setup)
+        fputs(s->setup, o);
+    if (iters > 65535)
+        fprintf(o, "\tadd\tcode[@ITERS], r0, r13\n");
+    else
+        fprintf(o, "\tadd\t%u, r0, r13\n", iters);
+    fprintf(o, ".loop:\n");
+    for (int i = 0; i < 16; i++)
+        fprintf(o, "\t%s\n", text);
+    fprintf(o, "\tsub.s!\t1, r13, r13\n\tjump.ne\t@.loop\n");
+    fprintf(o, "\tadd\tr0, r0, r1\n\tret\n");
+    if (iters > 65535)
+        fprintf(o, "\t.rodata\nITERS:\n\t.cell\t%u\n", iters);
+    return fclose(o);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "workloads/synthetic";
+    eravm_optab_init();
+    int rc = 0;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        rc |= emit(dir, &forms[i]);
+    return rc ? 1 : 0;
+}
