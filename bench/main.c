@@ -41,6 +41,8 @@ static const char *usage_text =
     "  --pin CPU            pin to a CPU\n"
     "  --manifest FILE      workload manifest (default: the one built in)\n"
     "  --record-manifest FILE   run the selected workloads once and write their outcomes\n"
+    "  --check              run each selected workload once (no timing) and list every\n"
+    "                       difference from the manifest as a table; exit 1 if any\n"
     "  --help\n";
 
 typedef struct {
@@ -50,7 +52,7 @@ typedef struct {
         *record;
     int runs, warmup, top, pin;
     double min_time;
-    bool list, histogram, pairs, counters;
+    bool list, histogram, pairs, counters, check;
 } options;
 
 static int die(const char *fmt, const char *a)
@@ -160,6 +162,8 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--manifest")) {
             VALUE();
             o->manifest = v;
+        } else if (!strcmp(a, "--check")) {
+            o->check = true;
         } else if (!strcmp(a, "--record-manifest")) {
             VALUE();
             o->record = v;
@@ -433,8 +437,8 @@ int main(int argc, char **argv)
     if (o.counters)
         bench_counters_open();
     json_t *report = json_array();
-    size_t k = 0;
-    int status = 0;
+    size_t k = 0, checked = 0;
+    int status = 0, mismatches = 0;
     for (size_t i = 0; i < m.n && !status; i++) {
         bench_workload *w = &m.w[i];
         if (!selected(&o, &m, w))
@@ -460,6 +464,22 @@ int main(int argc, char **argv)
             w->ergs_used = used;
             w->instructions = instructions;
             w->measured = true;
+            bench_release(r);
+            free(code);
+            continue;
+        }
+        if (o.check) {
+            bool same = w->measured && !strcmp(st, w->status) && used == w->ergs_used &&
+                        instructions == w->instructions;
+            if (!same) {
+                if (!mismatches++)
+                    fprintf(out, "| workload | mode | build | manifest status | status | manifest ergs used | ergs used | manifest instructions | instructions |\n|---|---|---|---|---|---|---|---|---|\n");
+                fprintf(out, "| %s | %s | %s | %s | %s | %llu | %llu | %llu | %llu |\n", w->name, w->mode, o.build,
+                        w->measured ? w->status : "-", st, (unsigned long long)w->ergs_used,
+                        (unsigned long long)used, (unsigned long long)w->instructions,
+                        (unsigned long long)instructions);
+            }
+            checked++;
             bench_release(r);
             free(code);
             continue;
@@ -549,6 +569,15 @@ int main(int argc, char **argv)
     }
     if (tty)
         fprintf(stderr, "\r\033[K");
+    if (o.check) {
+        if (tty)
+            fprintf(stderr, "\r\033[K");
+        if (mismatches)
+            fprintf(out, "\n%d of %zu workloads differ from the manifest (build %s)\n", mismatches, checked, o.build);
+        else
+            fprintf(out, "all %zu workloads match the manifest (build %s)\n", checked, o.build);
+        status = status ? status : mismatches ? 1 : 0;
+    }
     if (o.record && !status) {
         if (bench_manifest_write(o.record, &m)) {
             fprintf(stderr, "eravm-bench: cannot write %s\n", o.record);
@@ -557,7 +586,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "eravm-bench: recorded %zu workloads in %s\n", nsel, o.record);
         }
     }
-    if (!status && !o.record) {
+    if (!status && !o.record && !o.check) {
         if (!strcmp(o.format, "json")) {
             char *s = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
             fprintf(out, "%s\n", s);
