@@ -112,7 +112,7 @@ test-asan: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/bench
+	$(BIN)/eravm-bench --workload deploy_simple
 
 clean:
 	rm -rf $(BUILD) $(BIN)

@@ -23,6 +23,7 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
     eravm_counters *C = vm->counters;
     uint64_t last_tsc = __rdtsc();
     unsigned prev = C->last;
+    unsigned prev_op = prev < ERAVM_COUNTER_SLOTS ? eravm_index_family(prev) : 0;
     uint32_t ergs_before = 0, depth_before = 0;
 #endif
     for (;;) {
@@ -49,10 +50,11 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                 C->cycles[prev] += now - last_tsc;
                 if (vm->depth == depth_before && ergs_before >= f->ergs)
                     C->ergs[prev] += ergs_before - f->ergs;
-                C->pairs[eravm_index_family(prev)][eravm_index_family(I->idx)]++;
+                C->pairs[prev_op][I->op]++; /* the family is the decoded op */
             }
             last_tsc = now;
             prev = I->idx;
+            prev_op = I->op;
             C->count[prev]++;
             ergs_before = f->ergs;
             depth_before = vm->depth;

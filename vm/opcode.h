@@ -114,8 +114,8 @@ extern const char *const eravm_cond_names[8]; /* "", "gt", "lt", ... */
 #define ERAVM_SLOT_PANIC 2048
 #define ERAVM_SLOT_WRAP 2049
 #define ERAVM_SLOTS 2050
-#define ERAVM_FAMILY_PANIC EOP_COUNT
-#define ERAVM_FAMILY_WRAP (EOP_COUNT + 1)
+#define ERAVM_FAMILY_WRAP EOP_COUNT /* = the VM's pseudo-op numbers (vm_internal.h) */
+#define ERAVM_FAMILY_PANIC (EOP_COUNT + 1)
 #define ERAVM_FAMILIES (EOP_COUNT + 2)
 
 static inline unsigned eravm_index_family(unsigned slot)

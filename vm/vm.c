@@ -822,6 +822,8 @@ static void precompile_read(void *ctx, uint32_t page, uint64_t offset, uint8_t *
 
 _Static_assert(ERAVM_FAMILIES <= ERAVM_PAIR_FAMILIES, "pair table too small");
 _Static_assert(ERAVM_SLOTS == ERAVM_COUNTER_SLOTS, "counter slots");
+_Static_assert((int)VOP_PANIC == (int)ERAVM_FAMILY_PANIC && (int)VOP_WRAP == (int)ERAVM_FAMILY_WRAP,
+               "pseudo families");
 
 #define ENGINE_FN run_fast
 #define ENGINE_COUNTING 0
