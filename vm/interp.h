@@ -118,26 +118,34 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                     a = b;
                     b = t;
                 }
-                uint8_t fl;
+                /* flags only when asked for: most ALU ops have no `!` */
+                bool sf = I->flags & OPF_SET_FLAGS;
                 switch (I->op) {
                 case EOP_ADD:
                 case EOP_SUB: {
                     r = I->op == EOP_ADD ? u256_add(a, b, &carry) : u256_sub(a, b, &carry);
-                    bool z = u256_is_zero(r);
-                    fl = (uint8_t)((carry ? F_LT : 0) | (z ? F_EQ : 0) | (!carry && !z ? F_GT : 0));
+                    dst_write(vm, f, I, r, false);
+                    if (sf) {
+                        bool z = u256_is_zero(r);
+                        vm->flags = (uint8_t)((carry ? F_LT : 0) | (z ? F_EQ : 0) | (!carry && !z ? F_GT : 0));
+                    }
                     break;
                 }
-                case EOP_AND: r = u256_and(a, b); fl = u256_is_zero(r) ? F_EQ : 0; break;
-                case EOP_OR: r = u256_or(a, b); fl = u256_is_zero(r) ? F_EQ : 0; break;
-                case EOP_XOR: r = u256_xor(a, b); fl = u256_is_zero(r) ? F_EQ : 0; break;
-                case EOP_SHL: r = u256_shl(a, u256_shift_amount(b)); fl = u256_is_zero(r) ? F_EQ : 0; break;
-                case EOP_SHR: r = u256_shr(a, u256_shift_amount(b)); fl = u256_is_zero(r) ? F_EQ : 0; break;
-                case EOP_ROL: r = u256_rol(a, u256_shift_amount(b)); fl = u256_is_zero(r) ? F_EQ : 0; break;
-                default: r = u256_ror(a, u256_shift_amount(b)); fl = u256_is_zero(r) ? F_EQ : 0; break;
+                default:
+                    switch (I->op) {
+                    case EOP_AND: r = u256_and(a, b); break;
+                    case EOP_OR: r = u256_or(a, b); break;
+                    case EOP_XOR: r = u256_xor(a, b); break;
+                    case EOP_SHL: r = u256_shl(a, u256_shift_amount(b)); break;
+                    case EOP_SHR: r = u256_shr(a, u256_shift_amount(b)); break;
+                    case EOP_ROL: r = u256_rol(a, u256_shift_amount(b)); break;
+                    default: r = u256_ror(a, u256_shift_amount(b)); break;
+                    }
+                    dst_write(vm, f, I, r, false);
+                    if (sf)
+                        vm->flags = u256_is_zero(r) ? F_EQ : 0;
+                    break;
                 }
-                dst_write(vm, f, I, r, false);
-                if (I->flags & OPF_SET_FLAGS)
-                    vm->flags = fl;
                 break;
             }
             case EOP_MUL:

@@ -170,7 +170,7 @@ static inline void panic_next(vm_frame *f)
     f->pc = f->prog->ndec + 1;
 }
 
-static inline void set_reg(eravm_vm *vm, unsigned r, u256 v)
+static inline __attribute__((always_inline)) void set_reg(eravm_vm *vm, unsigned r, u256 v)
 {
     if (r) {
         vm->regs[r] = v;
@@ -178,7 +178,7 @@ static inline void set_reg(eravm_vm *vm, unsigned r, u256 v)
     }
 }
 
-static inline void set_reg_ptr(eravm_vm *vm, unsigned r, u256 v)
+static inline __attribute__((always_inline)) void set_reg_ptr(eravm_vm *vm, unsigned r, u256 v)
 {
     if (r) {
         vm->regs[r] = v;
@@ -193,7 +193,7 @@ static inline void erase(u256 *v)
     v->w[1] &= 0xFFFFFFFF00000000ull;
 }
 
-static inline u256 reg_val(eravm_vm *vm, const vm_frame *f, unsigned r)
+static inline __attribute__((always_inline)) u256 reg_val(eravm_vm *vm, const vm_frame *f, unsigned r)
 {
     u256 v = vm->regs[r];
     if (((vm->tags >> r) & 1) && !f->is_kernel)
@@ -206,7 +206,7 @@ static inline uint16_t low16(u256 v)
     return (uint16_t)v.w[0];
 }
 
-static inline u256 stack_read(const vm_stack *s, uint16_t slot, bool *tag)
+static inline __attribute__((always_inline)) u256 stack_read(const vm_stack *s, uint16_t slot, bool *tag)
 {
     const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
     if (!c) {
@@ -218,7 +218,7 @@ static inline u256 stack_read(const vm_stack *s, uint16_t slot, bool *tag)
     return c->slot[i];
 }
 
-static inline void stack_write(vm_stack *s, uint16_t slot, u256 v, bool tag)
+static inline __attribute__((always_inline)) void stack_write(vm_stack *s, uint16_t slot, u256 v, bool tag)
 {
     vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
     if (!c) {
@@ -235,7 +235,7 @@ static inline void stack_write(vm_stack *s, uint16_t slot, u256 v, bool tag)
 }
 
 /* Source operand, raw (no erasure), with its tag; pop mode moves sp first. */
-static inline u256 src_raw(eravm_vm *vm, vm_frame *f, const vm_insn *I, bool *tag)
+static inline __attribute__((always_inline)) u256 src_raw(eravm_vm *vm, vm_frame *f, const vm_insn *I, bool *tag)
 {
     uint16_t a;
     switch (I->src_mode) {
@@ -261,7 +261,7 @@ static inline u256 src_raw(eravm_vm *vm, vm_frame *f, const vm_insn *I, bool *ta
     }
 }
 
-static inline u256 src_val(eravm_vm *vm, vm_frame *f, const vm_insn *I)
+static inline __attribute__((always_inline)) u256 src_val(eravm_vm *vm, vm_frame *f, const vm_insn *I)
 {
     bool t;
     u256 v = src_raw(vm, f, I, &t);
@@ -270,7 +270,7 @@ static inline u256 src_val(eravm_vm *vm, vm_frame *f, const vm_insn *I)
     return v;
 }
 
-static inline void dst_write(eravm_vm *vm, vm_frame *f, const vm_insn *I, u256 v, bool tag)
+static inline __attribute__((always_inline)) void dst_write(eravm_vm *vm, vm_frame *f, const vm_insn *I, u256 v, bool tag)
 {
     uint16_t a;
     switch (I->dst_mode) {
@@ -331,18 +331,35 @@ static inline bool above_last_address(u256 x)
     return x.w[0] > LAST_ADDRESS || x.w[1] || x.w[2] || x.w[3];
 }
 
+/* cond_bits[cond] has bit `flags` set when the predicate holds for them
+ * (computed once from the rules below, so the loop does one shift). */
+static uint8_t cond_bits[8];
+
+static void cond_init(void)
+{
+    for (int c = 0; c < 8; c++) {
+        uint8_t m = 0;
+        for (int fl = 0; fl < 8; fl++) {
+            bool ok;
+            switch (c) {
+            case COND_ALWAYS: ok = true; break;
+            case COND_GT: ok = fl & F_GT; break;
+            case COND_LT: ok = fl & F_LT; break;
+            case COND_EQ: ok = fl & F_EQ; break;
+            case COND_GE: ok = fl & (F_GT | F_EQ); break;
+            case COND_LE: ok = fl & (F_LT | F_EQ); break;
+            case COND_NE: ok = !(fl & F_EQ); break;
+            default: ok = fl & (F_GT | F_LT); break;
+            }
+            m |= (uint8_t)(ok ? 1u << fl : 0);
+        }
+        cond_bits[c] = m;
+    }
+}
+
 static inline uint8_t cond_ok(uint8_t cond, uint8_t fl)
 {
-    switch (cond) {
-    case COND_ALWAYS: return 1;
-    case COND_GT: return fl & F_GT;
-    case COND_LT: return fl & F_LT;
-    case COND_EQ: return fl & F_EQ;
-    case COND_GE: return fl & (F_GT | F_EQ);
-    case COND_LE: return fl & (F_LT | F_EQ);
-    case COND_NE: return !(fl & F_EQ);
-    default: return fl & (F_GT | F_LT);
-    }
+    return (uint8_t)((cond_bits[cond] >> fl) & 1);
 }
 
 /* Grows a heap bound, paying 1 erg per byte beyond it. */
@@ -863,6 +880,7 @@ static int run(eravm_vm *vm, eravm_result *res)
 eravm_vm *eravm_vm_new(const eravm_world *world, const eravm_settings *settings)
 {
     eravm_optab_init();
+    cond_init();
     eravm_vm *vm = xmalloc(sizeof *vm);
     memset(vm, 0, sizeof *vm);
     if (world)
