@@ -24,9 +24,9 @@ LIB     := $(BUILD)/liberavm.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-asan bench clean tests synthetic
+.PHONY: all deps test test-asan bench clean tests synthetic plots
 
-all: $(LIB) $(BIN)/eravm $(BIN)/eravm-bench
+all: $(LIB) $(BIN)/eravm $(BIN)/eravm-bench $(BIN)/eravm-gbench $(BIN)/eravm-flamegraph
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -89,6 +89,39 @@ $(BIN)/eravm-bench: $(BENCH_OBJ) $(LIB)
 $(BUILD)/gen-synthetic: tools/gen-synthetic.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# ---- Google Benchmark shim (bench/gbench.cc, C++; the rest stays C) ----
+CXX ?= c++
+GBENCH_OBJ := $(filter-out $(BUILD)/bench/main.o,$(BENCH_OBJ)) $(BUILD)/bench/gbench.o
+
+$(BUILD)/bench/gbench.o: bench/gbench.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -Wshadow $(CFLAGS) -Ivm -Itools -Ibench -MMD -MP -c $< -o $@
+
+$(BIN)/eravm-gbench: $(GBENCH_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm -lbenchmark -lpthread
+
+# ---- flamegraph renderer CLI ----
+$(BIN)/eravm-flamegraph: $(BUILD)/tools/eravm-flamegraph.o $(BUILD)/bench/flamesvg.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tools/eravm-flamegraph.o: tools/eravm-flamegraph.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
+
+# tests that use bench/ code
+$(BUILD)/tests/test_flamesvg: $(BUILD)/tests/test_flamesvg.o $(BUILD)/bench/flamesvg.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/test_flamesvg.o: tests/test_flamesvg.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -Ibench -c $< -o $@
+
+plots: all
+	scripts/plots
+
 # regenerates the committed synthetic workloads from the opcode table
 synthetic: $(BUILD)/gen-synthetic
 	@mkdir -p workloads/synthetic
@@ -106,7 +139,7 @@ test: deps
 # The whole suite again with clang's AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 test-asan: deps
-	@$(MAKE) --no-print-directory CC=clang CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+	@$(MAKE) --no-print-directory CC=clang CXX=clang++ CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
 	    BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin tests
 	@BUILD=$(BUILD)/asan ERAVM_SKIP_BUILD_TEST=1 tests/run
 
@@ -117,7 +150,7 @@ bench: deps
 clean:
 	rm -rf $(BUILD) $(BIN)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/compare -prune -o -name '*.d' -print 2>/dev/null)
 
 # ---- fuzzing (clang libFuzzer + ASan + UBSan) ----
 FUZZ_SECONDS ?= 60
