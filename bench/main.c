@@ -255,7 +255,11 @@ static json_t *report_histogram(const options *o, const bench_workload *w, const
     for (unsigned s = 0; s < ERAVM_COUNTER_SLOTS; s++) {
         if (!c->count[s])
             continue;
-        rows[n++] = (hist_row){s, c->count[s], c->ergs[s], c->cycles[s]};
+        /* cycles are sampled: mean per timed execution, scaled to every execution */
+        uint64_t cyc = c->cycle_samples[s] ? (uint64_t)((double)c->cycles[s] / (double)c->cycle_samples[s] *
+                                                        (double)c->count[s])
+                                           : 0;
+        rows[n++] = (hist_row){s, c->count[s], c->ergs[s], cyc};
         total += c->count[s];
     }
     qsort(rows, n, sizeof *rows, hist_cmp);

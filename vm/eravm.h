@@ -137,9 +137,11 @@ void eravm_vm_set_engine(eravm_vm *vm, int engine);
 typedef struct {
     uint64_t count[ERAVM_COUNTER_SLOTS];  /* dispatches per opcode index */
     uint64_t ergs[ERAVM_COUNTER_SLOTS];   /* base cost + dynamic charges paid in the frame */
-    uint64_t cycles[ERAVM_COUNTER_SLOTS]; /* host cycles (rdtsc) from dispatch to next dispatch */
+    uint64_t cycles[ERAVM_COUNTER_SLOTS]; /* sampled host cycles (rdtsc, dispatch to next dispatch) */
+    uint64_t cycle_samples[ERAVM_COUNTER_SLOTS]; /* how many executions were timed */
     uint64_t pairs[ERAVM_PAIR_FAMILIES][ERAVM_PAIR_FAMILIES]; /* family -> next family */
     unsigned last;                        /* internal: the previous slot */
+    uint32_t sample_in, rng;              /* internal: cycle sampling state */
 } eravm_counters;
 
 /* The counting engine's counters (accumulated over runs until reset); NULL
