@@ -68,9 +68,13 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
             C->count[prev]++;
             ergs_before = f->ergs;
             depth_before = vm->depth;
-            if ((I->op >= EOP_FAR_CALL && I->op <= EOP_FAR_MIMIC) ||
-                (I->op >= EOP_RET_OK && I->op <= EOP_RET_PANIC) || I->op == VOP_PANIC)
-                depth_before = UINT32_MAX; /* ergs leaving with a frame are not spent here */
+            if ((I->op >= EOP_FAR_CALL && I->op <= EOP_FAR_MIMIC) || I->op == EOP_NEAR_CALL ||
+                (I->op >= EOP_RET_OK && I->op <= EOP_RET_PANIC) || I->op == VOP_PANIC) {
+                /* calls and returns move ergs between frames: charge the base cost only */
+                depth_before = UINT32_MAX;
+                if (f->ergs >= I->ergs)
+                    C->ergs[prev] += I->ergs;
+            }
             if (--sample_in == 0) {
                 rng ^= rng << 13;
                 rng ^= rng >> 17;
