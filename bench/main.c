@@ -290,8 +290,34 @@ static json_t *report_histogram(const options *o, const bench_workload *w, const
     }
     if (csv)
         fclose(csv);
+    /* the same per family (all variants of an opcode together) */
+    hist_row fam[ERAVM_PAIR_FAMILIES];
+    memset(fam, 0, sizeof fam);
+    for (size_t i = 0; i < n; i++) {
+        hist_row *r = &fam[eravm_index_family(rows[i].slot)];
+        r->slot = eravm_index_family(rows[i].slot);
+        r->count += rows[i].count;
+        r->ergs += rows[i].ergs;
+        r->cycles += rows[i].cycles;
+    }
+    qsort(fam, ERAVM_PAIR_FAMILIES, sizeof *fam, hist_cmp);
+    if (text)
+        fprintf(out, "\nby family:\n%-28s %12s %7s %12s %9s\n", "family", "count", "%", "ergs", "cyc/op");
+    json_t *farr = json_array();
+    for (int i = 0; i < ERAVM_PAIR_FAMILIES && i < o->top && fam[i].count; i++) {
+        if (text)
+            fprintf(out, "%-28s %12llu %6.2f%% %12llu %9.1f\n", family_name(fam[i].slot),
+                    (unsigned long long)fam[i].count, 100.0 * (double)fam[i].count / (double)total,
+                    (unsigned long long)fam[i].ergs, (double)fam[i].cycles / (double)fam[i].count);
+        json_array_append_new(farr, json_pack("{s:s,s:I,s:I,s:I}", "family", family_name(fam[i].slot), "count",
+                                              (json_int_t)fam[i].count, "ergs", (json_int_t)fam[i].ergs,
+                                              "cycles", (json_int_t)fam[i].cycles));
+    }
     free(rows);
-    return arr;
+    json_t *both = json_object();
+    json_object_set_new(both, "variants", arr);
+    json_object_set_new(both, "families", farr);
+    return both;
 }
 
 typedef struct {
