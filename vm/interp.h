@@ -86,15 +86,8 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
         }
 #endif
         vm->instructions++;
-        if (I->op == EOP_INVALID) {
-            f->ergs = 0;
-            goto free_panic;
-        }
-        if (I->op == VOP_WRAP) {
-            vm->instructions--; /* vm2's wrap handler is not an instruction */
-            f->pc = 0;
-            continue;
-        }
+        /* the invalid opcode (cost 2^32-1) and the wrap (cost 0, always) are
+         * handled in the switch: one test fewer on the common path */
         if (f->ergs < I->ergs) {
             f->ergs = 0;
             goto free_panic;
@@ -109,12 +102,20 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
             continue;
         }
         f->pc++;
-        vm->dst1_written = false;
+        if (I->dst1_rule == DST1_UNLESS_WRITTEN)
+            vm->dst1_written = false;
         {
             int rc;
             u256 a, b, r, hi;
             bool ta, tb, carry;
             switch (I->op) {
+            case EOP_INVALID:
+                f->ergs = 0; /* burns everything, even 2^32-1 ergs that could pay */
+                goto free_panic;
+            case VOP_WRAP:
+                vm->instructions--; /* vm2's wrap handler is not an instruction */
+                f->pc = 0;
+                continue;
             case EOP_NOP:
                 if (I->src_mode == SRC_POP)
                     f->sp = (uint16_t)(f->sp - (uint16_t)(low16(vm->regs[I->src0]) + I->imm0));
@@ -391,25 +392,23 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
             case EOP_FAR_CALL:
             case EOP_FAR_DELEGATE:
             case EOP_FAR_MIMIC: {
-                unsigned dst1 = I->dst1;
+                unsigned dst1 = I->dst1_rule ? I->dst1 : 0;
                 far_call(vm, I);
                 f = cur(vm);
-                if (!vm->dst1_written)
-                    set_reg(vm, dst1, u256_zero());
+                set_reg(vm, dst1, u256_zero()); /* clears in the callee's registers */
                 continue;
             }
             case EOP_RET_OK:
             case EOP_RET_REVERT:
             case EOP_RET_PANIC: {
-                unsigned dst1 = I->dst1;
+                unsigned dst1 = I->dst1_rule ? I->dst1 : 0;
                 int kind = I->op == EOP_RET_OK ? RET_OK : I->op == EOP_RET_REVERT ? RET_REVERT
                                                                                 : RET_PANIC;
                 rc = do_ret(vm, kind, (I->flags & OPF_VARIANT) != 0, I->imm0, I->src0);
                 if (rc != RUN_ON)
                     ENGINE_RETURN(rc);
                 f = cur(vm);
-                if (!vm->dst1_written)
-                    set_reg(vm, dst1, u256_zero());
+                set_reg(vm, dst1, u256_zero()); /* clears in the caller's registers */
                 continue;
             }
             case VOP_PANIC:
@@ -463,7 +462,7 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                     set_reg(vm, I->dst0, u256_add(a, u256_from_u64(32), NULL));
                 if (!aux && vm->settings.hooks_enabled && vm->depth == 0 &&
                     addr == vm->settings.hook_address) {
-                    if (!vm->dst1_written)
+                    if (I->dst1_rule)
                         set_reg(vm, I->dst1, u256_zero());
                     res->hook_value = u256_low32(b);
                     ENGINE_RETURN(RUN_SUSPENDED);
@@ -529,7 +528,8 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
             default:
                 break;
             }
-            if (!vm->dst1_written)
+            if (I->dst1_rule == DST1_CLEAR ||
+                (I->dst1_rule == DST1_UNLESS_WRITTEN && !vm->dst1_written))
                 set_reg(vm, I->dst1, u256_zero());
         }
         continue;

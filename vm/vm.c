@@ -70,6 +70,11 @@ static vm_insn insn_from_word(uint64_t w)
     i.imm1 = d.imm1;
     i.idx = d.index;
     i.ergs = f->ergs;
+    bool loads_inc = (d.flags & OPF_VARIANT) && (d.op == EOP_HEAP_READ || d.op == EOP_AUX_READ ||
+                                                 d.op == EOP_FAT_READ || d.op == EOP_STATIC_READ);
+    i.dst1_rule = d.dst1 == 0 || d.op == EOP_MUL || d.op == EOP_DIV ? DST1_NONE
+                  : loads_inc                                         ? DST1_UNLESS_WRITTEN
+                                                                      : DST1_CLEAR;
     return i;
 }
 

@@ -7,6 +7,11 @@
 #include "eravm.h"
 #include "opcode.h"
 
+/* The dst1 rule (eravm-isa.md §5.5), decided once at decode: nothing (dst1
+ * is r0, or the op always writes it), always clear it, or clear it unless
+ * the op wrote it (loads with .inc, which may fail before writing). */
+enum { DST1_NONE, DST1_CLEAR, DST1_UNLESS_WRITTEN };
+
 /* Pseudo-instructions appended to every decoded program. */
 enum { VOP_WRAP = EOP_COUNT, VOP_PANIC, VOP_COUNT };
 
@@ -14,6 +19,7 @@ enum { VOP_WRAP = EOP_COUNT, VOP_PANIC, VOP_COUNT };
 typedef struct {
     uint8_t op, src_mode, dst_mode, flags;
     uint8_t cond, mode_req; /* mode_req: bit 0 kernel only, bit 1 not in static */
+    uint8_t dst1_rule;      /* DST1_*: what the dst1 rule asks after execution */
     uint8_t src0, src1, dst0, dst1;
     uint16_t imm0, imm1;
     uint16_t idx; /* the 11-bit opcode index; 2048 spontaneous panic, 2049 wrap (counters) */
