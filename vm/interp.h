@@ -432,14 +432,8 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                     break;
                 }
                 set_reg(vm, I->dst0, mem_read_word(vm, aux ? f->aux : f->heap, addr));
-                if (I->flags & OPF_VARIANT) {
-                    r = u256_add(a, u256_from_u64(32), NULL);
-                    if (ta)
-                        set_reg_ptr(vm, I->dst1, r);
-                    else
-                        set_reg(vm, I->dst1, r);
-                    vm->dst1_written = true;
-                }
+                if (I->flags & OPF_VARIANT)
+                    load_inc_result(vm, I, a, ta);
                 break;
             }
             case EOP_HEAP_WRITE:
@@ -503,14 +497,8 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                     break;
                 }
                 set_reg(vm, I->dst0, mem_read_word(vm, 1, (uint32_t)a.w[0]));
-                if (I->flags & OPF_VARIANT) {
-                    r = u256_add(a, u256_from_u64(32), NULL);
-                    if (ta)
-                        set_reg_ptr(vm, I->dst1, r);
-                    else
-                        set_reg(vm, I->dst1, r);
-                    vm->dst1_written = true;
-                }
+                if (I->flags & OPF_VARIANT)
+                    load_inc_result(vm, I, a, ta);
                 break;
             }
             case EOP_STATIC_WRITE: {

@@ -378,6 +378,18 @@ static inline bool grow_bound(vm_frame *f, uint32_t *bound, uint32_t new_bound)
     return true;
 }
 
+/* ld.*.inc / ldm.st.inc: dst1 = address + 32, tagged iff the address
+ * operand was (vm2 PR #98, matching zk_evm). */
+static inline void load_inc_result(eravm_vm *vm, const vm_insn *I, u256 addr, bool tagged)
+{
+    u256 next = u256_add(addr, u256_from_u64(32), NULL);
+    if (tagged)
+        set_reg_ptr(vm, I->dst1, next);
+    else
+        set_reg(vm, I->dst1, next);
+    vm->dst1_written = true;
+}
+
 static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
 {
     uint8_t b[32];
