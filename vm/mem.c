@@ -10,16 +10,8 @@
 #include <string.h>
 
 #include "vm_internal.h"
+#include "xalloc.h"
 
-static void *xcalloc(size_t n, size_t sz)
-{
-    void *p = calloc(n, sz);
-    if (!p) {
-        fprintf(stderr, "eravm: out of memory\n");
-        abort();
-    }
-    return p;
-}
 
 static uint8_t *page_chunk(const vm_page *p, uint64_t chunk_index)
 {
@@ -36,11 +28,7 @@ static uint8_t *page_chunk_w(vm_page *p, uint64_t chunk_index)
         uint32_t nt = p->ntop ? p->ntop : 1;
         while (nt <= t)
             nt *= 2;
-        uint8_t ***top = realloc(p->top, nt * sizeof *top);
-        if (!top) {
-            fprintf(stderr, "eravm: out of memory\n");
-            abort();
-        }
+        uint8_t ***top = xrealloc(p->top, nt * sizeof *top);
         memset(top + p->ntop, 0, (nt - p->ntop) * sizeof *top);
         p->top = top;
         p->ntop = nt;
@@ -126,12 +114,7 @@ static vm_page **page_slot(vm_pages *ps, uint32_t id, bool grow)
             uint32_t nc = ps->capgroups ? ps->capgroups : 64;
             while (nc <= g)
                 nc *= 2;
-            vm_page_group *ng = realloc(ps->groups, nc * sizeof *ng);
-            if (!ng) {
-                fprintf(stderr, "eravm: out of memory\n");
-                abort();
-            }
-            ps->groups = ng;
+            ps->groups = xrealloc(ps->groups, nc * sizeof *ps->groups);
             ps->capgroups = nc;
         }
         memset(ps->groups + ps->ngroups, 0, (g + 1 - ps->ngroups) * sizeof *ps->groups);

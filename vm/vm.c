@@ -16,6 +16,7 @@
 #include "bytecode.h"
 #include "precompile.h"
 #include "vm_internal.h"
+#include "xalloc.h"
 
 #define LAST_ADDRESS 0xFFFFFFDFu /* u32::MAX - 32: the highest word offset */
 #define KERNEL_STIPEND 2097152u
@@ -29,25 +30,6 @@
 
 enum { F_LT = 1, F_EQ = 2, F_GT = 4 };
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "eravm: out of memory\n");
-        abort();
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fprintf(stderr, "eravm: out of memory\n");
-        abort();
-    }
-    return q;
-}
 
 /* ---- programs ------------------------------------------------------------- */
 
@@ -1107,11 +1089,7 @@ void eravm_vm_set_engine(eravm_vm *vm, int engine)
 {
     vm->engine = engine;
     if (engine == ERAVM_ENGINE_COUNTING && !vm->counters) {
-        vm->counters = calloc(1, sizeof *vm->counters);
-        if (!vm->counters) {
-            fprintf(stderr, "eravm: out of memory\n");
-            abort();
-        }
+        vm->counters = xcalloc(1, sizeof *vm->counters);
         vm->counters->last = ERAVM_COUNTER_SLOTS;
     }
 }

@@ -8,16 +8,8 @@
 #include <string.h>
 
 #include "vm_internal.h"
+#include "xalloc.h"
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fprintf(stderr, "eravm: out of memory\n");
-        abort();
-    }
-    return q;
-}
 
 static uint64_t slot_hash(const u256 *a, const u256 *k)
 {
@@ -34,11 +26,7 @@ static uint64_t slot_hash(const u256 *a, const u256 *k)
 static void map_reindex(wd_map *m, uint32_t icap)
 {
     free(m->index);
-    m->index = calloc(icap, sizeof *m->index);
-    if (!m->index) {
-        fprintf(stderr, "eravm: out of memory\n");
-        abort();
-    }
+    m->index = xcalloc(icap, sizeof *m->index);
     m->icap = icap;
     for (uint32_t i = 0; i < m->n; i++) {
         uint32_t h = (uint32_t)slot_hash(&m->e[i].address, &m->e[i].key) & (icap - 1);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vm_internal.h"
+#include "xalloc.h"
 
 typedef struct {
     u256 key;
@@ -21,12 +22,7 @@ struct eravm_memworld {
 
 eravm_memworld *eravm_memworld_new(void)
 {
-    eravm_memworld *w = calloc(1, sizeof *w);
-    if (!w) {
-        fprintf(stderr, "eravm: out of memory\n");
-        abort();
-    }
-    return w;
+    return xcalloc(1, sizeof(eravm_memworld));
 }
 
 void eravm_memworld_free(eravm_memworld *w)
@@ -96,12 +92,7 @@ u256 eravm_memworld_add_code(eravm_memworld *w, const uint8_t *code, size_t len)
         return h;
     if (w->ncode == w->capcode) {
         w->capcode = w->capcode ? w->capcode * 2 : 16;
-        mw_code *nc = realloc(w->code, w->capcode * sizeof *nc);
-        if (!nc) {
-            fprintf(stderr, "eravm: out of memory\n");
-            abort();
-        }
-        w->code = nc;
+        w->code = xrealloc(w->code, w->capcode * sizeof *w->code);
     }
     w->code[w->ncode].key = code_key(h);
     w->code[w->ncode].prog = eravm_program_new(code, len);
