@@ -155,7 +155,7 @@ int bench_flamegraph(const bench_workload *w, const uint8_t *code, size_t len, c
         snprintf(folded, sizeof folded, "%s.%s.folded", base, pass ? "ergs" : "instr");
         snprintf(svg, sizeof svg, "%s.%s.svg", base, pass ? "ergs" : "instr");
         snprintf(title, sizeof title, "EraVM %s (%s): %s by frame, %s, %llu instructions", w->name, w->mode,
-                 pass ? "ergs" : "instructions", res->status == ERAVM_OK ? "ok" : res->status == ERAVM_REVERT ? "revert" : "panic",
+                 pass ? "ergs" : "instructions", eravm_status_name(res->status),
                  (unsigned long long)res->instructions);
         if (write_folded(&s, folded, pass) || flamesvg_render(folded, svg, title, pass ? "ergs" : "instructions"))
             rc = -1;

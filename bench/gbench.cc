@@ -22,16 +22,11 @@ namespace {
 
 int g_engine = ERAVM_ENGINE_FAST;
 
-const char *status_name(eravm_status s)
-{
-    return s == ERAVM_OK ? "ok" : s == ERAVM_REVERT ? "revert" : s == ERAVM_PANIC ? "panic" : "suspended";
-}
-
 // Empty string when the result is the one the manifest recorded, otherwise a
 // one-line description of the first difference.
 std::string mismatch(const bench_workload *w, const eravm_result *res)
 {
-    const char *st = status_name(res->status);
+    const char *st = eravm_status_name(res->status);
     uint64_t used = (uint64_t)w->ergs - res->ergs_left;
     char buf[256];
     if (!w->measured)

@@ -194,11 +194,6 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static const char *status_name(eravm_status s)
-{
-    return s == ERAVM_OK ? "ok" : s == ERAVM_REVERT ? "revert" : s == ERAVM_PANIC ? "panic" : "suspended";
-}
-
 /* ---- histogram and pairs ---- */
 
 typedef struct {
@@ -518,7 +513,7 @@ int main(int argc, char **argv)
         bench_run *r = bench_prepare(w, code, len, engine);
         const eravm_result *res = bench_execute(r);
         uint64_t used = (uint64_t)w->ergs - res->ergs_left;
-        const char *st = status_name(res->status);
+        const char *st = eravm_status_name(res->status);
         uint64_t instructions = res->instructions;
         uint32_t ergs_left = res->ergs_left;
         if (o.record) {

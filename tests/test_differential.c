@@ -189,8 +189,7 @@ int main(int argc, char **argv)
                        results[eng].instructions == res.instructions &&
                        results[eng].skipped == res.skipped,
                    "program %ld: engine %d differs from fast", id, eng);
-        const char *st = res.status == ERAVM_OK ? "ok" : res.status == ERAVM_REVERT ? "revert"
-                                                                                   : "panic";
+        const char *st = eravm_status_name(res.status);
         char gas[32], ins[32];
         snprintf(gas, sizeof gas, "%u", res.ergs_left);
         snprintf(ins, sizeof ins, "%llu", (unsigned long long)res.instructions);

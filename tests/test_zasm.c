@@ -77,11 +77,6 @@ static int tokens(char *s, char **t, int max)
     return n;
 }
 
-static const char *status_name(eravm_status s)
-{
-    return s == ERAVM_OK ? "ok" : s == ERAVM_REVERT ? "revert" : s == ERAVM_PANIC ? "panic" : "suspended";
-}
-
 static void run_file(const char *dir, const char *name)
 {
     char path[2048];
@@ -215,8 +210,8 @@ static void run_file(const char *dir, const char *name)
         u256 v, key, addr;
         checks++;
         if (!strcmp(what, "status")) {
-            EXPECT(k == 1 && !strcmp(t[0], status_name(res.status)), "status %s, want %s",
-                   status_name(res.status), k ? t[0] : "?");
+            EXPECT(k == 1 && !strcmp(t[0], eravm_status_name(res.status)), "status %s, want %s",
+                   eravm_status_name(res.status), k ? t[0] : "?");
         } else if (!strcmp(what, "ergs_left")) {
             EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == res.ergs_left, "ergs_left %u, want %s",
                    res.ergs_left, k ? t[0] : "?");

@@ -77,16 +77,10 @@ static void trace_fn(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word, 
 
 /* ---- output ---- */
 
-static const char *status_name(eravm_status s)
-{
-    return s == ERAVM_OK ? "ok" : s == ERAVM_REVERT ? "revert" : s == ERAVM_PANIC ? "panic"
-                                                                                : "suspended";
-}
-
 json_t *tool_result_json(const eravm_vm *vm, const eravm_result *res)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "status", json_string(status_name(res->status)));
+    json_object_set_new(o, "status", json_string(eravm_status_name(res->status)));
     json_object_set_new(o, "ergs_left", json_integer(res->ergs_left));
     json_object_set_new(o, "instructions", json_integer((json_int_t)res->instructions));
     json_object_set_new(o, "skipped", json_integer((json_int_t)res->skipped));
@@ -129,7 +123,7 @@ json_t *tool_result_json(const eravm_vm *vm, const eravm_result *res)
 
 static void print_text(const eravm_vm *vm, const eravm_result *res)
 {
-    printf("status: %s\n", status_name(res->status));
+    printf("status: %s\n", eravm_status_name(res->status));
     printf("ergs_left: %u\n", res->ergs_left);
     printf("instructions: %llu (skipped %llu)\n", (unsigned long long)res->instructions,
            (unsigned long long)res->skipped);

@@ -275,7 +275,7 @@ static int run_step(scen *s, int step, json_t *st)
     call.constructor = ctor;
     eravm_result res;
     eravm_vm_run(vm, prog, &call, &res);
-    const char *stname = res.status == ERAVM_OK ? "ok" : res.status == ERAVM_REVERT ? "revert" : "panic";
+    const char *stname = eravm_status_name(res.status);
     printf("step %d: %s, ergs_left %u, instructions %llu\n", step, stname, res.ergs_left,
            (unsigned long long)res.instructions);
 

@@ -77,6 +77,9 @@ typedef struct {
     uint32_t hook_value;     /* ERAVM_SUSPENDED: the word written to the hook address */
 } eravm_result;
 
+/* "ok", "revert", "panic" or "suspended": the names every report uses. */
+const char *eravm_status_name(eravm_status s);
+
 typedef struct eravm_vm eravm_vm;
 
 eravm_vm *eravm_vm_new(const eravm_world *world, const eravm_settings *settings);

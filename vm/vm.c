@@ -122,6 +122,11 @@ const uint8_t *eravm_program_code(const eravm_program *p)
     return p->code;
 }
 
+const char *eravm_status_name(eravm_status s)
+{
+    return s == ERAVM_OK ? "ok" : s == ERAVM_REVERT ? "revert" : s == ERAVM_PANIC ? "panic" : "suspended";
+}
+
 u256 eravm_code_hash(const uint8_t *code, size_t len)
 {
     uint8_t h[32];
