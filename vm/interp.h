@@ -420,18 +420,13 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
             case EOP_HEAP_READ:
             case EOP_AUX_READ: {
                 a = src_raw(vm, f, I, &ta);
-                if (above_last_address(a)) {
-                    use_gas(f, 0xFFFFFFFFu);
-                    panic_next(f);
-                    break;
-                }
                 bool aux = I->op == EOP_AUX_READ;
-                uint32_t addr = (uint32_t)a.w[0];
-                if (!grow_bound(f, aux ? &f->aux_bound : &f->heap_bound, addr + 32)) {
+                uint32_t addr;
+                if (!heap_offset(f, a, aux, &addr)) {
                     panic_next(f);
                     break;
                 }
-                set_reg(vm, I->dst0, mem_read_word(vm, aux ? f->aux : f->heap, addr));
+                set_reg(vm, I->dst0, page_read_word(aux ? f->aux_pg : f->heap_pg, addr));
                 if (I->flags & OPF_VARIANT)
                     load_inc_result(vm, I, a, ta);
                 break;
@@ -439,19 +434,14 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
             case EOP_HEAP_WRITE:
             case EOP_AUX_WRITE: {
                 a = src_raw(vm, f, I, &ta);
-                if (above_last_address(a)) {
-                    use_gas(f, 0xFFFFFFFFu);
-                    panic_next(f);
-                    break;
-                }
                 bool aux = I->op == EOP_AUX_WRITE;
-                uint32_t addr = (uint32_t)a.w[0];
-                b = reg_val(vm, f, I->src1);
-                if (!grow_bound(f, aux ? &f->aux_bound : &f->heap_bound, addr + 32)) {
+                uint32_t addr;
+                if (!heap_offset(f, a, aux, &addr)) {
                     panic_next(f);
                     break;
                 }
-                mem_write_word(vm, aux ? f->aux : f->heap, addr, b);
+                b = reg_val(vm, f, I->src1);
+                page_write_word(aux ? f->aux_pg : f->heap_pg, addr, b);
                 if (I->flags & OPF_VARIANT)
                     set_reg(vm, I->dst0, u256_add(a, u256_from_u64(32), NULL));
                 if (!aux && vm->settings.hooks_enabled && vm->depth == 0 &&

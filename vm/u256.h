@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #if defined(__x86_64__)
 #include <x86intrin.h>
 #endif
@@ -476,17 +477,45 @@ static inline u256 u256_mod(u256 a, u256 b)
 /* ---- big-endian bytes ------------------------------------------------- */
 
 /* EraVM memory, calldata and hashes are big-endian byte strings. */
+/* Whole limbs at a time: every heap access converts a word, and the
+ * byte-at-a-time loops cost more than the rest of the access. */
+static inline uint64_t u256_load_be64(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x);
+#elif !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+    x = (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+        (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
+#endif
+    return x;
+}
+
+static inline void u256_store_be64(uint8_t *p, uint64_t x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x);
+    memcpy(p, &x, 8);
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    memcpy(p, &x, 8);
+#else
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(x >> (56 - 8 * i));
+#endif
+}
+
 static inline void u256_to_be(u256 a, uint8_t out[32])
 {
-    for (int i = 0; i < 32; i++)
-        out[31 - i] = (uint8_t)(a.w[i >> 3] >> ((i & 7) * 8));
+    for (int i = 0; i < 4; i++)
+        u256_store_be64(out + 8 * (3 - i), a.w[i]);
 }
 
 static inline u256 u256_from_be(const uint8_t in[32])
 {
-    u256 r = u256_zero();
-    for (int i = 0; i < 32; i++)
-        r.w[i >> 3] |= (uint64_t)in[31 - i] << ((i & 7) * 8);
+    u256 r;
+    for (int i = 0; i < 4; i++)
+        r.w[i] = u256_load_be64(in + 8 * (3 - i));
     return r;
 }
 

@@ -377,17 +377,39 @@ static inline void load_inc_result(eravm_vm *vm, const vm_insn *I, u256 addr, bo
     vm->dst1_written = true;
 }
 
-static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
+static inline u256 page_read_word(const vm_page *p, uint32_t off)
 {
     uint8_t b[32];
-    page_read(pages_get(&vm->pages, page), off, b, 32);
+    page_read(p, off, b, 32);
     return u256_from_be(b);
+}
+
+static inline void page_write_word(vm_page *p, uint32_t off, u256 v)
+{
+    uint8_t b[32];
+    u256_to_be(v, b);
+    page_write(p, off, b, 32);
+}
+
+static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
+{
+    return page_read_word(pages_get(&vm->pages, page), off);
+}
+
+/* ld.1/st.1/ld.2/st.2 offsets: one past 2^32-33 burns the frame; growth to
+ * offset + 32 is paid from the frame. False: the instruction panics. */
+static inline bool heap_offset(vm_frame *f, u256 a, bool aux, uint32_t *addr)
+{
+    if (above_last_address(a)) {
+        use_gas(f, 0xFFFFFFFFu);
+        return false;
+    }
+    *addr = (uint32_t)a.w[0];
+    return grow_bound(f, aux ? &f->aux_bound : &f->heap_bound, *addr + 32);
 }
 
 static void mem_write_word(eravm_vm *vm, uint32_t page, uint32_t off, u256 v)
 {
-    uint8_t b[32];
-    u256_to_be(v, b);
     vm_page *p = pages_get(&vm->pages, page);
     if (!p) {
         if (u256_is_zero(v))
@@ -396,7 +418,7 @@ static void mem_write_word(eravm_vm *vm, uint32_t page, uint32_t off, u256 v)
         if (!p)
             return;
     }
-    page_write(p, off, b, 32);
+    page_write_word(p, off, v);
 }
 
 /* ---- storage ------------------------------------------------------------------- */
@@ -607,8 +629,8 @@ static vm_frame *push_frame(eravm_vm *vm, int kind, u256 dest, const eravm_progr
     f->is_static = is_static;
     f->heap = base + 2;
     f->aux = base + 3;
-    pages_get_or_create(&vm->pages, f->heap);
-    pages_get_or_create(&vm->pages, f->aux);
+    f->heap_pg = pages_get_or_create(&vm->pages, f->heap);
+    f->aux_pg = pages_get_or_create(&vm->pages, f->aux);
     f->heap_bound = f->aux_bound = f->is_kernel ? KERNEL_STIPEND : is_blob ? EVM_STIPEND : USER_STIPEND;
     f->calldata_page = calldata_page;
     f->ergs = gas;
@@ -978,8 +1000,8 @@ eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const erav
     f->ergs = call->ergs;
     f->stack = stack_get(&vm->stack_pool);
     f->snap = wd_snapshot_take(&vm->diff);
-    pages_get_or_create(&vm->pages, 10);
-    pages_get_or_create(&vm->pages, 11);
+    f->heap_pg = pages_get_or_create(&vm->pages, 10);
+    f->aux_pg = pages_get_or_create(&vm->pages, 11);
     vm_page *cd = pages_get_or_create(&vm->pages, 7);
     if (call->calldata_len)
         page_write(cd, 0, call->calldata, call->calldata_len);

@@ -176,6 +176,7 @@ typedef struct {
     u256 address, code_address, caller;
     u256 context; /* 128 bits */
     uint32_t heap, aux, calldata_page;
+    vm_page *heap_pg, *aux_pg; /* the pages behind heap and aux, live as long as the frame */
     uint32_t heap_bound, aux_bound;
     vm_stack *stack;
     vm_near *near;
