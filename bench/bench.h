@@ -33,6 +33,9 @@ typedef struct {
 } bench_manifest;
 
 int bench_manifest_load(const char *path, bench_manifest *m, char *err, size_t errn);
+/* The manifest built into the binary (workloads/manifest.tsv at build time). */
+int bench_manifest_load_builtin(bench_manifest *m, char *err, size_t errn);
+extern const char bench_embedded_manifest[];
 void bench_manifest_free(bench_manifest *m);
 /* Writes the manifest back with the given rows (measured values filled in). */
 int bench_manifest_write(const char *path, const bench_manifest *m);

@@ -15,7 +15,6 @@
 extern "C" {
 #include "bench.h"
 #include "opcode.h"
-extern const char bench_embedded_manifest[];
 }
 
 namespace {
@@ -95,23 +94,14 @@ void run_workload(benchmark::State &state, const bench_workload *w)
     free(code);
 }
 
-// The built-in manifest goes through the same loader as a file, as in main.c.
 bool load_manifest(bench_manifest *m)
 {
-    char tmp[] = "/tmp/eravm-gbench-manifest-XXXXXX";
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return false;
-    size_t n = strlen(bench_embedded_manifest);
-    bool ok = write(fd, bench_embedded_manifest, n) == (ssize_t)n;
-    close(fd);
     char err[512];
-    if (ok && bench_manifest_load(tmp, m, err, sizeof err)) {
+    if (bench_manifest_load_builtin(m, err, sizeof err)) {
         fprintf(stderr, "eravm-gbench: %s\n", err);
-        ok = false;
+        return false;
     }
-    unlink(tmp);
-    return ok;
+    return true;
 }
 
 } // namespace

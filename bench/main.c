@@ -18,8 +18,6 @@
 #include "bench.h"
 #include "opcode.h"
 
-extern const char bench_embedded_manifest[];
-
 static const char *usage_text =
     "usage: eravm-bench [options]\n"
     "  --workload NAME      run NAME (repeatable; 'all' = every workload; default all)\n"
@@ -429,17 +427,8 @@ int main(int argc, char **argv)
     if (o.manifest) {
         if (bench_manifest_load(o.manifest, &m, err, sizeof err))
             return die("%s", err);
-    } else {
-        /* the built-in manifest: runs without a checkout */
-        char tmp[] = "/tmp/eravm-bench-manifest-XXXXXX";
-        int fd = mkstemp(tmp);
-        if (fd < 0 || write(fd, bench_embedded_manifest, strlen(bench_embedded_manifest)) < 0)
-            return die("cannot write a temporary file%s", "");
-        close(fd);
-        rc = bench_manifest_load(tmp, &m, err, sizeof err);
-        unlink(tmp);
-        if (rc)
-            return die("%s", err);
+    } else if (bench_manifest_load_builtin(&m, err, sizeof err)) { /* runs without a checkout */
+        return die("%s", err);
     }
     for (int i = 0; i < o.nworkloads; i++) {
         const char *want = resolve_alias(&m, o.workloads[i]);

@@ -21,14 +21,10 @@ static char *trim(char *s)
     return s;
 }
 
-int bench_manifest_load(const char *path, bench_manifest *m, char *err, size_t errn)
+/* Parses manifest lines from f (closed here); `path` names it in errors. */
+static int manifest_read(FILE *f, const char *path, bench_manifest *m, char *err, size_t errn)
 {
     memset(m, 0, sizeof *m);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errn, "cannot open the manifest %s", path);
-        return -1;
-    }
     char line[1024];
     int lineno = 0;
     size_t cap = 0, acap = 0;
@@ -83,6 +79,26 @@ int bench_manifest_load(const char *path, bench_manifest *m, char *err, size_t e
     }
     fclose(f);
     return 0;
+}
+
+int bench_manifest_load(const char *path, bench_manifest *m, char *err, size_t errn)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errn, "cannot open the manifest %s", path);
+        return -1;
+    }
+    return manifest_read(f, path, m, err, errn);
+}
+
+int bench_manifest_load_builtin(bench_manifest *m, char *err, size_t errn)
+{
+    FILE *f = fmemopen((void *)bench_embedded_manifest, strlen(bench_embedded_manifest), "r");
+    if (!f) {
+        snprintf(err, errn, "cannot read the built-in manifest");
+        return -1;
+    }
+    return manifest_read(f, "built-in manifest", m, err, errn);
 }
 
 void bench_manifest_free(bench_manifest *m)
