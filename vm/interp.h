@@ -4,14 +4,11 @@
  * nothing elsewhere) and simple (decodes each word as it goes, and traces).
  * ENGINE_FN names the function; ENGINE_COUNTING / ENGINE_SIMPLE select. */
 
-/* Leaving the loop: the counting engine remembers the previous slot so a
- * resumed run (hooks) attributes its cycles correctly. */
+/* Leaving the loop: the counting engine tells the profiler (vm/prof.h). */
 #if ENGINE_COUNTING
 #define ENGINE_RETURN(x)                                                     \
     do {                                                                     \
-        C->last = prev;                                                      \
-        C->sample_in = sample_in;                                            \
-        C->rng = rng;                                                        \
+        prof_leave(&P, vm->counters);                                        \
         return (x);                                                          \
     } while (0)
 #else
@@ -22,17 +19,8 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
 {
     vm_frame *f = cur(vm);
 #if ENGINE_COUNTING
-    eravm_counters *C = vm->counters;
-    unsigned prev = C->last;
-    unsigned prev_op = prev < ERAVM_COUNTER_SLOTS ? eravm_index_family(prev) : 0;
-    uint32_t ergs_before = 0, depth_before = 0;
-    /* Host cycles are sampled: rdtsc costs more than a whole instruction on
-     * these VMs (~11 ns), so one instruction in a pseudo-random ~32 is timed
-     * from its dispatch to the next; per-opcode means are unbiased because
-     * the random gaps cannot lock onto a loop's period. */
-    uint32_t sample_in = C->sample_in ? C->sample_in : 1, rng = C->rng ? C->rng : 0x9E3779B9u;
-    uint64_t sample_t0 = 0;
-    unsigned sample_slot = ERAVM_COUNTER_SLOTS;
+    prof_state P;
+    prof_enter(&P, vm->counters);
 #endif
     for (;;) {
 #if ENGINE_SIMPLE
@@ -52,38 +40,7 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
         const vm_insn *I = &f->insns[f->pc];
 #endif
 #if ENGINE_COUNTING
-        {
-            if (sample_slot < ERAVM_COUNTER_SLOTS) {
-                C->cycles[sample_slot] += __rdtsc() - sample_t0;
-                C->cycle_samples[sample_slot]++;
-                sample_slot = ERAVM_COUNTER_SLOTS;
-            }
-            if (prev < ERAVM_COUNTER_SLOTS) { /* not the first instruction of a run */
-                if (vm->depth == depth_before && ergs_before >= f->ergs)
-                    C->ergs[prev] += ergs_before - f->ergs;
-                C->pairs[prev_op][I->op]++; /* the family is the decoded op */
-            }
-            prev = I->idx;
-            prev_op = I->op;
-            C->count[prev]++;
-            ergs_before = f->ergs;
-            depth_before = vm->depth;
-            if ((I->op >= EOP_FAR_CALL && I->op <= EOP_FAR_MIMIC) || I->op == EOP_NEAR_CALL ||
-                (I->op >= EOP_RET_OK && I->op <= EOP_RET_PANIC) || I->op == VOP_PANIC) {
-                /* calls and returns move ergs between frames: charge the base cost only */
-                depth_before = UINT32_MAX;
-                if (f->ergs >= I->ergs)
-                    C->ergs[prev] += I->ergs;
-            }
-            if (--sample_in == 0) {
-                rng ^= rng << 13;
-                rng ^= rng >> 17;
-                rng ^= rng << 5;
-                sample_in = 1 + (rng & 63);
-                sample_slot = prev;
-                sample_t0 = __rdtsc();
-            }
-        }
+        prof_dispatch(&P, vm->counters, I, f->ergs, vm->depth);
 #endif
         vm->instructions++;
         /* the invalid opcode (cost 2^32-1) and the wrap (cost 0, always) are

@@ -15,6 +15,7 @@
 
 #include "bytecode.h"
 #include "precompile.h"
+#include "prof.h"
 #include "vm_internal.h"
 #include "xalloc.h"
 
