@@ -40,7 +40,7 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
         const vm_insn *I = &f->insns[f->pc];
 #endif
 #if ENGINE_COUNTING
-        prof_dispatch(&P, vm->counters, I, f->ergs, vm->depth);
+        prof_dispatch(&P, vm->counters, I->idx, I->op, I->ergs, f->ergs, vm->depth);
 #endif
         vm->instructions++;
         /* the invalid opcode (cost 2^32-1) and the wrap (cost 0, always) are

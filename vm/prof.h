@@ -43,8 +43,14 @@ static inline void prof_leave(const prof_state *s, eravm_counters *C)
     C->rng = s->rng;
 }
 
+/* idx: the 11-bit opcode index (ERAVM_COUNTER_SLOTS-2 spontaneous panic,
+ * -1 pc wrap); family: its EOP_ or VOP_ family; base_ergs: its static cost;
+ * ergs: the frame's ergs before that cost is charged; depth: far-call depth.
+ * Plain values, so the seam does not depend on the engine's record layout;
+ * a fused record calls this once per instruction it stands for. */
 static inline __attribute__((always_inline)) void prof_dispatch(prof_state *s, eravm_counters *C,
-                                                                const vm_insn *I, uint32_t ergs,
+                                                                unsigned idx, unsigned family,
+                                                                uint32_t base_ergs, uint32_t ergs,
                                                                 uint32_t depth)
 {
     if (s->sample_slot < ERAVM_COUNTER_SLOTS) {
@@ -55,19 +61,19 @@ static inline __attribute__((always_inline)) void prof_dispatch(prof_state *s, e
     if (s->prev < ERAVM_COUNTER_SLOTS) { /* not the first instruction of a run */
         if (depth == s->depth_before && s->ergs_before >= ergs)
             C->ergs[s->prev] += s->ergs_before - ergs;
-        C->pairs[s->prev_op][I->op]++; /* the family is the decoded op */
+        C->pairs[s->prev_op][family]++;
     }
-    s->prev = I->idx;
-    s->prev_op = I->op;
+    s->prev = idx;
+    s->prev_op = family;
     C->count[s->prev]++;
     s->ergs_before = ergs;
     s->depth_before = depth;
-    if ((I->op >= EOP_FAR_CALL && I->op <= EOP_FAR_MIMIC) || I->op == EOP_NEAR_CALL ||
-        (I->op >= EOP_RET_OK && I->op <= EOP_RET_PANIC) || I->op == VOP_PANIC) {
+    if ((family >= EOP_FAR_CALL && family <= EOP_FAR_MIMIC) || family == EOP_NEAR_CALL ||
+        (family >= EOP_RET_OK && family <= EOP_RET_PANIC) || family == VOP_PANIC) {
         /* calls and returns move ergs between frames: charge the base cost only */
         s->depth_before = UINT32_MAX;
-        if (ergs >= I->ergs)
-            C->ergs[s->prev] += I->ergs;
+        if (ergs >= base_ergs)
+            C->ergs[s->prev] += base_ergs;
     }
     /* Host cycles are sampled: rdtsc costs more than a whole instruction on
      * these VMs (~11 ns), so one instruction in a pseudo-random ~32 is timed
