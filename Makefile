@@ -14,19 +14,23 @@ export ERAVM_DATA
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ivm -Itools -MMD -MP
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ivm -Ihost -Itools -MMD -MP
 LDLIBS  := -ljansson -lsecp256k1 -lcrypto -lgmp
 
 VM_SRC  := $(sort $(wildcard vm/*.c)) $(if $(wildcard vm/precompile.c),,tools/precompile_stub.c)
 VM_OBJ  := $(VM_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/liberavm.a
+# host/: the full tier around the VM (bootloader host, transactions, genesis world)
+HOST_SRC := $(sort $(wildcard host/*.c))
+HOST_OBJ := $(HOST_SRC:%.c=$(BUILD)/%.o)
+HOSTLIB := $(BUILD)/libhost.a
 
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-asan bench clean tests synthetic plots
 
-all: $(LIB) $(BIN)/eravm $(BIN)/eravm-bench $(BIN)/eravm-gbench $(BIN)/eravm-flamegraph
+all: $(LIB) $(HOSTLIB) $(BIN)/eravm $(BIN)/eravm-bench $(BIN)/eravm-gbench $(BIN)/eravm-flamegraph
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -37,13 +41,18 @@ $(LIB): $(VM_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+$(HOSTLIB): $(HOST_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
 TOOL_OBJ := $(BUILD)/tools/eravm.o $(BUILD)/tools/run.o $(BUILD)/tools/scenario.o $(BUILD)/tools/tool_util.o
 
-$(BIN)/eravm: $(TOOL_OBJ) $(LIB)
+$(BIN)/eravm: $(TOOL_OBJ) $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -82,7 +91,7 @@ $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
 
-$(BIN)/eravm-bench: $(BENCH_OBJ) $(LIB)
+$(BIN)/eravm-bench: $(BENCH_OBJ) $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm
 
@@ -95,9 +104,9 @@ GBENCH_OBJ := $(filter-out $(BUILD)/bench/main.o,$(BENCH_OBJ)) $(BUILD)/bench/gb
 
 $(BUILD)/bench/gbench.o: bench/gbench.cc
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 -Wall -Wextra -Werror -Wshadow $(CFLAGS) -Ivm -Itools -Ibench -MMD -MP -c $< -o $@
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -Wshadow $(CFLAGS) -Ivm -Ihost -Itools -Ibench -MMD -MP -c $< -o $@
 
-$(BIN)/eravm-gbench: $(GBENCH_OBJ) $(LIB)
+$(BIN)/eravm-gbench: $(GBENCH_OBJ) $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm -lbenchmark -lpthread
 
