@@ -15,6 +15,8 @@
 
 #include "u256.h"
 
+struct eravm_precompile_abi;
+
 /* ---- programs --------------------------------------------------------- */
 
 typedef struct eravm_program eravm_program;
@@ -42,6 +44,14 @@ typedef struct {
     /* The program for a code key (versioned hash with byte 1 cleared), or NULL
      * for unknown code, which runs as an empty program (an invalid opcode). */
     const eravm_program *(*decommit)(void *ctx, u256 code_key);
+    /* Answers precompile_call instead of the VM, as zksync-era does to skip
+     * signature checks (it returns a known ecrecover result). `read` reads
+     * the caller's memory; returns the number of output words, or -1 to let
+     * the VM run the precompile itself. NULL = the VM always runs it. */
+    int (*call_precompile)(void *ctx, uint16_t address_low, const struct eravm_precompile_abi *abi,
+                           void (*read)(void *rctx, uint32_t page, uint64_t offset, uint8_t *dst,
+                                        size_t n),
+                           void *rctx, u256 out[4]);
 } eravm_world;
 
 typedef struct {
@@ -63,6 +73,12 @@ typedef struct {
     bool constructor;    /* r2 bit 0 */
     bool system;         /* r2 bit 1 */
     bool is_static;
+    /* Heap and aux heap bounds to start with; 0 = the stipend. zksync-era
+     * starts the bootloader at 2^32-1 (its heap is preallocated, never paid). */
+    uint32_t heap_bound;
+    /* Exception handler of the initial frame (zksync-era: 0xFFFF for the
+     * bootloader; it is never jumped to, a panic there ends the run). */
+    uint16_t exception_handler;
 } eravm_call;
 
 typedef enum { ERAVM_OK, ERAVM_REVERT, ERAVM_PANIC, ERAVM_SUSPENDED } eravm_status;
@@ -94,6 +110,16 @@ eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *result);
 
 /* Reads `n` bytes of a memory page (zero where never written). */
 void eravm_vm_read_memory(eravm_vm *vm, uint32_t page, uint64_t offset, uint8_t *dst, size_t n);
+/* Host writes (the bootloader driver, between runs): `n` bytes at `offset`
+ * of a page. Writes to the initial frame's heap or aux heap while an
+ * external snapshot is open are undone by eravm_vm_rollback, as the VM's own
+ * stores are. */
+void eravm_vm_write_memory(eravm_vm *vm, uint32_t page, uint64_t offset, const uint8_t *src,
+                           size_t n);
+/* Ergs of the running frame (while suspended: the bootloader's), and a
+ * way to set them (zksync-era's account-validation gas split). */
+uint32_t eravm_vm_ergs(const eravm_vm *vm);
+void eravm_vm_set_ergs(eravm_vm *vm, uint32_t ergs);
 /* The initial frame's heap page id (for hook hosts). */
 uint32_t eravm_vm_heap_page(const eravm_vm *vm);
 
@@ -119,12 +145,22 @@ const eravm_log *eravm_vm_events(const eravm_vm *vm, size_t *n);
 const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n);
 int32_t eravm_vm_pubdata(const eravm_vm *vm);
 
-/* Transaction-level snapshots (only while the initial frame runs, as in
- * vm2): capture / roll back / drop the world diff including warm slots and
- * the decommit cache. */
-void eravm_vm_snapshot(eravm_vm *vm);
-void eravm_vm_rollback(eravm_vm *vm);
-void eravm_vm_pop_snapshot(eravm_vm *vm);
+/* Transaction-level ("external") snapshots, as vm2's make_snapshot /
+ * rollback / pop_snapshot: only while no far call is open (the bootloader
+ * frame, possibly inside its near calls), one at a time. A snapshot
+ * captures the world diff (storage, transient storage, events, L2->L1 logs,
+ * pubdata, warm slots, decommit cache) and the bootloader's state: registers
+ * and tags, flags, its frame (pc, sp, ergs, near calls, stack, heap bounds,
+ * context, kept pages), every heap and aux-heap word written after it (VM
+ * stores and host writes), the tx number, the pending context and the page
+ * allocator. Rollback restores all of it; pop keeps the changes and frees
+ * the returndata pages the bootloader kept (vm2 does the same), so a long
+ * batch does not grow with its transactions. snapshot returns false (and
+ * does nothing) outside the bootloader frame or with a snapshot open;
+ * rollback/pop return false without a snapshot. */
+bool eravm_vm_snapshot(eravm_vm *vm);
+bool eravm_vm_rollback(eravm_vm *vm);
+bool eravm_vm_pop_snapshot(eravm_vm *vm);
 
 /* ---- engines and counters ---------------------------------------------------- */
 

@@ -317,7 +317,12 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                 if (!abi.write_page)
                     abi.write_page = f->heap;
                 u256 out[ERAVM_PRECOMPILE_MAX_OUT];
-                int nout = eravm_precompile_run((uint16_t)f->address.w[0], &abi, precompile_read,
+                int nout = -1;
+                if (vm->world.call_precompile)
+                    nout = vm->world.call_precompile(vm->world.ctx, (uint16_t)f->address.w[0],
+                                                     &abi, precompile_read, vm, out);
+                if (nout < 0)
+                    nout = eravm_precompile_run((uint16_t)f->address.w[0], &abi, precompile_read,
                                                 vm, out);
                 uint64_t off = (uint64_t)abi.output_offset * 32;
                 for (int i = 0; i < nout && (uint32_t)i < abi.output_length; i++) {
@@ -398,6 +403,8 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                     break;
                 }
                 b = reg_val(vm, f, I->src1);
+                if (vm->has_ext && vm->depth == 0)
+                    snapshot_journal_heap(vm, aux, addr);
                 page_write_word(aux ? f->aux_pg : f->heap_pg, addr, b);
                 if (I->flags & OPF_VARIANT)
                     set_reg(vm, I->dst0, u256_add(a, u256_from_u64(32), NULL));

@@ -102,9 +102,9 @@ static vm_page **page_slot(vm_pages *ps, uint32_t id, bool grow)
 {
     if (id < 12)
         return (id == 1 || id == 7 || id == 8 || id == 10 || id == 11) ? &ps->fixed[id] : NULL;
-    if (id < 2048)
+    if (id < FIRST_PAGE_GROUP_ID)
         return NULL;
-    uint32_t g = (id - 2048) / 8, k = (id - 2048) % 8;
+    uint32_t g = (id - FIRST_PAGE_GROUP_ID) / 8, k = (id - FIRST_PAGE_GROUP_ID) % 8;
     if (k == 1 || k > 3)
         return NULL;
     if (g >= ps->ngroups) {
@@ -147,6 +147,20 @@ void pages_free(vm_pages *ps, uint32_t id)
         free(*s);
         *s = NULL;
     }
+}
+
+void pages_free_from(vm_pages *ps, uint32_t first_id)
+{
+    uint32_t g0 = first_id <= FIRST_PAGE_GROUP_ID ? 0 : (first_id - FIRST_PAGE_GROUP_ID + 7) / 8;
+    for (uint32_t g = g0; g < ps->ngroups; g++)
+        for (int k = 0; k < 4; k++)
+            if (ps->groups[g].slot[k]) {
+                page_release(ps->groups[g].slot[k]);
+                free(ps->groups[g].slot[k]);
+                ps->groups[g].slot[k] = NULL;
+            }
+    if (ps->ngroups > g0)
+        ps->ngroups = g0;
 }
 
 void pages_release_all(vm_pages *ps)

@@ -14,7 +14,7 @@
 
 /* The decoded src0 ABI word of precompile_call (page ids already remapped:
  * page 0 means "current heap" and the VM substitutes it before calling). */
-typedef struct {
+typedef struct eravm_precompile_abi {
     uint32_t input_offset;  /* bits 0-31 */
     uint32_t input_length;  /* bits 32-63 */
     uint32_t output_offset; /* bits 64-95, in words */

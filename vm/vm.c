@@ -27,7 +27,6 @@
 #define WARM_READ_REFUND 1970u
 #define WARM_WRITE_REFUND 5440u
 #define COLD_WRITE_AFTER_READ_REFUND 2000u
-#define FIRST_BASE_PAGE 2048u
 
 enum { F_LT = 1, F_EQ = 2, F_GT = 4 };
 
@@ -684,7 +683,7 @@ static void free_dead_page(eravm_vm *vm, uint32_t page, bool keep, uint32_t keep
      * an ancestor's page upwards that frees a live page, and the ancestor
      * then reads zeros (the farcall corpus README, "silent wrong result").
      * EraVM never frees a page in use, so neither do we. */
-    if ((keep && page == keep_id) || page < FIRST_BASE_PAGE || page_pinned(vm, page) ||
+    if ((keep && page == keep_id) || page < FIRST_PAGE_GROUP_ID || page_pinned(vm, page) ||
         page_live_below(vm, page))
         return;
     pages_free(&vm->pages, page);
@@ -930,6 +929,7 @@ static void vm_reset(eravm_vm *vm)
         vm->depth--;
     }
     frame_release(vm, &vm->frames[0]);
+    snapshot_free(vm);
     pages_release_all(&vm->pages);
     wd_free(&vm->diff);
     wd_init(&vm->diff);
@@ -977,7 +977,7 @@ eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const erav
     vm->flags = 0;
     vm->context_pending = u256_zero();
     vm->tx_number = 0;
-    vm->next_base_page = FIRST_BASE_PAGE;
+    vm->next_base_page = FIRST_PAGE_GROUP_ID;
     vm->instructions = vm->skipped = 0;
     if (vm->counters)
         vm->counters->last = ERAVM_COUNTER_SLOTS; /* no previous instruction yet */
@@ -997,7 +997,10 @@ eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const erav
     f->heap = 10;
     f->aux = 11;
     f->calldata_page = 7;
-    f->heap_bound = f->aux_bound = f->is_kernel ? KERNEL_STIPEND : USER_STIPEND;
+    f->heap_bound = f->aux_bound = call->heap_bound ? call->heap_bound
+                                   : f->is_kernel  ? KERNEL_STIPEND
+                                                   : USER_STIPEND;
+    f->handler = call->exception_handler;
     f->ergs = call->ergs;
     f->stack = stack_get(&vm->stack_pool);
     f->snap = wd_snapshot_take(&vm->diff);
@@ -1024,6 +1027,28 @@ eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *res)
 void eravm_vm_read_memory(eravm_vm *vm, uint32_t page, uint64_t offset, uint8_t *dst, size_t n)
 {
     page_read(pages_get(&vm->pages, page), offset, dst, n);
+}
+
+void eravm_vm_write_memory(eravm_vm *vm, uint32_t page, uint64_t offset, const uint8_t *src,
+                           size_t n)
+{
+    vm_frame *f0 = &vm->frames[0];
+    if (vm->has_ext && (page == f0->heap || page == f0->aux))
+        for (uint64_t o = offset; o < offset + n && o < (1ull << 32); o += 32)
+            snapshot_journal_heap(vm, page == f0->aux, (uint32_t)o);
+    vm_page *p = pages_get_or_create(&vm->pages, page);
+    if (p)
+        page_write(p, offset, src, n);
+}
+
+uint32_t eravm_vm_ergs(const eravm_vm *vm)
+{
+    return vm->frames[vm->depth].ergs;
+}
+
+void eravm_vm_set_ergs(eravm_vm *vm, uint32_t ergs)
+{
+    vm->frames[vm->depth].ergs = ergs;
 }
 
 uint32_t eravm_vm_heap_page(const eravm_vm *vm)
@@ -1080,37 +1105,6 @@ const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n)
 int32_t eravm_vm_pubdata(const eravm_vm *vm)
 {
     return vm->diff.pubdata;
-}
-
-void eravm_vm_snapshot(eravm_vm *vm)
-{
-    vm->has_ext = true;
-    vm->ext_snap = wd_snapshot_take(&vm->diff);
-    vm->ext_flag_undo = vm->diff.nflag_undo;
-    vm->ext_ndec = vm->diff.ndec;
-    vm->diff.recording_external = true;
-}
-
-void eravm_vm_rollback(eravm_vm *vm)
-{
-    if (!vm->has_ext)
-        return;
-    wd_rollback(&vm->diff, &vm->ext_snap);
-    while (vm->diff.nflag_undo > vm->ext_flag_undo) {
-        vm->diff.nflag_undo--;
-        vm->diff.storage.e[vm->diff.flag_undo[vm->diff.nflag_undo].entry].flags =
-            vm->diff.flag_undo[vm->diff.nflag_undo].prev;
-    }
-    vm->diff.ndec = vm->ext_ndec;
-    vm->has_ext = false;
-    vm->diff.recording_external = false;
-}
-
-void eravm_vm_pop_snapshot(eravm_vm *vm)
-{
-    vm->has_ext = false;
-    vm->diff.recording_external = false;
-    vm->diff.nflag_undo = 0;
 }
 
 void eravm_vm_set_engine(eravm_vm *vm, int engine)

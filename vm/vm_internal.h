@@ -55,6 +55,8 @@ typedef struct {
     vm_page *slot[4]; /* base+0 code, (+1 stack: unused), +2 heap, +3 aux heap */
 } vm_page_group;
 
+#define FIRST_PAGE_GROUP_ID 2048u /* the first far call's base page */
+
 typedef struct {
     vm_page *fixed[12]; /* 1 static memory, 7 calldata, 10 heap, 11 aux of the initial frame */
     vm_page_group *groups;
@@ -65,6 +67,9 @@ vm_page *pages_get(vm_pages *ps, uint32_t id);        /* NULL if never allocated
 vm_page *pages_get_or_create(vm_pages *ps, uint32_t id); /* NULL for ids no page can have */
 void pages_free(vm_pages *ps, uint32_t id);
 void pages_release_all(vm_pages *ps);
+/* Frees every page of the far-call groups from page id `first_id` on (a
+ * group boundary): what a rolled-back transaction allocated. */
+void pages_free_from(vm_pages *ps, uint32_t first_id);
 
 /* Per-far-frame stack: 2^16 tagged words in lazily allocated chunks. */
 #define STACK_CHUNK 256
@@ -155,6 +160,21 @@ void wd_log_push(wd_logs *l, const eravm_log *x);
 wd_decommit *wd_decommit_find(wdiff *d, u256 key);
 void wd_decommit_set(wdiff *d, u256 key, uint32_t page);
 
+/* ---- external snapshots (snapshot.c) ---- */
+
+/* The old contents of a 32-byte window of the bootloader's heap (aux = 1:
+ * aux heap), written back in reverse order on rollback. */
+typedef struct {
+    uint32_t off;
+    uint8_t aux;
+    uint8_t old[32];
+} vm_heap_undo;
+
+/* Before a store of the initial frame to its heap or aux heap while an
+ * external snapshot is open: remember what is there. */
+void snapshot_journal_heap(eravm_vm *vm, bool aux, uint32_t off);
+void snapshot_free(eravm_vm *vm);
+
 /* ---- frames ---- */
 
 typedef struct {
@@ -211,10 +231,9 @@ struct eravm_vm {
     eravm_counters *counters;
     eravm_trace_fn trace;
     void *trace_ctx;
-    /* external snapshot */
+    /* external (transaction) snapshot, vm/snapshot.c */
     bool has_ext;
-    wd_snapshot ext_snap;
-    size_t ext_flag_undo, ext_ndec;
+    struct vm_ext_snapshot *ext;
 };
 
 #endif

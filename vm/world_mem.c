@@ -68,7 +68,7 @@ static const eravm_program *mw_decommit(void *ctx, u256 key)
 
 eravm_world eravm_memworld_iface(eravm_memworld *w)
 {
-    eravm_world x = {w, mw_read, NULL, NULL, mw_decommit};
+    eravm_world x = {.ctx = w, .read_storage = mw_read, .decommit = mw_decommit};
     return x;
 }
 
