@@ -105,7 +105,10 @@ void eravm_vm_free(eravm_vm *vm);
  * ends, or until it suspends on a hook. */
 eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const eravm_call *call,
                           eravm_result *result);
-/* Resumes a suspended run. */
+/* Sets up the initial frame as eravm_vm_run does, without running it, so
+ * the host can write the bootloader's heap first; eravm_vm_continue runs. */
+void eravm_vm_start(eravm_vm *vm, const eravm_program *program, const eravm_call *call);
+/* Resumes a suspended (or started) run. */
 eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *result);
 
 /* Reads `n` bytes of a memory page (zero where never written). */
@@ -144,6 +147,8 @@ eravm_slot *eravm_vm_transient(const eravm_vm *vm, size_t *n);
 const eravm_log *eravm_vm_events(const eravm_vm *vm, size_t *n);
 const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n);
 int32_t eravm_vm_pubdata(const eravm_vm *vm);
+/* The value this batch has written to a slot (true), or false if none. */
+bool eravm_vm_storage_written(eravm_vm *vm, u256 address, u256 key, u256 *value);
 
 /* Transaction-level ("external") snapshots, as vm2's make_snapshot /
  * rollback / pop_snapshot: only while no far call is open (the bootloader

@@ -162,6 +162,7 @@ bool eravm_vm_rollback(eravm_vm *vm)
     vm->context_pending = x->context_pending;
     vm->next_base_page = x->next_base_page;
     vm->dst1_written = false;
+    vm->running = true; /* a bootloader that halted runs on from the snapshot */
     snapshot_free(vm);
     return true;
 }

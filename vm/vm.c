@@ -967,11 +967,9 @@ static eravm_status finish(eravm_vm *vm, int rc, eravm_result *res)
     return st;
 }
 
-eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const eravm_call *call,
-                          eravm_result *res)
+void eravm_vm_start(eravm_vm *vm, const eravm_program *program, const eravm_call *call)
 {
     vm_reset(vm);
-    memset(res, 0, sizeof *res);
     memset(vm->regs, 0, sizeof vm->regs);
     vm->tags = 2;
     vm->flags = 0;
@@ -1012,11 +1010,20 @@ eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const erav
     fatptr p = {0, 7, 0, (uint32_t)call->calldata_len};
     vm->regs[1] = fp_word(p);
     vm->regs[2] = u256_from_u64((call->system ? 2u : 0u) | (call->constructor ? 1u : 0u));
+    vm->running = true;
+}
+
+eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const eravm_call *call,
+                          eravm_result *res)
+{
+    eravm_vm_start(vm, program, call);
+    memset(res, 0, sizeof *res);
     return finish(vm, run(vm, res), res);
 }
 
 eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *res)
 {
+    res->hook_value = 0;
     if (!vm->running) {
         res->status = ERAVM_PANIC;
         return ERAVM_PANIC;
@@ -1100,6 +1107,15 @@ const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n)
 {
     *n = vm->diff.l2l1.n;
     return vm->diff.l2l1.v;
+}
+
+bool eravm_vm_storage_written(eravm_vm *vm, u256 address, u256 key, u256 *value)
+{
+    wd_entry *e = wd_lookup(&vm->diff.storage, &address, &key, false);
+    if (!e || !e->has_write)
+        return false;
+    *value = e->value;
+    return true;
 }
 
 int32_t eravm_vm_pubdata(const eravm_vm *vm)
