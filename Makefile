@@ -46,7 +46,8 @@ $(HOSTLIB): $(HOST_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-TOOL_OBJ := $(BUILD)/tools/eravm.o $(BUILD)/tools/run.o $(BUILD)/tools/scenario.o $(BUILD)/tools/tool_util.o
+TOOL_OBJ := $(BUILD)/tools/eravm.o $(BUILD)/tools/run.o $(BUILD)/tools/scenario.o $(BUILD)/tools/tool_util.o \
+            $(BUILD)/tools/full.o
 
 $(BIN)/eravm: $(TOOL_OBJ) $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)

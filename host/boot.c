@@ -182,7 +182,7 @@ static void write_block_info(boot_vm *b, uint32_t tx_index, const boot_block *bl
         put_word(b, BOOT_SLOT_INTEROP_COUNTS + blk->index, u256_from_u64(1));
 }
 
-static bool code_known(boot_vm *b, u256 hash)
+bool boot_code_known(boot_vm *b, u256 hash)
 {
     u256 v, kc = u256_from_u64(SYSCON_KNOWN_CODES);
     if (eravm_vm_storage_written(b->vm, kc, hash, &v))
@@ -210,9 +210,13 @@ int boot_push(boot_vm *b, const boot_tx *tx, char *err, size_t errn)
                  tx->nwords);
         return -1;
     }
+    if (BOOT_SLOT_COMPRESSED + p->comp_words + tx->ncompressed > BOOT_SLOT_COMPRESSED_END) {
+        snprintf(err, errn, "the compressed bytecodes (%zu words) do not fit the bootloader heap",
+                 tx->ncompressed);
+        return -1;
+    }
     for (size_t i = 0; i < tx->ndeps; i++)
         hw_add_code(b->world, tx->deps[i], tx->dep_lens[i]);
-    (void)code_known; /* compression arrives with host/compress.c */
     uint32_t i = p->ntx;
     uint32_t enc_slot = BOOT_SLOT_TX_ENCODINGS + p->enc_words;
     put_word(b, BOOT_SLOT_TX_DESCRIPTIONS + 2 * i, u256_from_u64(1)); /* validate and execute */
@@ -224,6 +228,10 @@ int boot_push(boot_vm *b, const boot_tx *tx, char *err, size_t errn)
                            : (tx->gas_limit < MAX_TRUSTED_GAS ? tx->gas_limit : MAX_TRUSTED_GAS);
     put_word(b, BOOT_SLOT_TRUSTED_GAS_LIMIT + i, u256_from_u64(trusted));
     put_words(b, enc_slot, tx->encoding, tx->nwords);
+    if (tx->ncompressed) {
+        put_words(b, BOOT_SLOT_COMPRESSED + p->comp_words, tx->compressed, tx->ncompressed);
+        p->comp_words += (uint32_t)tx->ncompressed;
+    }
     write_block_info(b, i, &p->block, p->block.ntx == 0);
     /* the block's rolling hash, for the hash of the block the next one names */
     uint8_t buf[64], h[32];
@@ -429,6 +437,13 @@ static u256 keccak_pair(u256 a, u256 b2)
     return u256_from_be(h);
 }
 
+static u256 sig_hash(const char *signature)
+{
+    uint8_t h[32];
+    keccak256((const uint8_t *)signature, strlen(signature), h);
+    return u256_from_be(h);
+}
+
 #define LOG_SIZE 88
 #define LOG_TREE_LEAVES 16384
 
@@ -441,11 +456,9 @@ static void write_pubdata(boot_vm *b)
     size_t nraw, nev;
     const eravm_log *raw = eravm_vm_events(b->vm, &nraw);
     host_event *ev = host_events_merge(raw, nraw, &nev);
-    uint8_t sig_log[32], sig_msg[32], sig_code[32];
-    keccak256((const uint8_t *)"L2ToL1LogSent((uint8,bool,uint16,address,bytes32,bytes32))", 59,
-              sig_log);
-    keccak256((const uint8_t *)"L1MessageSent(address,bytes32,bytes)", 36, sig_msg);
-    keccak256((const uint8_t *)"BytecodeL1PublicationRequested(bytes32)", 39, sig_code);
+    u256 sig_log = sig_hash("L2ToL1LogSent((uint8,bool,uint16,address,bytes32,bytes32))");
+    u256 sig_msg = sig_hash("L1MessageSent(address,bytes32,bytes)");
+    u256 sig_code = sig_hash("BytecodeL1PublicationRequested(bytes32)");
     u256 messenger = u256_from_u64(SYSCON_L1_MESSENGER);
     size_t nlogs = 0;
     uint8_t *logs = xmalloc(1);
@@ -454,7 +467,7 @@ static void write_pubdata(boot_vm *b)
         host_event *e = &ev[i];
         if (!u256_eq(e->address, messenger) || !e->ntopics)
             continue;
-        if (u256_eq(e->topics[0], u256_from_be(sig_log)) && e->len == 6 * 32) {
+        if (u256_eq(e->topics[0], sig_log) && e->len == 6 * 32) {
             logs = xrealloc(logs, (nlogs + 1) * LOG_SIZE);
             uint8_t *l = logs + nlogs * LOG_SIZE;
             l[0] = e->data[31];                 /* shard id */
@@ -466,9 +479,9 @@ static void write_pubdata(boot_vm *b)
             keccak256(l, LOG_SIZE, h);
             chained_logs = keccak_pair(chained_logs, u256_from_be(h));
             nlogs++;
-        } else if (u256_eq(e->topics[0], u256_from_be(sig_msg)) && e->ntopics == 3) {
+        } else if (u256_eq(e->topics[0], sig_msg) && e->ntopics == 3) {
             chained_msgs = keccak_pair(chained_msgs, e->topics[2]);
-        } else if (u256_eq(e->topics[0], u256_from_be(sig_code)) && e->len == 32) {
+        } else if (u256_eq(e->topics[0], sig_code) && e->len == 32) {
             chained_codes = keccak_pair(chained_codes, u256_from_be(e->data));
         }
     }
@@ -496,7 +509,7 @@ static void write_pubdata(boot_vm *b)
     size_t in_len = 4 + 4 * 32 + 64 + ((pub_len + 31) / 32) * 32;
     uint8_t *in = xcalloc(1, in_len);
     uint8_t sel[32];
-    keccak256((const uint8_t *)"validatePubdata(bytes32,bytes32,bytes32,bytes32,bytes)", 54, sel);
+    u256_to_be(sig_hash("validatePubdata(bytes32,bytes32,bytes32,bytes32,bytes)"), sel);
     memcpy(in, sel, 4);
     u256_to_be(chained_logs, in + 4);
     u256_to_be(root, in + 36);

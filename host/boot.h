@@ -26,11 +26,14 @@ typedef struct {
     uint64_t gas_limit;
     uint64_t overhead;        /* operator overhead (zksync-era: max(10 000, 10 x words)) */
     uint64_t trusted_gas_limit; /* 0: min(80 000 000, gas limit), zksync-era's default */
-    /* factory dependencies: made decommittable, and offered compressed */
+    /* factory dependencies: made decommittable by hash */
     const uint8_t *const *deps;
     const size_t *dep_lens;
     size_t ndeps;
-    bool compress;            /* offer compressed bytecodes, as upstream's push does */
+    /* compressed-bytecode entries for the deps not yet known (as upstream's
+     * push supplies them; see boot_code_known), concatenated */
+    const u256 *compressed;
+    size_t ncompressed;
     /* skipped signature check: the ecrecover input DefaultAccount will make
      * (128 bytes), answered with `from` (NULL: verify for real) */
     const uint8_t *ecrecover_input;
@@ -86,6 +89,11 @@ eravm_vm *boot_eravm(boot_vm *b);
 uint32_t boot_tx_count(const boot_vm *b);
 /* How the VM last stopped (a hook, or the bootloader's end). */
 const eravm_result *boot_last_stop(const boot_vm *b);
+
+/* Whether KnownCodesStorage knows a bytecode hash now (this batch's
+ * writes first, then the state), as upstream's push asks before it offers
+ * a compressed form. */
+bool boot_code_known(boot_vm *b, u256 hash);
 
 /* Pushes one transaction; returns 0, or -1 with one line in err (the
  * batch is full, the encoding does not fit). */

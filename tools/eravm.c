@@ -7,6 +7,7 @@
 #include "asm.h"
 #include "bytecode.h"
 #include "disasm.h"
+#include "full.h"
 #include "eravm.h"
 #include "keccak.h"
 #include "opcode.h"
@@ -26,6 +27,12 @@ static const char *usage_text =
     "                                         run FILE as the single frame of an empty world\n"
     "  scenario FILE.json                     run a multi-step scenario and check its expectations\n"
     "  keccak TEXT | --hex HEX                keccak256 of a string (e.g. an ABI signature) or of bytes\n"
+    "  deploy FILE [--args HEX] [--value WEI] [--format text|json] [--record DIR]\n"
+    "      [--no-signatures] [--trace-hooks] [--engine E]\n"
+    "                                         one deploy transaction through the real v29 bootloader\n"
+    "  batch FILE.json [--format text|json] [--record DIR] [--no-signatures] [--no-finish]\n"
+    "      [--trace-hooks] [--engine E]      transactions in one batch, with expectations\n"
+    "  replay DIR [--engine E]                re-run a recording (--record) on the VM alone\n"
     "\n"
     "FILE may be raw bytecode, hex text, or a foundry/hardhat JSON artifact.\n"
     "--truncate cuts a bytecode to the largest odd number of 32-byte words.\n";
@@ -223,5 +230,11 @@ int main(int argc, char **argv)
         return tool_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "scenario"))
         return tool_scenario(argc - 2, argv + 2);
+    if (!strcmp(cmd, "deploy"))
+        return tool_deploy(argc - 2, argv + 2);
+    if (!strcmp(cmd, "batch"))
+        return tool_batch(argc - 2, argv + 2);
+    if (!strcmp(cmd, "replay"))
+        return tool_replay(argc - 2, argv + 2);
     return die("unknown command '%s' (see eravm --help)", cmd);
 }

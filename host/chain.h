@@ -1,0 +1,96 @@
+/* host/chain.h — one full-tier batch as a user sees it: protocol v29's code
+ * and genesis, a few funded keys, and transactions (deploy, execute,
+ * base-token transfer) that are built, signed, pushed into the bootloader
+ * and run to TxHasEnded. The layer `eravm deploy`, `eravm batch` and the
+ * full tier of `eravm-bench` stand on. */
+#ifndef HOST_CHAIN_H
+#define HOST_CHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "boot.h"
+#include "env.h"
+#include "tx.h"
+
+#define CHAIN_MAX_KEYS 16
+
+typedef struct {
+    const char *data_dir;   /* the shared data folder ($ERAVM_DATA) */
+    int engine;             /* ERAVM_ENGINE_* */
+    bool no_signatures;     /* upstream's fast_no_sigs: ecrecover answered by the host */
+    bool snapshots;         /* each tx in a snapshot: a halted one is rolled back */
+    unsigned nkeys;         /* funded keys (0 = 1): key 0 is 0x2a x 32, key i is 0x2a+i x 32 */
+    FILE *trace_hooks;      /* --trace-hooks */
+    const char *record_dir; /* --record DIR, or NULL */
+    const host_env *env;    /* NULL = host_env_default */
+} chain_options;
+
+typedef struct {
+    boot_result run;        /* status, reason, output, instructions, ergs, gas, logs */
+    u256 tx_hash;
+    u256 from;
+    uint64_t nonce;
+    bool deploy;
+    u256 deployed_address;  /* deploy: the CREATE address of (sender, deployment nonce) */
+} chain_result;
+
+/* A factory dependency or a contract to deploy. */
+typedef struct {
+    const uint8_t *code;
+    size_t len;
+} chain_code;
+
+typedef struct chain chain;
+
+/* Loads the system contracts (hash-checked), builds genesis, funds the
+ * keys and opens a batch. NULL with one line in err on failure. */
+chain *chain_open(const chain_options *o, char *err, size_t errn);
+/* Finishes a recording if one was asked for (0, or -1 with err) and frees. */
+int chain_close(chain *c, char *err, size_t errn);
+
+/* Explicit nonce, or CHAIN_AUTO_NONCE for the account's current one. */
+#define CHAIN_AUTO_NONCE UINT64_MAX
+
+typedef struct {
+    unsigned key;             /* which funded key sends it */
+    uint64_t nonce;           /* CHAIN_AUTO_NONCE: the account's nonce now */
+    uint64_t gas_limit;       /* 0: the vm-benchmark default of the kind */
+    uint64_t trusted_gas_limit; /* 0: min(80 M, gas limit) */
+    u256 value;
+    bool unsigned_tx;         /* leave it unsigned (a placeholder signature) */
+    int sign_with;            /* -1: its own key; else sign with this key (a bad signature) */
+} chain_tx_opts;
+
+void chain_tx_defaults(chain_tx_opts *t);
+
+/* ContractDeployer.create of `code` with constructor input `args`; deps
+ * are further factory dependencies (contracts the constructor creates). */
+int chain_deploy(chain *c, const chain_tx_opts *t, chain_code code, const uint8_t *args,
+                 size_t nargs, const chain_code *deps, size_t ndeps, chain_result *r, char *err,
+                 size_t errn);
+int chain_execute(chain *c, const chain_tx_opts *t, u256 to, const uint8_t *calldata, size_t n,
+                  chain_result *r, char *err, size_t errn);
+/* A base-token transfer (empty calldata); `to` 0 = the sender itself. */
+int chain_transfer(chain *c, const chain_tx_opts *t, u256 to, chain_result *r, char *err,
+                   size_t errn);
+/* Runs the batch to its end (the operator is paid, pubdata published). */
+int chain_finish(chain *c, char *err, size_t errn);
+
+void chain_result_free(chain_result *r);
+
+/* The current value of a slot: this batch's write, else the state. */
+u256 chain_storage(chain *c, u256 address, u256 key);
+u256 chain_key_address(const chain *c, unsigned key);
+u256 chain_balance(chain *c, u256 address);
+/* NonceHolder's raw value: deployment nonce x 2^128 + tx nonce. */
+u256 chain_raw_nonce(chain *c, u256 address);
+
+boot_vm *chain_boot(chain *c);
+const syscon_set *chain_syscon(const chain *c);
+const host_env *chain_env(const chain *c);
+eravm_vm *chain_vm(chain *c);
+
+#endif
