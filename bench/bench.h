@@ -16,7 +16,7 @@
 typedef struct {
     char name[64];
     char tier[8];   /* bare | full */
-    char mode[8];   /* call | ctor */
+    char mode[12];  /* bare: call | ctor; full: deploy | transfer */
     char source[160]; /* data:PATH | port:NAME | synth:NAME */
     uint32_t ergs;
     char status[12];
@@ -61,6 +61,30 @@ eravm_vm *bench_vm(bench_run *r);
 /* Runs once; returns the result (valid until the next run). */
 const eravm_result *bench_execute(bench_run *r);
 void bench_release(bench_run *r);
+
+/* ---- the full tier (full.c): a transaction through the real bootloader ---- */
+typedef struct {
+    int engine;
+    unsigned batch;      /* transactions per batch (0 = 1) */
+    bool no_signatures;  /* upstream's fast_no_sigs: ecrecover answered by the host */
+    bool warm_code;      /* keep decoded programs between runs (upstream decodes per VM) */
+} bench_full_opts;
+
+typedef struct bench_full bench_full;
+/* Builds and signs the workload's transactions (code: the bytecode to
+ * deploy, NULL for a transfer). NULL with err on failure. */
+bench_full *bench_full_prepare(const bench_workload *w, const uint8_t *code, size_t len,
+                               const bench_full_opts *o, char *err, size_t errn);
+/* Runs once at the start of a fresh batch and checks every effect; then
+ * bench_full_outcome holds the result. 0, or -1 with err. */
+int bench_full_verify(bench_full *f, char *err, size_t errn);
+/* Untimed: a fresh VM at batch start. Timed: push and run every tx. */
+int bench_full_reset(bench_full *f, char *err, size_t errn);
+int bench_full_execute(bench_full *f, char *err, size_t errn);
+/* Of the last verify or execute, summed over the batch. */
+void bench_full_outcome(const bench_full *f, const char **status, uint64_t *ergs_used,
+                        uint64_t *gas_used, uint64_t *instructions);
+void bench_full_release(bench_full *f);
 
 /* ---- counters (counters.c) ---- */
 typedef struct {

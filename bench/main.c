@@ -22,8 +22,13 @@ static const char *usage_text =
     "usage: eravm-bench [options]\n"
     "  --workload NAME      run NAME (repeatable; 'all' = every workload; default all)\n"
     "  --list               list the workloads and exit\n"
-    "  --tier bare|full     tier (default bare)\n"
-    "  --mode call|ctor     only this mode (default both)\n"
+    "  --tier bare|full|all tier (default: the full tier of a workload that has one,\n"
+    "                       every tier for 'all')\n"
+    "  --mode MODE          only this mode: call|ctor (bare), deploy|transfer (full)\n"
+    "  --batch N            full tier: N transactions in one batch (nonces 0..N-1)\n"
+    "  --no-signatures      full tier: ecrecover answered by the host (upstream's fast_no_sigs)\n"
+    "  --warm-code          full tier: keep decoded programs between runs (upstream decodes\n"
+    "                       them in every run, with a VM per run)\n"
     "  --runs N             timed runs per workload (default 10)\n"
     "  --warmup N           untimed runs first (default 1)\n"
     "  --min-time S         keep running until S seconds were timed\n"
@@ -48,9 +53,9 @@ typedef struct {
     int nworkloads;
     const char *tier, *mode, *build, *format, *output, *flame_dir, *csv_dir, *manifest,
         *record;
-    int runs, warmup, top, pin;
+    int runs, warmup, top, pin, batch;
     double min_time;
-    bool list, histogram, pairs, counters, check;
+    bool list, histogram, pairs, counters, check, no_signatures, warm_code;
 } options;
 
 static int die(const char *fmt, const char *a)
@@ -75,7 +80,6 @@ static bool parse_int(const char *s, int *out, int lo)
 static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
-    o->tier = "bare";
     o->build = "fast";
     o->format = "table";
     o->csv_dir = "build/bench";
@@ -102,14 +106,23 @@ static int parse_args(int argc, char **argv, options *o)
             o->list = true;
         } else if (!strcmp(a, "--tier")) {
             VALUE();
-            if (strcmp(v, "bare") && strcmp(v, "full"))
-                return die("--tier is bare or full, not '%s'", v);
-            o->tier = v;
+            if (strcmp(v, "bare") && strcmp(v, "full") && strcmp(v, "all"))
+                return die("--tier is bare, full or all, not '%s'", v);
+            o->tier = strcmp(v, "all") ? v : NULL;
         } else if (!strcmp(a, "--mode")) {
             VALUE();
-            if (strcmp(v, "call") && strcmp(v, "ctor"))
-                return die("--mode is call or ctor, not '%s'", v);
+            if (strcmp(v, "call") && strcmp(v, "ctor") && strcmp(v, "deploy") &&
+                strcmp(v, "transfer"))
+                return die("--mode is call, ctor, deploy or transfer, not '%s'", v);
             o->mode = v;
+        } else if (!strcmp(a, "--batch")) {
+            VALUE();
+            if (!parse_int(v, &o->batch, 1) || o->batch > 5000)
+                return die("--batch wants 1 to 5000 transactions, not '%s'", v);
+        } else if (!strcmp(a, "--no-signatures")) {
+            o->no_signatures = true;
+        } else if (!strcmp(a, "--warm-code")) {
+            o->warm_code = true;
         } else if (!strcmp(a, "--runs")) {
             VALUE();
             if (!parse_int(v, &o->runs, 1))
@@ -371,16 +384,32 @@ static const char *resolve_alias(const bench_manifest *m, const char *name)
     return name;
 }
 
+static bool has_full_tier(const bench_manifest *m, const char *name)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->w[i].name, name) && !strcmp(m->w[i].tier, "full"))
+            return true;
+    return false;
+}
+
+/* Without --tier, a workload named on its own runs its full tier when it
+ * has one (deploy_simple is a transaction through the bootloader, as
+ * upstream measures it), unless a bare mode was asked for; 'all' runs both. */
 static bool selected(const options *o, const bench_manifest *m, const bench_workload *w)
 {
-    if (strcmp(w->tier, o->tier) || (o->mode && strcmp(w->mode, o->mode)))
+    if ((o->tier && strcmp(w->tier, o->tier)) || (o->mode && strcmp(w->mode, o->mode)))
         return false;
     if (o->nworkloads == 0)
         return true;
     for (int i = 0; i < o->nworkloads; i++) {
         const char *want = resolve_alias(m, o->workloads[i]);
-        if (!strcmp(want, "all") || !strcmp(want, w->name))
+        if (!strcmp(want, "all"))
             return true;
+        if (strcmp(want, w->name))
+            continue;
+        if (!o->tier && !o->mode && !strcmp(w->tier, "bare") && has_full_tier(m, w->name))
+            continue;
+        return true;
     }
     return false;
 }
@@ -413,6 +442,141 @@ static void progress(bool tty, size_t k, size_t n, const bench_workload *w, cons
         return;
     fprintf(stderr, "\r\033[K[%zu/%zu] %s %s: %s", k, n, w->name, w->mode, what);
     fflush(stderr);
+}
+
+/* ---- the full tier ---- */
+
+typedef struct {
+    size_t k, nsel;
+    bool tty;
+    FILE *out;
+    int *mismatches;
+    size_t *checked;
+} full_ctx;
+
+/* Verifies, then times, one full-tier workload; appends its row to report.
+ * Returns 0, or 1 on a failed check or a difference from the manifest. */
+static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *report)
+{
+    char err[600];
+    uint8_t *code = NULL;
+    size_t len = 0;
+    if (!strcmp(w->mode, "deploy") && bench_load_code(w, &code, &len, err, sizeof err)) {
+        fprintf(stderr, "%seravm-bench: %s\n", x->tty ? "\r\033[K" : "", err);
+        return 1;
+    }
+    bench_full_opts fo = {.engine = engine_of(o->build),
+                          .batch = (unsigned)o->batch,
+                          .no_signatures = o->no_signatures,
+                          .warm_code = o->warm_code};
+    progress(x->tty, x->k, x->nsel, w, "verifying");
+    bench_full *f = bench_full_prepare(w, code, len, &fo, err, sizeof err);
+    free(code);
+    if (!f || bench_full_verify(f, err, sizeof err) != 0) {
+        fprintf(stderr, "%seravm-bench: %s (%s): %s\n", x->tty ? "\r\033[K" : "", w->name, w->mode,
+                err);
+        bench_full_release(f);
+        return 1;
+    }
+    const char *st;
+    uint64_t used, gas, instructions;
+    bench_full_outcome(f, &st, &used, &gas, &instructions);
+    /* the manifest holds one transaction's outcome; a batch is checked by
+     * status (each transaction was verified above) */
+    bool one = o->batch <= 1;
+    bool same = w->measured && !strcmp(st, w->status) &&
+                (!one || (used == w->ergs_used && instructions == w->instructions));
+    if (o->record) {
+        snprintf(w->status, sizeof w->status, "%s", st);
+        w->ergs_used = used;
+        w->instructions = instructions;
+        w->measured = true;
+        bench_full_release(f);
+        return 0;
+    }
+    if (o->check) {
+        if (!same) {
+            if (!(*x->mismatches)++)
+                fprintf(x->out, "| workload | mode | build | manifest status | status | manifest ergs used | ergs used | manifest instructions | instructions |\n|---|---|---|---|---|---|---|---|---|\n");
+            fprintf(x->out, "| %s | %s | %s | %s | %s | %llu | %llu | %llu | %llu |\n", w->name,
+                    w->mode, o->build, w->measured ? w->status : "-", st,
+                    (unsigned long long)w->ergs_used, (unsigned long long)used,
+                    (unsigned long long)w->instructions, (unsigned long long)instructions);
+        }
+        (*x->checked)++;
+        bench_full_release(f);
+        return 0;
+    }
+    if (!same) {
+        fprintf(stderr, "%seravm-bench: %s (%s, %s) does not match the manifest; not timing it\n"
+                        "  status %s (manifest %s), ergs used %llu (%llu), instructions %llu (%llu)\n",
+                x->tty ? "\r\033[K" : "", w->name, w->mode, o->build, st,
+                w->measured ? w->status : "-", (unsigned long long)used,
+                (unsigned long long)w->ergs_used, (unsigned long long)instructions,
+                (unsigned long long)w->instructions);
+        bench_full_release(f);
+        return 1;
+    }
+    for (int i = 0; i < o->warmup; i++) {
+        progress(x->tty, x->k, x->nsel, w, "warming up");
+        if (bench_full_reset(f, err, sizeof err) || bench_full_execute(f, err, sizeof err))
+            break;
+    }
+    size_t cap = (size_t)o->runs + 16, n = 0;
+    double *samples = malloc(cap * sizeof *samples), timed = 0;
+    int rc = 0;
+    while (n < (size_t)o->runs || timed < o->min_time * 1e9) {
+        if (n == cap) {
+            cap *= 2;
+            samples = realloc(samples, cap * sizeof *samples);
+        }
+        char what[64];
+        snprintf(what, sizeof what, "run %zu/%d", n + 1, o->runs);
+        progress(x->tty, x->k, x->nsel, w, what);
+        if (bench_full_reset(f, err, sizeof err) != 0) {
+            rc = 1;
+            break;
+        }
+        double t0 = now_ns();
+        int e = bench_full_execute(f, err, sizeof err);
+        double t1 = now_ns();
+        if (e != 0) {
+            rc = 1;
+            break;
+        }
+        samples[n++] = t1 - t0;
+        timed += t1 - t0;
+    }
+    bench_full_release(f);
+    if (rc) {
+        fprintf(stderr, "%seravm-bench: %s: %s\n", x->tty ? "\r\033[K" : "", w->name, err);
+        free(samples);
+        return 1;
+    }
+    qsort(samples, n, sizeof *samples, cmp_double);
+    double mn = samples[0], md = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2,
+           mx = samples[n - 1];
+    free(samples);
+    unsigned ntx = o->batch ? (unsigned)o->batch : 1;
+    json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:{s:f,s:f,s:f},s:f,s:f,s:f}",
+                            "workload", w->name, "tier", w->tier, "mode", w->mode, "status", st,
+                            "instructions", (json_int_t)instructions, "ergs_used",
+                            (json_int_t)used, "ergs_left", (json_int_t)0, "runs", (json_int_t)n,
+                            "wall_ns", "min", mn, "median", md, "max", mx, "ns_per_instr",
+                            instructions ? md / (double)instructions : 0.0, "minstr_per_s",
+                            (double)instructions / md * 1e3, "mgas_per_s", (double)used / md * 1e3);
+    json_object_set_new(row, "build", json_string(o->build));
+    json_object_set_new(row, "gas_used", json_integer((json_int_t)gas));
+    json_object_set_new(row, "batch", json_integer(ntx));
+    json_object_set_new(row, "signatures", json_boolean(!o->no_signatures));
+    json_object_set_new(row, "warm_code", json_boolean(o->warm_code));
+    json_object_set_new(row, "us_per_tx", json_real(md / 1e3 / ntx));
+    json_object_set_new(row, "tx_per_s", json_real(ntx / (md / 1e9)));
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    json_object_set_new(row, "peak_rss_kb", json_integer(ru.ru_maxrss));
+    json_array_append_new(report, row);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -454,8 +618,6 @@ int main(int argc, char **argv)
     size_t nsel = 0;
     for (size_t k = 0; k < m.n; k++)
         nsel += selected(&o, &m, &m.w[k]);
-    if (!strcmp(o.tier, "full") && nsel == 0)
-        return die("the full tier (bootloader + system contracts) has no workloads yet%s", "");
     if (nsel == 0)
         return die("no workload matches the selection%s", "");
     if (o.pin >= 0) {
@@ -473,9 +635,7 @@ int main(int argc, char **argv)
     if (o.counters)
         bench_counters_open();
     bool have_data = data_available();
-    if (!have_data)
-        fprintf(stderr, "eravm-bench: no data directory ($ERAVM_DATA/vm-benchmark); running the built-in "
-                        "ports in place of the benchmark bytecodes\n");
+    bool told_ports = false;
     json_t *report = json_array();
     size_t k = 0, checked = 0;
     int status = 0, mismatches = 0;
@@ -484,10 +644,32 @@ int main(int argc, char **argv)
         if (!selected(&o, &m, w))
             continue;
         k++;
+        if (!strcmp(w->tier, "full")) {
+            full_ctx fx = {k, nsel, tty, out, &mismatches, &checked};
+            bool named = false;
+            for (int q = 0; q < o.nworkloads; q++)
+                named |= !strcmp(resolve_alias(&m, o.workloads[q]), w->name);
+            if (!have_data && !named)
+                continue; /* 'all' without data: the bare ports run, the full tier cannot */
+            if (!have_data) {
+                fprintf(stderr, "%seravm-bench: %s: the full tier needs the data directory "
+                        "($ERAVM_DATA, now '%s') for the bootloader and system contracts\n",
+                        tty ? "\r\033[K" : "", w->name,
+                        getenv("ERAVM_DATA") ? getenv("ERAVM_DATA") : "../shared/data");
+                status = 1;
+                break;
+            }
+            status = run_full(&o, w, &fx, report);
+            continue;
+        }
         if (!have_data && !strncmp(w->source, "data:", 5)) {
             bench_workload *p = port_for(&m, w);
             if (!p || selected(&o, &m, p))
                 continue; /* no port, or the port runs in its own right */
+            if (!told_ports)
+                fprintf(stderr, "eravm-bench: no data directory ($ERAVM_DATA/vm-benchmark); running "
+                                "the built-in ports in place of the benchmark bytecodes\n");
+            told_ports = true;
             w = p;
         }
         uint8_t *code;

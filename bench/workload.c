@@ -69,9 +69,11 @@ static int manifest_read(FILE *f, const char *path, bench_manifest *m, char *err
         w->measured = strcmp(fld[5], "-") != 0;
         w->ergs_used = strtoull(fld[6], NULL, 10);
         w->instructions = strtoull(fld[7], NULL, 10);
-        if ((strcmp(w->mode, "call") && strcmp(w->mode, "ctor")) ||
-            (strcmp(w->tier, "bare") && strcmp(w->tier, "full"))) {
-            snprintf(err, errn, "%s:%d: tier is bare|full and mode call|ctor", path, lineno);
+        bool bare = !strcmp(w->tier, "bare"), full = !strcmp(w->tier, "full");
+        if (!(bare && (!strcmp(w->mode, "call") || !strcmp(w->mode, "ctor"))) &&
+            !(full && (!strcmp(w->mode, "deploy") || !strcmp(w->mode, "transfer")))) {
+            snprintf(err, errn, "%s:%d: tier and mode are bare with call|ctor, or full with "
+                     "deploy|transfer", path, lineno);
             fclose(f);
             bench_manifest_free(m);
             return -1;

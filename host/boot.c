@@ -336,14 +336,15 @@ static const char *const boot_error_names[] = {
 
 /* The bootloader's revert data: an error code byte, then the reason
  * (TxRevertReason::parse_error). */
-static void halt_reason(const uint8_t *data, size_t len, char *out, size_t n)
+static void halt_reason(const syscon_set *sys, const uint8_t *data, size_t len, char *out,
+                        size_t n)
 {
     if (!len) {
         snprintf(out, n, "bootloader returned an empty error");
         return;
     }
     char inner[200];
-    boot_revert_text(data + 1, len - 1, inner, sizeof inner);
+    boot_revert_text(sys, data + 1, len - 1, inner, sizeof inner);
     size_t ncodes = sizeof boot_error_names / sizeof boot_error_names[0];
     if (data[0] < ncodes)
         snprintf(out, n, "%s%s%s", boot_error_names[data[0]], inner[0] ? ": " : "", inner);
@@ -352,7 +353,8 @@ static void halt_reason(const uint8_t *data, size_t len, char *out, size_t n)
                  inner);
 }
 
-void boot_revert_text(const uint8_t *data, size_t len, char *out, size_t n)
+void boot_revert_text(const syscon_set *sys, const uint8_t *data, size_t len, char *out,
+                      size_t n)
 {
     out[0] = 0;
     if (!len)
@@ -379,6 +381,21 @@ void boot_revert_text(const uint8_t *data, size_t len, char *out, size_t n)
         char code[80];
         u256_to_hex(u256_from_be(data + 4), code, sizeof code);
         snprintf(out, n, "Panic(%s)", code);
+        return;
+    }
+    /* a system contract's custom error: its signature, then the words */
+    const char *sig = len >= 4 && sys ? syscon_error_signature(sys, (uint32_t)data[0] << 24 |
+                                                                        (uint32_t)data[1] << 16 |
+                                                                        (uint32_t)data[2] << 8 |
+                                                                        data[3])
+                                     : NULL;
+    if (sig) {
+        size_t o = (size_t)snprintf(out, n, "%s", sig);
+        for (size_t at = 4; at + 32 <= len && o + 4 < n; at += 32) {
+            char w[80];
+            u256_to_hex(u256_from_be(data + at), w, sizeof w);
+            o += (size_t)snprintf(out + o, n - o, "%s%s", at == 4 ? ": " : ", ", w);
+        }
         return;
     }
     size_t o = (size_t)snprintf(out, n, "0x");
@@ -604,7 +621,7 @@ static int on_hook(boot_vm *b, uint32_t id, bool one_tx, boot_drive *v, boot_res
         read_pointer(b, p[1], &r->output, &r->output_len);
         r->status = u256_is_zero(p[0]) ? BOOT_REVERT : BOOT_SUCCESS;
         if (r->status == BOOT_REVERT)
-            boot_revert_text(r->output, r->output_len, r->reason, sizeof r->reason);
+            boot_revert_text(b->sys, r->output, r->output_len, r->reason, sizeof r->reason);
         else
             r->reason[0] = 0;
         v->posted = true;
@@ -627,7 +644,7 @@ static int on_hook(boot_vm *b, uint32_t id, bool one_tx, boot_drive *v, boot_res
             size_t n;
             read_pointer(b, p[0], &d, &n);
             char text[200];
-            boot_revert_text(d, n, text, sizeof text);
+            boot_revert_text(b->sys, d, n, text, sizeof text);
             fprintf(b->opt.trace_hooks, "debug_returndata: %s\n", text[0] ? text : "(empty)");
             free(d);
         }
@@ -695,7 +712,7 @@ int boot_run_tx(boot_vm *b, boot_result *r, char *err, size_t errn)
         memcpy(r->output, res.returndata, res.returndata_len);
         r->output_len = res.returndata_len;
         if (res.status == ERAVM_REVERT)
-            halt_reason(r->output, r->output_len, r->reason, sizeof r->reason);
+            halt_reason(b->sys, r->output, r->output_len, r->reason, sizeof r->reason);
         else
             snprintf(r->reason, sizeof r->reason, "%s",
                      res.status == ERAVM_PANIC ? (res.ergs_left ? "VM panic" : "bootloader out of gas")
@@ -778,7 +795,7 @@ int boot_finish(boot_vm *b, char *err, size_t errn)
         return 0;
     char why[256] = "";
     if (res.status == ERAVM_REVERT)
-        halt_reason(res.returndata, res.returndata_len, why, sizeof why);
+        halt_reason(b->sys, res.returndata, res.returndata_len, why, sizeof why);
     snprintf(err, errn, "the bootloader did not finish the batch: %s %s",
              eravm_status_name(res.status), why);
     return -1;

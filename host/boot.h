@@ -118,7 +118,8 @@ void boot_result_free(boot_result *r);
 const char *boot_status_name(boot_status s); /* "success", "revert", "halt" */
 
 /* The text of revert data: Error(string)'s message, a Panic(uint256) code,
- * or the bytes in hex. */
-void boot_revert_text(const uint8_t *data, size_t len, char *out, size_t n);
+ * a system contract's custom error (sys may be NULL), or the bytes in hex. */
+void boot_revert_text(const syscon_set *sys, const uint8_t *data, size_t len, char *out,
+                      size_t n);
 
 #endif

@@ -139,37 +139,71 @@ void chain_result_free(chain_result *r)
 
 /* ---- transactions ---- */
 
+struct chain_tx {
+    tx_transaction tx;
+    chain_tx_opts opts;
+    bool deploy;
+    bool shortcut;           /* the ecrecover input is known: answer it (no signatures) */
+    tx_ecrecover_call ec;
+};
+
+void chain_tx_free(chain_tx *t)
+{
+    if (!t)
+        return;
+    tx_free(&t->tx);
+    free(t);
+}
+
 static bool known_cb(void *ctx, u256 hash)
 {
     return boot_code_known(ctx, hash);
 }
 
-/* Fees, limits and the signature a caller asked for, then push and run. */
-static int chain_send(chain *c, const chain_tx_opts *t, tx_transaction *tx, chain_result *r,
-                      char *err, size_t errn)
+/* Limits and the signature a caller asked for; the transaction is then final. */
+static int finish_build(chain *c, chain_tx *ct, char *err, size_t errn)
 {
-    int rc = -1;
-    u256 *enc = NULL, *comp = NULL;
-    const uint8_t **deps = NULL;
-    size_t *lens = NULL;
+    const chain_tx_opts *t = &ct->opts;
+    tx_transaction *tx = &ct->tx;
     if (t->gas_limit)
         tx->gas_limit = u256_from_u64(t->gas_limit);
     const tx_key *signer = &c->keys[t->key];
     if (t->sign_with >= 0) {
         if ((unsigned)t->sign_with >= c->nkeys) {
             snprintf(err, errn, "no funded key %d to sign with", t->sign_with);
-            goto out;
+            return -1;
         }
         signer = &c->keys[t->sign_with];
     }
-    if (t->unsigned_tx ? tx_sign_placeholder(tx) != 0
-                       : tx_sign(tx, signer, c->env.chain_id, err, errn) != 0) {
-        if (t->unsigned_tx)
+    if (t->unsigned_tx) {
+        if (tx_sign_placeholder(tx) != 0) {
             snprintf(err, errn, "cannot build the placeholder signature");
-        goto out;
+            return -1;
+        }
+    } else if (tx_sign(tx, signer, c->env.chain_id, err, errn) != 0) {
+        return -1;
     }
     if (tx_check(tx, err, errn) != 0)
-        goto out;
+        return -1;
+    ct->shortcut = c->opt.no_signatures && !t->unsigned_tx && t->sign_with < 0 &&
+                   tx_ecrecover_expected(tx, c->env.chain_id, &ct->ec) == 0;
+    return 0;
+}
+
+int chain_run(chain *c, const chain_tx *ct, chain_result *r, char *err, size_t errn)
+{
+    memset(r, 0, sizeof *r);
+    const tx_transaction *tx = &ct->tx;
+    int rc = -1;
+    u256 *enc = NULL, *comp = NULL;
+    const uint8_t **deps = NULL;
+    size_t *lens = NULL;
+    if (ct->deploy) {
+        /* the deployment nonce before the tx names the new contract */
+        u256 raw = chain_raw_nonce(c, tx->from);
+        r->deploy = true;
+        r->deployed_address = tx_create_address(tx->from, u256_shr(raw, 128));
+    }
     size_t nwords = tx_encoding_words(tx);
     enc = xmalloc(nwords * sizeof *enc);
     if (tx_encode(tx, enc, nwords) != nwords) {
@@ -185,9 +219,6 @@ static int chain_send(chain *c, const chain_tx_opts *t, tx_transaction *tx, chai
         deps[i] = tx->deps[i].code;
         lens[i] = tx->deps[i].len;
     }
-    tx_ecrecover_call ec;
-    bool shortcut = c->opt.no_signatures && !t->unsigned_tx && t->sign_with < 0 &&
-                    tx_ecrecover_expected(tx, c->env.chain_id, &ec) == 0;
     r->tx_hash = tx_hash(tx, c->env.chain_id);
     r->from = tx->from;
     r->nonce = u256_low64(tx->nonce);
@@ -197,13 +228,13 @@ static int chain_send(chain *c, const chain_tx_opts *t, tx_transaction *tx, chai
                   .from = tx->from,
                   .gas_limit = u256_low64(tx->gas_limit),
                   .overhead = tx_operator_overhead(tx),
-                  .trusted_gas_limit = t->trusted_gas_limit,
+                  .trusted_gas_limit = ct->opts.trusted_gas_limit,
                   .deps = deps,
                   .dep_lens = lens,
                   .ndeps = tx->ndeps,
                   .compressed = comp,
                   .ncompressed = ncomp,
-                  .ecrecover_input = shortcut ? ec.input : NULL};
+                  .ecrecover_input = ct->shortcut ? ct->ec.input : NULL};
     rc = c->opt.snapshots ? boot_execute(c->boot, &bt, &r->run, err, errn)
                           : (boot_push(c->boot, &bt, err, errn) == 0
                                  ? boot_run_tx(c->boot, &r->run, err, errn)
@@ -213,7 +244,6 @@ out:
     free(comp);
     free(deps);
     free(lens);
-    tx_free(tx);
     return rc;
 }
 
@@ -233,11 +263,29 @@ static uint32_t tx_nonce(chain *c, const chain_tx_opts *t)
     return (uint32_t)chain_raw_nonce(c, c->keys[t->key].address).w[0];
 }
 
-int chain_deploy(chain *c, const chain_tx_opts *t, chain_code code, const uint8_t *args,
-                 size_t nargs, const chain_code *deps, size_t ndeps, chain_result *r, char *err,
-                 size_t errn)
+static chain_tx *new_tx(const chain_tx_opts *t)
 {
-    memset(r, 0, sizeof *r);
+    chain_tx *ct = xcalloc(1, sizeof *ct);
+    ct->opts = *t;
+    return ct;
+}
+
+static int built(chain *c, chain_tx *ct, int rc, chain_tx **out, char *err, size_t errn)
+{
+    if (rc != 0 || finish_build(c, ct, err, errn) != 0) {
+        if (rc == 0)
+            tx_free(&ct->tx);
+        free(ct);
+        return -1;
+    }
+    *out = ct;
+    return 0;
+}
+
+int chain_build_deploy(chain *c, const chain_tx_opts *t, chain_code code, const uint8_t *args,
+                       size_t nargs, const chain_code *deps, size_t ndeps, chain_tx **out,
+                       char *err, size_t errn)
+{
     if (check_key(c, t, err, errn) != 0)
         return -1;
     tx_code *extra = xmalloc((ndeps + 1) * sizeof *extra);
@@ -250,49 +298,136 @@ int chain_deploy(chain *c, const chain_tx_opts *t, chain_code code, const uint8_
                         .extra_deps = extra,
                         .n_extra_deps = ndeps,
                         .value = t->value};
-    tx_transaction tx;
-    int rc = tx_make_deploy(&tx, &c->keys[t->key], tx_nonce(c, t), &a, false, err, errn);
+    chain_tx *ct = new_tx(t);
+    ct->deploy = true;
+    int rc = tx_make_deploy(&ct->tx, &c->keys[t->key], tx_nonce(c, t), &a, false, err, errn);
     free(extra);
+    return built(c, ct, rc, out, err, errn);
+}
+
+int chain_build_execute(chain *c, const chain_tx_opts *t, u256 to, const uint8_t *calldata,
+                        size_t n, chain_tx **out, char *err, size_t errn)
+{
+    if (check_key(c, t, err, errn) != 0)
+        return -1;
+    chain_tx *ct = new_tx(t);
+    int rc = tx_make_execute(&ct->tx, &c->keys[t->key], tx_nonce(c, t), to, calldata, n, t->value,
+                             t->gas_limit ? t->gas_limit : TX_DEPLOY_GAS_LIMIT, false, err, errn);
+    return built(c, ct, rc, out, err, errn);
+}
+
+int chain_build_transfer(chain *c, const chain_tx_opts *t, u256 to, chain_tx **out, char *err,
+                         size_t errn)
+{
+    if (check_key(c, t, err, errn) != 0)
+        return -1;
+    chain_tx *ct = new_tx(t);
+    int rc = tx_make_transfer(&ct->tx, &c->keys[t->key], tx_nonce(c, t), false, err, errn);
+    if (rc == 0) {
+        if (!u256_is_zero(to))
+            ct->tx.to = to;
+        if (!u256_is_zero(t->value))
+            ct->tx.value = t->value;
+    }
+    return built(c, ct, rc, out, err, errn);
+}
+
+static int build_run(chain *c, chain_tx *ct, int rc, chain_result *r, char *err, size_t errn)
+{
     if (rc != 0)
         return -1;
-    /* the deployment nonce before the tx names the new contract */
-    u256 raw = chain_raw_nonce(c, c->keys[t->key].address);
-    u256 deployment_nonce = u256_shr(raw, 128);
-    r->deploy = true;
-    r->deployed_address = tx_create_address(c->keys[t->key].address, deployment_nonce);
-    return chain_send(c, t, &tx, r, err, errn);
+    rc = chain_run(c, ct, r, err, errn);
+    chain_tx_free(ct);
+    return rc;
+}
+
+int chain_deploy(chain *c, const chain_tx_opts *t, chain_code code, const uint8_t *args,
+                 size_t nargs, const chain_code *deps, size_t ndeps, chain_result *r, char *err,
+                 size_t errn)
+{
+    chain_tx *ct = NULL;
+    memset(r, 0, sizeof *r);
+    int rc = chain_build_deploy(c, t, code, args, nargs, deps, ndeps, &ct, err, errn);
+    return build_run(c, ct, rc, r, err, errn);
 }
 
 int chain_execute(chain *c, const chain_tx_opts *t, u256 to, const uint8_t *calldata, size_t n,
                   chain_result *r, char *err, size_t errn)
 {
+    chain_tx *ct = NULL;
     memset(r, 0, sizeof *r);
-    if (check_key(c, t, err, errn) != 0)
-        return -1;
-    tx_transaction tx;
-    if (tx_make_execute(&tx, &c->keys[t->key], tx_nonce(c, t), to, calldata, n, t->value,
-                        t->gas_limit ? t->gas_limit : TX_DEPLOY_GAS_LIMIT, false, err, errn) != 0)
-        return -1;
-    return chain_send(c, t, &tx, r, err, errn);
+    int rc = chain_build_execute(c, t, to, calldata, n, &ct, err, errn);
+    return build_run(c, ct, rc, r, err, errn);
 }
 
 int chain_transfer(chain *c, const chain_tx_opts *t, u256 to, chain_result *r, char *err,
                    size_t errn)
 {
+    chain_tx *ct = NULL;
     memset(r, 0, sizeof *r);
-    if (check_key(c, t, err, errn) != 0)
+    int rc = chain_build_transfer(c, t, to, &ct, err, errn);
+    return build_run(c, ct, rc, r, err, errn);
+}
+
+static u256 call_read(void *ctx, u256 address, u256 key, bool *is_write_initial)
+{
+    *is_write_initial = false;
+    return chain_storage(ctx, address, key);
+}
+
+static const eravm_program *call_decommit(void *ctx, u256 key)
+{
+    return hw_program(((chain *)ctx)->world, key);
+}
+
+int chain_call(chain *c, u256 from, u256 to, const uint8_t *calldata, size_t n,
+               eravm_status *status, uint8_t **out, size_t *outlen, char *err, size_t errn)
+{
+    u256 hash = chain_storage(c, u256_from_u64(SYSCON_ACCOUNT_CODE_STORAGE), to);
+    const eravm_program *p = u256_is_zero(hash) ? NULL : hw_program(c->world, hash);
+    if (!p) {
+        char a[80];
+        u256_to_hex(to, a, sizeof a);
+        snprintf(err, errn, "no deployed code at %s to call", a);
         return -1;
-    tx_transaction tx;
-    if (tx_make_transfer(&tx, &c->keys[t->key], tx_nonce(c, t), false, err, errn) != 0)
-        return -1;
-    if (!u256_is_zero(to))
-        tx.to = to;
-    if (!u256_is_zero(t->value))
-        tx.value = t->value;
-    return chain_send(c, t, &tx, r, err, errn);
+    }
+    eravm_world w = {.ctx = c, .read_storage = call_read, .decommit = call_decommit};
+    eravm_settings settings = {.default_aa_hash = c->sys.default_account.hash,
+                               .evm_interpreter_hash = c->sys.evm_emulator.hash};
+    eravm_vm *vm = eravm_vm_new(&w, &settings);
+    eravm_vm_set_engine(vm, c->opt.engine);
+    eravm_call call = {.address = to,
+                       .caller = from,
+                       .calldata = calldata,
+                       .calldata_len = n,
+                       .ergs = 80000000u};
+    eravm_result res;
+    *status = eravm_vm_run(vm, p, &call, &res);
+    *outlen = res.returndata_len;
+    *out = xmalloc(res.returndata_len ? res.returndata_len : 1);
+    memcpy(*out, res.returndata, res.returndata_len);
+    eravm_vm_free(vm);
+    return 0;
 }
 
 int chain_finish(chain *c, char *err, size_t errn)
 {
     return boot_finish(c->boot, err, errn);
+}
+
+int chain_reset(chain *c, bool cold_code, char *err, size_t errn)
+{
+    if (c->rec) {
+        snprintf(err, errn, "a recorded batch cannot be reset");
+        return -1;
+    }
+    boot_free(c->boot);
+    if (cold_code) {
+        u256 keep[3] = {c->sys.bootloader.hash, c->sys.default_account.hash,
+                        c->sys.evm_emulator.hash};
+        hw_drop_programs(c->world, keep, 3);
+    }
+    boot_options bo = {.engine = c->opt.engine, .trace_hooks = c->opt.trace_hooks};
+    c->boot = boot_new(&c->env, &c->sys, c->world, &bo);
+    return 0;
 }

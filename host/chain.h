@@ -66,8 +66,32 @@ typedef struct {
 
 void chain_tx_defaults(chain_tx_opts *t);
 
-/* ContractDeployer.create of `code` with constructor input `args`; deps
- * are further factory dependencies (contracts the constructor creates). */
+/* A transaction built and signed, ready to run (possibly many times, after
+ * chain_reset): what happens before upstream's timer starts. */
+typedef struct chain_tx chain_tx;
+
+int chain_build_deploy(chain *c, const chain_tx_opts *t, chain_code code, const uint8_t *args,
+                       size_t nargs, const chain_code *deps, size_t ndeps, chain_tx **out,
+                       char *err, size_t errn);
+int chain_build_execute(chain *c, const chain_tx_opts *t, u256 to, const uint8_t *calldata,
+                        size_t n, chain_tx **out, char *err, size_t errn);
+int chain_build_transfer(chain *c, const chain_tx_opts *t, u256 to, chain_tx **out, char *err,
+                         size_t errn);
+/* What upstream times: encoding, compression, the push into the heap and
+ * the run to TxHasEnded. */
+int chain_run(chain *c, const chain_tx *tx, chain_result *r, char *err, size_t errn);
+void chain_tx_free(chain_tx *tx);
+
+/* Back to the start of a fresh batch over the same genesis state: a new VM
+ * and bootloader heap. With cold_code, every decoded program except the
+ * ones zksync-era preloads (bootloader, DefaultAccount, EVM emulator) is
+ * dropped, so the next run decodes what it calls, as upstream's benchmark
+ * does with its VM created per iteration. Not with a recording. */
+int chain_reset(chain *c, bool cold_code, char *err, size_t errn);
+
+/* Build and run in one go. ContractDeployer.create of `code` with
+ * constructor input `args`; deps are further factory dependencies
+ * (contracts the constructor creates). */
 int chain_deploy(chain *c, const chain_tx_opts *t, chain_code code, const uint8_t *args,
                  size_t nargs, const chain_code *deps, size_t ndeps, chain_result *r, char *err,
                  size_t errn);
@@ -76,6 +100,14 @@ int chain_execute(chain *c, const chain_tx_opts *t, u256 to, const uint8_t *call
 /* A base-token transfer (empty calldata); `to` 0 = the sender itself. */
 int chain_transfer(chain *c, const chain_tx_opts *t, u256 to, chain_result *r, char *err,
                    size_t errn);
+/* A read-only call on the batch's current state, outside the bootloader
+ * (what eth_call answers): `to`'s code runs as the only far frame with
+ * `from` as caller and 80 M ergs; nothing it writes is kept. Returns 0 with
+ * the status and a malloc'd copy of the return data, or -1 with err (no
+ * code at `to`). */
+int chain_call(chain *c, u256 from, u256 to, const uint8_t *calldata, size_t n,
+               eravm_status *status, uint8_t **out, size_t *outlen, char *err, size_t errn);
+
 /* Runs the batch to its end (the operator is paid, pubdata published). */
 int chain_finish(chain *c, char *err, size_t errn);
 

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "bytecode.h"
+#include "keccak.h"
 
 #define ANVIL_DIR "system-contracts/anvil-zksync/builtin-contracts-v29/contracts/"
 #define BOOTLOADER_FILE "system-contracts/zksync-era-multivm_bootloaders/vm_interop/proved_batch.yul/Bootloader.zbin"
@@ -63,6 +66,56 @@ static int load_one(syscon_code *c, const char *data_dir, const char *rel, const
     return 0;
 }
 
+/* Collects the custom errors of an artifact's ABI (a failure to read them
+ * costs only nicer revert reasons, so it is silent). */
+static void load_errors(syscon_set *s, const char *path)
+{
+    json_t *root = json_load_file(path, 0, NULL);
+    json_t *abi = json_object_get(root, "abi");
+    size_t i;
+    json_t *e;
+    json_array_foreach(abi, i, e)
+    {
+        const char *type = json_string_value(json_object_get(e, "type"));
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (!type || strcmp(type, "error") || !name)
+            continue;
+        syscon_error x = {0};
+        size_t n = (size_t)snprintf(x.signature, sizeof x.signature, "%s(", name);
+        json_t *in = json_object_get(e, "inputs"), *a;
+        size_t j;
+        json_array_foreach(in, j, a)
+        {
+            const char *t = json_string_value(json_object_get(a, "type"));
+            if (n < sizeof x.signature)
+                n += (size_t)snprintf(x.signature + n, sizeof x.signature - n, "%s%s", j ? "," : "",
+                                      t ? t : "?");
+        }
+        if (n + 1 >= sizeof x.signature)
+            continue;
+        strcat(x.signature, ")");
+        uint8_t h[32];
+        keccak256((const uint8_t *)x.signature, strlen(x.signature), h);
+        x.selector = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+        if (syscon_error_signature(s, x.selector))
+            continue;
+        syscon_error *grown = realloc(s->errors, (s->nerrors + 1) * sizeof *grown);
+        if (!grown)
+            break;
+        s->errors = grown;
+        s->errors[s->nerrors++] = x;
+    }
+    json_decref(root);
+}
+
+const char *syscon_error_signature(const syscon_set *s, uint32_t selector)
+{
+    for (size_t i = 0; i < s->nerrors; i++)
+        if (s->errors[i].selector == selector)
+            return s->errors[i].signature;
+    return NULL;
+}
+
 int syscon_load(syscon_set *s, const char *data_dir, char *err, size_t errn)
 {
     memset(s, 0, sizeof *s);
@@ -87,7 +140,13 @@ int syscon_load(syscon_set *s, const char *data_dir, char *err, size_t errn)
                      syscon_rows[i].hash, err, errn) != 0)
             goto fail;
         c->address = u256_from_u64(syscon_rows[i].address);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", data_dir, syscon_rows[i].artifact);
+        load_errors(s, path);
     }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", data_dir, DEFAULT_ACCOUNT_FILE);
+    load_errors(s, path);
     return 0;
 fail:
     syscon_free(s);
@@ -102,6 +161,7 @@ void syscon_free(syscon_set *s)
     for (size_t i = 0; i < s->ncontracts; i++)
         free(s->contracts[i].code);
     free(s->contracts);
+    free(s->errors);
     memset(s, 0, sizeof *s);
 }
 

@@ -18,12 +18,20 @@ typedef struct {
     size_t len;
 } syscon_code;
 
+/* A custom error a system contract can revert with (from its ABI). */
+typedef struct {
+    uint32_t selector;
+    char signature[120];  /* e.g. "NonceAlreadyUsed(address,uint256)" */
+} syscon_error;
+
 typedef struct {
     syscon_code bootloader;      /* zksync-era vm_interop proved_batch (bootloader.md §0 (A)) */
     syscon_code default_account;
     syscon_code evm_emulator;
     syscon_code *contracts;      /* genesis rows, in syscon.def order */
     size_t ncontracts;
+    syscon_error *errors;        /* every custom error in their ABIs, for revert reasons */
+    size_t nerrors;
 } syscon_set;
 
 /* Loads everything from data_dir (the shared data folder). Returns 0, or -1
@@ -34,6 +42,9 @@ void syscon_free(syscon_set *s);
 /* The name of the system contract at `address` ("bootloader" for 0x8001
  * when it runs the bootloader), or NULL for any other address. */
 const char *syscon_name(const syscon_set *s, u256 address);
+
+/* The signature of a custom error by selector, or NULL. */
+const char *syscon_error_signature(const syscon_set *s, uint32_t selector);
 
 #define SYSCON_BOOTLOADER 0x8001u
 #define SYSCON_ACCOUNT_CODE_STORAGE 0x8002u

@@ -174,6 +174,22 @@ const eravm_program *hw_program(host_world *w, u256 hash)
     return c->prog;
 }
 
+void hw_drop_programs(host_world *w, const u256 *keep, size_t nkeep)
+{
+    for (size_t i = 0; i < w->capcodes; i++) {
+        hw_code_entry *c = &w->codes[i];
+        if (!c->used || !c->prog)
+            continue;
+        bool kept = false;
+        for (size_t k = 0; k < nkeep; k++)
+            kept |= u256_eq(c->hash, code_key(keep[k]));
+        if (!kept) {
+            eravm_program_free(c->prog);
+            c->prog = NULL;
+        }
+    }
+}
+
 /* ---- lifetime ---- */
 
 host_world *hw_new(void)

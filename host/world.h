@@ -28,6 +28,9 @@ u256 hw_get(const host_world *w, u256 address, u256 key, bool *present);
 u256 hw_add_code(host_world *w, const uint8_t *code, size_t len);
 const uint8_t *hw_code(const host_world *w, u256 hash, size_t *len);
 const eravm_program *hw_program(host_world *w, u256 hash);
+/* Forgets every decoded program except those of `keep` (the bytes stay);
+ * the next decommit decodes again. */
+void hw_drop_programs(host_world *w, const u256 *keep, size_t nkeep);
 
 /* Genesis of protocol v29: every system contract's code, its hash in
  * AccountCodeStorage and KnownCodesStorage, SystemContext's chain id and

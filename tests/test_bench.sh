@@ -44,5 +44,6 @@ one_line "unknown workload" --workload nosuch
 one_line "runs" --runs 0
 one_line "build" --build turbo
 one_line "format" --format xml
-one_line "full tier" --tier full
+one_line "no workload matches" --tier full --mode call
+one_line "tier is bare, full or all" --tier turbo
 if [ "$fails" = 0 ]; then echo "ok eravm-bench: bad options give one clear line and a non-zero exit"; else echo "FAIL eravm-bench option errors"; fi

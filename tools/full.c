@@ -717,6 +717,69 @@ static int validate_tx(batch_ctx *b, json_t *tx, const char *path)
     return 0;
 }
 
+/* A read-only call between transactions (eth_call): its return data is what
+ * an expectation can check, since a transaction's own result is only what
+ * the account's executeTransaction returns. */
+static int run_call(batch_ctx *b, json_t *tx, const char *path, json_t *results, int *bad)
+{
+    char p[300];
+    json_t *v;
+    u256 to, from = chain_key_address(b->c, 0);
+    snprintf(p, sizeof p, "%s.to", path);
+    if (!(v = json_object_get(tx, "to")))
+        return berr(b, path, "%s", "a call needs \"to\"");
+    if (get_address(b, v, p, &to) != 0)
+        return -1;
+    if ((v = json_object_get(tx, "from"))) {
+        uint64_t k;
+        snprintf(p, sizeof p, "%s.from", path);
+        if (get_u64(b, v, p, &k) != 0)
+            return -1;
+        if (k >= CHAIN_MAX_KEYS || u256_is_zero(chain_key_address(b->c, (unsigned)k)))
+            return berr(b, p, "%s", "names no funded key");
+        from = chain_key_address(b->c, (unsigned)k);
+    }
+    const char *other[] = {"nonce", "gas_limit", "trusted_gas_limit", "value", "signature",
+                           "bytecode", "args", "factory_deps"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (json_object_get(tx, other[i]))
+            return berr(b, path, "a call takes no \"%s\"", other[i]);
+    uint8_t *cd = NULL, *out = NULL;
+    size_t ncd = 0, nout = 0;
+    snprintf(p, sizeof p, "%s.calldata", path);
+    if ((v = json_object_get(tx, "calldata")) && get_calldata(b, v, p, true, &cd, &ncd) != 0)
+        return -1;
+    eravm_status st;
+    char err[400];
+    int rc = chain_call(b->c, from, to, cd, ncd, &st, &out, &nout, err, sizeof err);
+    free(cd);
+    if (rc != 0)
+        return berr(b, path, "%s", err);
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string("call"));
+    json_object_set_new(o, "tx_status", json_string(st == ERAVM_OK ? "success" : "revert"));
+    char reason[256] = "";
+    if (st == ERAVM_PANIC)
+        snprintf(reason, sizeof reason, "panic");
+    else if (st == ERAVM_REVERT)
+        boot_revert_text(chain_syscon(b->c), out, nout, reason, sizeof reason);
+    json_object_set_new(o, "revert_reason", json_string(reason));
+    char *hex = tool_hex(out, nout);
+    json_object_set_new(o, "return_data", json_string(hex));
+    free(hex);
+    free(out);
+    json_t *ex = json_object_get(tx, "expect");
+    if (ex) {
+        chain_result r;
+        memset(&r, 0, sizeof r);
+        r.run.status = st == ERAVM_OK ? BOOT_SUCCESS : BOOT_REVERT;
+        snprintf(r.run.reason, sizeof r.run.reason, "%s", reason);
+        check_expect(b, ex, path, &r, o, bad);
+    }
+    json_array_append_new(results, o);
+    return 0;
+}
+
 static int run_tx(batch_ctx *b, json_t *tx, size_t idx, json_t *results, int *bad)
 {
     char path[64];
@@ -724,8 +787,11 @@ static int run_tx(batch_ctx *b, json_t *tx, size_t idx, json_t *results, int *ba
     if (validate_tx(b, tx, path) != 0)
         return -1;
     const char *kind = json_string_value(json_object_get(tx, "kind"));
-    if (!kind || (strcmp(kind, "deploy") && strcmp(kind, "execute") && strcmp(kind, "transfer")))
-        return berr(b, path, "%s", "needs \"kind\": deploy, execute or transfer");
+    if (!kind || (strcmp(kind, "deploy") && strcmp(kind, "execute") && strcmp(kind, "transfer") &&
+                  strcmp(kind, "call")))
+        return berr(b, path, "%s", "needs \"kind\": deploy, execute, transfer or call");
+    if (!strcmp(kind, "call"))
+        return run_call(b, tx, path, results, bad);
     chain_tx_opts t;
     chain_tx_defaults(&t);
     json_t *v;
