@@ -167,14 +167,6 @@ bool eravm_vm_rollback(eravm_vm *vm)
     return true;
 }
 
-static bool page_is_pinned(const eravm_vm *vm, uint32_t page)
-{
-    for (size_t i = 0; i < vm->diff.ndec; i++)
-        if (vm->diff.dec[i].page == page)
-            return true;
-    return false;
-}
-
 bool eravm_vm_pop_snapshot(eravm_vm *vm)
 {
     if (!vm->ext || vm->depth != 0)
@@ -184,13 +176,8 @@ bool eravm_vm_pop_snapshot(eravm_vm *vm)
      * for its calls are dead (vm2 reclaim_bootloader_returndata_heaps);
      * decommitted code pages stay, other transactions reuse them by hash */
     vm_frame *f = &vm->frames[0];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < f->nkeep; i++) {
-        if (page_is_pinned(vm, f->keep[i]))
-            f->keep[n++] = f->keep[i];
-        else
-            pages_free(&vm->pages, f->keep[i]);
-    }
-    f->nkeep = n;
+    for (uint32_t i = 0; i < f->nkeep; i++)
+        page_unref(vm, f->keep[i]);
+    f->nkeep = 0;
     return true;
 }

@@ -485,12 +485,25 @@ static uint32_t storage_write(eravm_vm *vm, u256 addr, u256 key, u256 value)
 
 /* ---- far calls and returns -------------------------------------------------------- */
 
-static bool page_pinned(eravm_vm *vm, uint32_t page)
+/* One more (or one fewer) frame reference to a page; a far-call page with
+ * none left that no decommit pinned is freed. The fixed pages (< 2048) are
+ * never freed while the VM runs. */
+static void page_ref(eravm_vm *vm, uint32_t page)
 {
-    for (size_t i = 0; i < vm->diff.ndec; i++)
-        if (vm->diff.dec[i].page == page && page)
-            return true;
-    return false;
+    vm_page *p = page >= FIRST_PAGE_GROUP_ID ? pages_get(&vm->pages, page) : NULL;
+    if (p)
+        p->refs++;
+}
+
+void page_unref(eravm_vm *vm, uint32_t page)
+{
+    vm_page *p = page >= FIRST_PAGE_GROUP_ID ? pages_get(&vm->pages, page) : NULL;
+    /* vm2 frees whatever the dying frame held; when a kernel frame forwarded
+     * an ancestor's page upwards that frees a live page, and the ancestor
+     * then reads zeros (the farcall corpus README, "silent wrong result").
+     * EraVM never frees a page in use, so neither do we. */
+    if (p && p->refs && --p->refs == 0 && !p->pinned)
+        pages_free(&vm->pages, page);
 }
 
 /* Copies decommitted code into a page once per hash (page ids are observable
@@ -503,6 +516,8 @@ static uint32_t materialize(eravm_vm *vm, u256 hash, const eravm_program *prog, 
     vm_page *p = pages_get_or_create(&vm->pages, page);
     if (p && prog && prog->len)
         page_write(p, 0, prog->code, prog->len);
+    if (p)
+        p->pinned = true; /* page ids are observable: the code stays for the run */
     wd_decommit_set(&vm->diff, hash, page);
     return page;
 }
@@ -631,8 +646,11 @@ static vm_frame *push_frame(eravm_vm *vm, int kind, u256 dest, const eravm_progr
     f->aux = base + 3;
     f->heap_pg = pages_get_or_create(&vm->pages, f->heap);
     f->aux_pg = pages_get_or_create(&vm->pages, f->aux);
+    page_ref(vm, f->heap);
+    page_ref(vm, f->aux);
     f->heap_bound = f->aux_bound = f->is_kernel ? KERNEL_STIPEND : is_blob ? EVM_STIPEND : USER_STIPEND;
     f->calldata_page = calldata_page;
+    page_ref(vm, calldata_page);
     f->ergs = gas;
     f->handler = handler;
     f->stack = stack_get(&vm->stack_pool);
@@ -653,54 +671,30 @@ static void frame_release(eravm_vm *vm, vm_frame *f)
     f->stack = NULL;
 }
 
-static void keep_page(vm_frame *f, uint32_t page)
+static void keep_page(eravm_vm *vm, vm_frame *f, uint32_t page)
 {
     if (f->nkeep == f->capkeep) {
         f->capkeep = f->capkeep ? f->capkeep * 2 : 8;
         f->keep = xrealloc(f->keep, f->capkeep * sizeof *f->keep);
     }
     f->keep[f->nkeep++] = page;
+    page_ref(vm, page);
 }
 
-/* A page some frame below the dying one still uses: its own heap, aux heap
- * or calldata, or one it keeps for returndata. */
-static bool page_live_below(const eravm_vm *vm, uint32_t page)
-{
-    for (uint32_t d = 0; d < vm->depth; d++) {
-        const vm_frame *g = &vm->frames[d];
-        if (g->heap == page || g->aux == page || g->calldata_page == page)
-            return true;
-        for (uint32_t i = 0; i < g->nkeep; i++)
-            if (g->keep[i] == page)
-                return true;
-    }
-    return false;
-}
-
-static void free_dead_page(eravm_vm *vm, uint32_t page, bool keep, uint32_t keep_id)
-{
-    /* vm2 frees whatever the dying frame held; when a kernel frame forwarded
-     * an ancestor's page upwards that frees a live page, and the ancestor
-     * then reads zeros (the farcall corpus README, "silent wrong result").
-     * EraVM never frees a page in use, so neither do we. */
-    if ((keep && page == keep_id) || page < FIRST_PAGE_GROUP_ID || page_pinned(vm, page) ||
-        page_live_below(vm, page))
-        return;
-    pages_free(&vm->pages, page);
-}
-
-/* Pops the current far frame; its pages die except the returned one. */
+/* Pops the current far frame; its pages die except the returned one,
+ * which the caller keeps (referenced first, so it survives). */
 static void pop_frame(eravm_vm *vm, bool keep, uint32_t keep_id)
 {
     vm_frame *f = cur(vm);
-    free_dead_page(vm, f->heap, keep, keep_id);
-    free_dead_page(vm, f->aux, keep, keep_id);
+    if (keep)
+        keep_page(vm, &vm->frames[vm->depth - 1], keep_id);
+    page_unref(vm, f->heap);
+    page_unref(vm, f->aux);
+    page_unref(vm, f->calldata_page);
     for (uint32_t i = 0; i < f->nkeep; i++)
-        free_dead_page(vm, f->keep[i], keep, keep_id);
+        page_unref(vm, f->keep[i]);
     frame_release(vm, f);
     vm->depth--;
-    if (keep)
-        keep_page(cur(vm), keep_id);
 }
 
 static void read_out(eravm_vm *vm, fatptr p)

@@ -45,6 +45,13 @@ typedef struct {
     uint8_t ***top; /* top[addr >> 16][(addr >> 8) & 255] -> chunk */
     uint32_t ntop;
     uint64_t bytes; /* allocated chunk bytes, for the memory bound */
+    /* Liveness of far-call pages: how many (frame, role) references live
+     * frames hold (heap, aux heap, calldata, returndata kept), and whether a
+     * decommit pinned it as code. A page dies when both end, in O(1), so a
+     * long batch whose bootloader keeps thousands of returndata pages does
+     * not scan them on every return. */
+    uint32_t refs;
+    bool pinned;
 } vm_page;
 
 void page_read(const vm_page *p, uint64_t off, uint8_t *dst, size_t n);
@@ -174,6 +181,8 @@ typedef struct {
  * external snapshot is open: remember what is there. */
 void snapshot_journal_heap(eravm_vm *vm, bool aux, uint32_t off);
 void snapshot_free(eravm_vm *vm);
+/* Drops a frame's reference to a page (vm.c); frees it when none is left. */
+void page_unref(eravm_vm *vm, uint32_t page);
 
 /* ---- frames ---- */
 
