@@ -495,6 +495,13 @@ static void page_ref(eravm_vm *vm, uint32_t page)
         p->refs++;
 }
 
+/* The same with the page in hand (a frame's own heaps). */
+static void page_unref_ptr(eravm_vm *vm, vm_page *p, uint32_t page)
+{
+    if (p && page >= FIRST_PAGE_GROUP_ID && p->refs && --p->refs == 0 && !p->pinned)
+        pages_free(&vm->pages, page);
+}
+
 void page_unref(eravm_vm *vm, uint32_t page)
 {
     vm_page *p = page >= FIRST_PAGE_GROUP_ID ? pages_get(&vm->pages, page) : NULL;
@@ -646,8 +653,8 @@ static vm_frame *push_frame(eravm_vm *vm, int kind, u256 dest, const eravm_progr
     f->aux = base + 3;
     f->heap_pg = pages_get_or_create(&vm->pages, f->heap);
     f->aux_pg = pages_get_or_create(&vm->pages, f->aux);
-    page_ref(vm, f->heap);
-    page_ref(vm, f->aux);
+    f->heap_pg->refs++;
+    f->aux_pg->refs++;
     f->heap_bound = f->aux_bound = f->is_kernel ? KERNEL_STIPEND : is_blob ? EVM_STIPEND : USER_STIPEND;
     f->calldata_page = calldata_page;
     page_ref(vm, calldata_page);
@@ -688,8 +695,8 @@ static void pop_frame(eravm_vm *vm, bool keep, uint32_t keep_id)
     vm_frame *f = cur(vm);
     if (keep)
         keep_page(vm, &vm->frames[vm->depth - 1], keep_id);
-    page_unref(vm, f->heap);
-    page_unref(vm, f->aux);
+    page_unref_ptr(vm, f->heap_pg, f->heap);
+    page_unref_ptr(vm, f->aux_pg, f->aux);
     page_unref(vm, f->calldata_page);
     for (uint32_t i = 0; i < f->nkeep; i++)
         page_unref(vm, f->keep[i]);
