@@ -129,23 +129,62 @@ int bench_full_reset(bench_full *f, char *err, size_t errn)
     return chain_reset(f->c, !f->o.warm_code, err, errn);
 }
 
-/* The timed part: every transaction of the batch, pushed and run. */
-int bench_full_execute(bench_full *f, char *err, size_t errn)
+/* Runs transaction i and adds it to the batch's totals. */
+static int run_one(bench_full *f, chain *c, unsigned i, chain_result *r, char *err, size_t errn)
+{
+    if (chain_run(c, f->txs[i], r, err, errn) != 0)
+        return -1;
+    f->instructions += r->run.instructions;
+    f->ergs_used += r->run.ergs_used;
+    f->gas_used += r->run.gas_used;
+    if (r->run.status != BOOT_SUCCESS)
+        snprintf(f->status, sizeof f->status, "%s", boot_status_name(r->run.status));
+    return 0;
+}
+
+static void totals_reset(bench_full *f)
 {
     f->instructions = f->ergs_used = f->gas_used = 0;
     snprintf(f->status, sizeof f->status, "success");
+}
+
+/* The timed part: every transaction of the batch, pushed and run. */
+int bench_full_execute(bench_full *f, char *err, size_t errn)
+{
+    totals_reset(f);
     for (unsigned i = 0; i < f->ntx; i++) {
         chain_result r;
-        if (chain_run(f->c, f->txs[i], &r, err, errn) != 0)
+        if (run_one(f, f->c, i, &r, err, errn) != 0)
             return -1;
-        f->instructions += r.run.instructions;
-        f->ergs_used += r.run.ergs_used;
-        f->gas_used += r.run.gas_used;
-        if (r.run.status != BOOT_SUCCESS)
-            snprintf(f->status, sizeof f->status, "%s", boot_status_name(r.run.status));
         chain_result_free(&r);
     }
     return 0;
+}
+
+int bench_full_record(bench_full *f, const char *dir, char *err, size_t errn)
+{
+    chain_options co = {.data_dir = data_dir(),
+                        .engine = f->o.engine,
+                        .no_signatures = f->o.no_signatures,
+                        .nkeys = 1,
+                        .record_dir = dir};
+    chain *c = chain_open(&co, err, errn);
+    if (!c)
+        return -1;
+    totals_reset(f);
+    int rc = 0;
+    for (unsigned i = 0; i < f->ntx && rc == 0; i++) {
+        chain_result r;
+        rc = run_one(f, c, i, &r, err, errn);
+        if (rc == 0)
+            chain_result_free(&r);
+    }
+    char why[400];
+    if (chain_close(c, why, sizeof why) != 0 && rc == 0) {
+        snprintf(err, errn, "%s", why);
+        rc = -1;
+    }
+    return rc;
 }
 
 void bench_full_outcome(const bench_full *f, const char **status, uint64_t *ergs_used,
@@ -177,17 +216,11 @@ int bench_full_verify(bench_full *f, char *err, size_t errn)
     const host_env *env = chain_env(c);
     uint64_t base = host_env_fees(env).base_fee;
     u256 fees = u256_zero();
-    f->instructions = f->ergs_used = f->gas_used = 0;
-    snprintf(f->status, sizeof f->status, "success");
+    totals_reset(f);
     for (unsigned i = 0; i < f->ntx; i++) {
         chain_result r;
-        if (chain_run(c, f->txs[i], &r, err, errn) != 0)
+        if (run_one(f, c, i, &r, err, errn) != 0)
             return -1;
-        f->instructions += r.run.instructions;
-        f->ergs_used += r.run.ergs_used;
-        f->gas_used += r.run.gas_used;
-        if (r.run.status != BOOT_SUCCESS)
-            snprintf(f->status, sizeof f->status, "%s", boot_status_name(r.run.status));
         uint64_t spill;
         fees = u256_add(fees, u256_mul_u64(u256_from_u64(r.run.gas_used), base, &spill), NULL);
         bool ok = r.run.status != BOOT_HALT;

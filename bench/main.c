@@ -29,6 +29,7 @@ static const char *usage_text =
     "  --no-signatures      full tier: ecrecover answered by the host (upstream's fast_no_sigs)\n"
     "  --warm-code          full tier: keep decoded programs between runs (upstream decodes\n"
     "                       them in every run, with a VM per run)\n"
+    "  --record DIR         full tier: record each workload's run into DIR/NAME (eravm replay)\n"
     "  --runs N             timed runs per workload (default 10)\n"
     "  --warmup N           untimed runs first (default 1)\n"
     "  --min-time S         keep running until S seconds were timed\n"
@@ -52,7 +53,7 @@ typedef struct {
     const char **workloads;
     int nworkloads;
     const char *tier, *mode, *build, *format, *output, *flame_dir, *csv_dir, *manifest,
-        *record;
+        *record, *record_dir;
     int runs, warmup, top, pin, batch;
     double min_time;
     bool list, histogram, pairs, counters, check, no_signatures, warm_code;
@@ -123,6 +124,9 @@ static int parse_args(int argc, char **argv, options *o)
             o->no_signatures = true;
         } else if (!strcmp(a, "--warm-code")) {
             o->warm_code = true;
+        } else if (!strcmp(a, "--record")) {
+            VALUE();
+            o->record_dir = v;
         } else if (!strcmp(a, "--runs")) {
             VALUE();
             if (!parse_int(v, &o->runs, 1))
@@ -517,6 +521,21 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
         bench_full_release(f);
         return 1;
     }
+    if (o->record_dir) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", o->record_dir, w->name);
+        for (char *p = dir + strlen(o->record_dir) + 1; *p; p++)
+            if (*p == '/')
+                *p = '_';
+        progress(x->tty, x->k, x->nsel, w, "recording");
+        mkdir(o->record_dir, 0777);
+        if (bench_full_record(f, dir, err, sizeof err) != 0) {
+            fprintf(stderr, "%seravm-bench: %s: --record: %s\n", x->tty ? "\r\033[K" : "",
+                    w->name, err);
+            bench_full_release(f);
+            return 1;
+        }
+    }
     for (int i = 0; i < o->warmup; i++) {
         progress(x->tty, x->k, x->nsel, w, "warming up");
         if (bench_full_reset(f, err, sizeof err) || bench_full_execute(f, err, sizeof err))
@@ -862,6 +881,15 @@ int main(int argc, char **argv)
                         json_real_value(json_object_get(row, "minstr_per_s")),
                         json_real_value(json_object_get(row, "mgas_per_s")),
                         json_real_value(json_object_get(row, "ns_per_instr")));
+                if (json_object_get(row, "batch"))
+                    fprintf(out, "    full tier: %lld tx per batch, %.1f us/tx, %.0f tx/s, gas used %lld, "
+                                 "signatures %s, %s code\n",
+                            json_integer_value(json_object_get(row, "batch")),
+                            json_real_value(json_object_get(row, "us_per_tx")),
+                            json_real_value(json_object_get(row, "tx_per_s")),
+                            json_integer_value(json_object_get(row, "gas_used")),
+                            json_is_true(json_object_get(row, "signatures")) ? "checked" : "skipped",
+                            json_is_true(json_object_get(row, "warm_code")) ? "warm" : "cold");
                 json_t *c = json_object_get(row, "counters");
                 if (c) {
                     const char *key;
