@@ -445,6 +445,18 @@ static void write_fictive_block(boot_vm *b)
     put_word(b, BOOT_SLOT_INTEROP_COUNTS + last_index, u256_from_u64(1));
 }
 
+void boot_last_block(const boot_vm *b, uint64_t *number, uint64_t *timestamp, u256 *hash)
+{
+    *number = b->pos.block.number;
+    *timestamp = b->pos.block.timestamp;
+    *hash = block_hash(&b->pos.block);
+}
+
+bool boot_ended(const boot_vm *b)
+{
+    return b->ended;
+}
+
 static u256 keccak_pair(u256 a, u256 b2)
 {
     uint8_t buf[64], h[32];

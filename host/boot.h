@@ -114,6 +114,11 @@ int boot_execute(boot_vm *b, const boot_tx *tx, boot_result *r, char *err, size_
  * the bootloader finished successfully, else -1 with err. */
 int boot_finish(boot_vm *b, char *err, size_t errn);
 
+/* The L2 block the batch is in now (after boot_finish: its fictive block),
+ * so that the next batch's first block can follow it. */
+void boot_last_block(const boot_vm *b, uint64_t *number, uint64_t *timestamp, u256 *hash);
+bool boot_ended(const boot_vm *b);
+
 void boot_result_free(boot_result *r);
 const char *boot_status_name(boot_status s); /* "success", "revert", "halt" */
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keccak.h"
 #include "record.h"
 #include "xalloc.h"
 
@@ -413,6 +414,38 @@ int chain_call(chain *c, u256 from, u256 to, const uint8_t *calldata, size_t n,
 int chain_finish(chain *c, char *err, size_t errn)
 {
     return boot_finish(c->boot, err, errn);
+}
+
+int chain_next_batch(chain *c, char *err, size_t errn)
+{
+    if (c->rec) {
+        snprintf(err, errn, "a recorded run is one batch");
+        return -1;
+    }
+    if (!boot_ended(c->boot) && boot_finish(c->boot, err, errn) != 0)
+        return -1;
+    size_t n;
+    eravm_slot *w = eravm_vm_storage_writes(boot_eravm(c->boot), &n);
+    hw_commit(c->world, w, n);
+    free(w);
+    uint64_t number, timestamp;
+    u256 last;
+    boot_last_block(c->boot, &number, &timestamp, &last);
+    uint8_t buf[64], h[32];
+    u256_to_be(u256_from_u64(c->env.batch_number), buf);
+    u256_to_be(last, buf + 32);
+    keccak256(buf, sizeof buf, h);
+    c->env.prev_batch_hash = u256_from_be(h);
+    c->env.batch_number++;
+    c->env.timestamp = (c->env.timestamp > timestamp ? c->env.timestamp : timestamp) + 1000;
+    c->env.first_block_number = number + 1;
+    c->env.first_block_timestamp = c->env.timestamp;
+    c->env.first_block_prev_hash = last;
+    c->env.max_virtual_blocks = 1;
+    boot_free(c->boot);
+    boot_options bo = {.engine = c->opt.engine, .trace_hooks = c->opt.trace_hooks};
+    c->boot = boot_new(&c->env, &c->sys, c->world, &bo);
+    return 0;
 }
 
 int chain_reset(chain *c, bool cold_code, char *err, size_t errn)

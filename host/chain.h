@@ -82,6 +82,13 @@ int chain_build_transfer(chain *c, const chain_tx_opts *t, u256 to, chain_tx **o
 int chain_run(chain *c, const chain_tx *tx, chain_result *r, char *err, size_t errn);
 void chain_tx_free(chain_tx *tx);
 
+/* Ends this batch (finishing it if it is not) and opens the next one over
+ * its committed state: batch number + 1, timestamp + 1 s, its first L2 block
+ * following the last one. The previous batch hash SystemContext records
+ * (unchecked) is keccak256(batch number ‖ last L2 block hash). A setup made
+ * in one batch is then the starting state that chain_reset returns to. */
+int chain_next_batch(chain *c, char *err, size_t errn);
+
 /* Back to the start of a fresh batch over the same genesis state: a new VM
  * and bootloader heap. With cold_code, every decoded program except the
  * ones zksync-era preloads (bootloader, DefaultAccount, EVM emulator) is
