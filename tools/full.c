@@ -247,7 +247,7 @@ static int emit(json_t *o, bool json)
 
 static int load_code(const char *path, uint8_t **code, size_t *len, char *err, size_t errn)
 {
-    if (eravm_load_bytecode(path, code, len, err, errn) != 0)
+    if (eravm_load_code_or_source(path, code, len, err, errn) != 0)
         return -1;
     char why[300];
     /* upstream cuts benchmark files to an odd word count before deploying */

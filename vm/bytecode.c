@@ -3,6 +3,8 @@
  * jansson; neither is on the VM's hot path. */
 #include "bytecode.h"
 
+#include "asm.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -236,4 +238,25 @@ void eravm_versioned_hash(const uint8_t *code, size_t len, uint8_t out[32])
     out[1] = 0;
     out[2] = (uint8_t)(words >> 8);
     out[3] = (uint8_t)words;
+}
+
+int eravm_load_code_or_source(const char *path, uint8_t **out, size_t *len, char *err, size_t errn)
+{
+    size_t pl = strlen(path);
+    if (pl <= 5 || strcmp(path + pl - 5, ".zasm"))
+        return eravm_load_bytecode(path, out, len, err, errn);
+    uint8_t *src;
+    size_t n;
+    if (eravm_read_file(path, &src, &n, err, errn) != 0)
+        return -1;
+    eravm_asm_result r;
+    int rc = eravm_asm((const char *)src, n, path, &r, err, errn);
+    free(src);
+    if (rc != 0)
+        return -1;
+    *out = r.code;
+    *len = r.len;
+    r.code = NULL;
+    eravm_asm_free(&r);
+    return 0;
 }

@@ -17,6 +17,10 @@ int eravm_read_file(const char *path, uint8_t **out, size_t *len, char *err, siz
  * whitespace), otherwise raw bytes. */
 int eravm_load_bytecode(const char *path, uint8_t **out, size_t *len, char *err, size_t errn);
 
+/* As eravm_load_bytecode, and a `.zasm` file is assembled on the fly (so
+ * tests and workloads can ship readable sources). */
+int eravm_load_code_or_source(const char *path, uint8_t **out, size_t *len, char *err, size_t errn);
+
 /* Decodes hex text (optional 0x prefix, whitespace ignored). */
 int eravm_hex_decode(const char *s, size_t n, uint8_t **out, size_t *len, char *err, size_t errn);
 
