@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "abi.h"
+#include "batchfile.h"
 #include "bytecode.h"
 #include "chain.h"
-#include "events.h"
 #include "record.h"
 #include "tool_util.h"
 
@@ -82,119 +81,6 @@ static const char *data_dir(void)
 
 /* ---- results ---- */
 
-static char *hexs(u256 v)
-{
-    char b[80];
-    u256_to_hex(v, b, sizeof b);
-    return strdup(b);
-}
-
-/* Slots whose value the transaction changed: after vs before. */
-static json_t *storage_diff(const eravm_slot *before, size_t nb, const eravm_slot *after,
-                            size_t na)
-{
-    json_t *sw = json_object();
-    size_t j = 0;
-    for (size_t i = 0; i < na; i++) {
-        const eravm_slot *s = &after[i];
-        while (j < nb && (u256_cmp(before[j].address, s->address) < 0 ||
-                          (u256_eq(before[j].address, s->address) &&
-                           u256_cmp(before[j].key, s->key) < 0)))
-            j++;
-        if (j < nb && u256_eq(before[j].address, s->address) && u256_eq(before[j].key, s->key) &&
-            u256_eq(before[j].value, s->value))
-            continue;
-        char a[43], k[80], v[80];
-        tool_addr_hex(s->address, a);
-        a[42] = 0;
-        u256_to_hex(s->key, k, sizeof k);
-        u256_to_hex(s->value, v, sizeof v);
-        json_t *m = json_object_get(sw, a);
-        if (!m) {
-            m = json_object();
-            json_object_set_new(sw, a, m);
-        }
-        json_object_set_new(m, k, json_string(v));
-    }
-    return sw;
-}
-
-static json_t *events_json(chain *c, const chain_result *r)
-{
-    size_t n, ne;
-    const eravm_log *raw = eravm_vm_events(chain_vm(c), &n);
-    host_event *ev = host_events_merge(raw + r->run.events_from,
-                                       r->run.events_to - r->run.events_from, &ne);
-    json_t *arr = json_array();
-    for (size_t i = 0; i < ne; i++) {
-        char a[43];
-        tool_addr_hex(ev[i].address, a);
-        a[42] = 0;
-        json_t *topics = json_array();
-        for (unsigned t = 0; t < ev[i].ntopics; t++) {
-            char *h = hexs(ev[i].topics[t]);
-            json_array_append_new(topics, json_string(h));
-            free(h);
-        }
-        char *d = tool_hex(ev[i].data, ev[i].len);
-        json_array_append_new(arr, json_pack("{s:s,s:o,s:s}", "address", a, "topics", topics,
-                                             "data", d));
-        free(d);
-    }
-    host_events_free(ev, ne);
-    return arr;
-}
-
-static json_t *l2l1_json(chain *c, const chain_result *r)
-{
-    size_t n;
-    const eravm_log *l = eravm_vm_l2l1_logs(chain_vm(c), &n);
-    json_t *arr = json_array();
-    for (size_t i = r->run.l2l1_from; i < r->run.l2l1_to && i < n; i++) {
-        char a[43];
-        tool_addr_hex(l[i].address, a);
-        a[42] = 0;
-        char *k = hexs(l[i].key), *v = hexs(l[i].value);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:i}", "address", a, "key", k,
-                                             "value", v, "is_service", l[i].first, "tx_number",
-                                             l[i].tx_number));
-        free(k);
-        free(v);
-    }
-    return arr;
-}
-
-/* The per-transaction object every full-tier command prints. */
-static json_t *tx_json(chain *c, const chain_result *r, const eravm_slot *before, size_t nb)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "tx_status", json_string(boot_status_name(r->run.status)));
-    json_object_set_new(o, "revert_reason", json_string(r->run.reason));
-    if (r->deploy) {
-        char a[43];
-        tool_addr_hex(r->deployed_address, a);
-        a[42] = 0;
-        json_object_set_new(o, "deployed_address", json_string(a));
-    }
-    json_object_set_new(o, "ergs_used", json_integer(r->run.ergs_used));
-    json_object_set_new(o, "gas_used", json_integer((json_int_t)r->run.gas_used));
-    json_object_set_new(o, "instructions", json_integer((json_int_t)r->run.instructions));
-    char *out = tool_hex(r->run.output, r->run.output_len);
-    json_object_set_new(o, "return_data", json_string(out));
-    free(out);
-    char *h = hexs(r->tx_hash);
-    json_object_set_new(o, "tx_hash", json_string(h));
-    free(h);
-    json_object_set_new(o, "pubdata", json_integer(r->run.pubdata));
-    size_t na;
-    eravm_slot *after = eravm_vm_storage_writes(chain_vm(c), &na);
-    json_object_set_new(o, "storage_writes", storage_diff(before, nb, after, na));
-    free(after);
-    json_object_set_new(o, "events", events_json(c, r));
-    json_object_set_new(o, "l2_l1_logs", l2l1_json(c, r));
-    return o;
-}
-
 static void print_text(json_t *o)
 {
     const char *key;
@@ -245,20 +131,6 @@ static int emit(json_t *o, bool json)
     return 0;
 }
 
-static int load_code(const char *path, uint8_t **code, size_t *len, char *err, size_t errn)
-{
-    if (eravm_load_code_or_source(path, code, len, err, errn) != 0)
-        return -1;
-    char why[300];
-    /* upstream cuts benchmark files to an odd word count before deploying */
-    if (eravm_check_container(len, 1, why, sizeof why) != 0) {
-        snprintf(err, errn, "%s: %s", path, why);
-        free(*code);
-        return -1;
-    }
-    return 0;
-}
-
 static int close_chain(chain *c)
 {
     char err[400];
@@ -299,7 +171,7 @@ int tool_deploy(int argc, char **argv)
     char err[600];
     uint8_t *code, *args = NULL;
     size_t len, nargs = 0;
-    if (load_code(o.file, &code, &len, err, sizeof err) != 0)
+    if (bf_load_code(o.file, &code, &len, err, sizeof err) != 0)
         return tool_die("%s", err);
     if (args_hex && eravm_hex_decode(args_hex, strlen(args_hex), &args, &nargs, err, sizeof err)) {
         free(code);
@@ -327,7 +199,7 @@ int tool_deploy(int argc, char **argv)
         close_chain(c);
         return tool_die("deploy: %s", err);
     }
-    rc = emit(tx_json(c, &r, NULL, 0), o.json);
+    rc = emit(bf_tx_json(c, &r, NULL, 0), o.json);
     chain_result_free(&r);
     return close_chain(c) ? 1 : rc;
 }
@@ -369,547 +241,6 @@ int tool_replay(int argc, char **argv)
 
 /* ---- eravm batch ---- */
 
-typedef struct {
-    char name[64];
-    u256 address;
-} batch_name;
-
-typedef struct {
-    const char *file;
-    chain *c;
-    batch_name *names;
-    size_t nnames;
-    char err[600];
-} batch_ctx;
-
-static int berr(batch_ctx *b, const char *path, const char *fmt, const char *what)
-{
-    snprintf(b->err, sizeof b->err, "%s: %s: ", b->file, path);
-    size_t n = strlen(b->err);
-    snprintf(b->err + n, sizeof b->err - n, fmt, what);
-    return -1;
-}
-
-/* Only the keys listed (space-separated) may appear in an object. */
-static int only_keys(batch_ctx *b, json_t *o, const char *path, const char *allowed)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v)
-    {
-        char pat[80];
-        snprintf(pat, sizeof pat, " %s ", k);
-        char list[600];
-        snprintf(list, sizeof list, " %s ", allowed);
-        if (!strstr(list, pat)) {
-            char p[300];
-            snprintf(p, sizeof p, "%s.%s", path, k);
-            return berr(b, p, "unknown key (allowed: %s)", allowed);
-        }
-    }
-    return 0;
-}
-
-/* A number: JSON integer >= 0 or a decimal/0x string; "-N" as two's
- * complement when negative is allowed (int ABI arguments). */
-static int get_u256(batch_ctx *b, json_t *v, const char *path, bool negative, u256 *out)
-{
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        *out = u256_from_u64((uint64_t)json_integer_value(v));
-        return 0;
-    }
-    if (json_is_integer(v) && negative) {
-        *out = u256_neg(u256_from_u64((uint64_t)-json_integer_value(v)));
-        return 0;
-    }
-    if (!json_is_string(v))
-        return berr(b, path, "%s", "wants a number (integer, or a decimal or 0x string)");
-    const char *s = json_string_value(v);
-    bool neg = negative && s[0] == '-';
-    if (!tool_parse_u256(s + neg, out))
-        return berr(b, path, "'%s' is not a number", s);
-    if (neg)
-        *out = u256_neg(*out);
-    return 0;
-}
-
-static int get_u64(batch_ctx *b, json_t *v, const char *path, uint64_t *out)
-{
-    u256 x;
-    if (get_u256(b, v, path, false, &x) != 0)
-        return -1;
-    if (!u256_fits_u64(x))
-        return berr(b, path, "%s", "is larger than 2^64-1");
-    *out = x.w[0];
-    return 0;
-}
-
-/* An address: a name given to an earlier deploy, "key:N" for a funded
- * key's address, or a number. */
-static int get_address(batch_ctx *b, json_t *v, const char *path, u256 *out)
-{
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        for (size_t i = 0; i < b->nnames; i++)
-            if (!strcmp(b->names[i].name, s)) {
-                *out = b->names[i].address;
-                return 0;
-            }
-        if (!strncmp(s, "key:", 4)) {
-            char *end;
-            unsigned long k = strtoul(s + 4, &end, 10);
-            if (*end || k >= CHAIN_MAX_KEYS || u256_is_zero(chain_key_address(b->c, (unsigned)k)))
-                return berr(b, path, "'%s' names no funded key", s);
-            *out = chain_key_address(b->c, (unsigned)k);
-            return 0;
-        }
-        if (!tool_parse_address(s, out))
-            return berr(b, path, "'%s' is neither a deployed name, key:N, nor an address", s);
-        return 0;
-    }
-    if (get_u256(b, v, path, false, out) != 0)
-        return -1;
-    if (out->w[3] || (out->w[2] >> 32))
-        return berr(b, path, "%s", "is wider than an address");
-    return 0;
-}
-
-static int get_hex(batch_ctx *b, json_t *v, const char *path, uint8_t **out, size_t *len)
-{
-    if (!json_is_string(v))
-        return berr(b, path, "%s", "wants a hex string");
-    char why[300];
-    const char *s = json_string_value(v);
-    if (eravm_hex_decode(s, strlen(s), out, len, why, sizeof why) != 0)
-        return berr(b, path, "%s", why);
-    return 0;
-}
-
-/* {"sig": "f(address,uint256)", "args": [...]}: call data from a signature
- * and arguments (addresses by name, numbers, hex for bytes). */
-static int get_calldata(batch_ctx *b, json_t *v, const char *path, bool selector, uint8_t **out,
-                        size_t *len)
-{
-    if (json_is_string(v))
-        return get_hex(b, v, path, out, len);
-    if (!json_is_object(v))
-        return berr(b, path, "%s", "wants hex or {\"sig\": ..., \"args\": [...]}");
-    if (only_keys(b, v, path, "sig args") != 0)
-        return -1;
-    json_t *sig = json_object_get(v, "sig"), *args = json_object_get(v, "args");
-    if (!json_is_string(sig))
-        return berr(b, path, "%s", "needs \"sig\", a function signature such as f(uint256)");
-    if (args && !json_is_array(args))
-        return berr(b, path, "%s", "\"args\" must be an array");
-    /* the parameter types, to read each argument the right way */
-    const char *s = json_string_value(sig), *p = strchr(s, '(');
-    if (!p)
-        return berr(b, path, "'%s' is not a function signature", s);
-    size_t n = args ? json_array_size(args) : 0;
-    abi_arg *a = calloc(n + 1, sizeof *a);
-    uint8_t **bufs = calloc(n + 1, sizeof *bufs);
-    int rc = 0;
-    p++;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char type[64] = "", ap[300];
-        size_t k = 0;
-        while (*p && *p != ',' && *p != ')' && k + 1 < sizeof type)
-            type[k++] = *p++;
-        type[k] = 0;
-        if (*p == ',')
-            p++;
-        snprintf(ap, sizeof ap, "%s.args[%zu]", path, i);
-        json_t *x = json_array_get(args, i);
-        if (!strcmp(type, "bytes") || !strcmp(type, "string")) {
-            size_t bl;
-            if (!strcmp(type, "string") && json_is_string(x) &&
-                strncmp(json_string_value(x), "0x", 2)) {
-                bufs[i] = (uint8_t *)strdup(json_string_value(x));
-                a[i] = abi_bytes(bufs[i], strlen(json_string_value(x)));
-            } else if ((rc = get_hex(b, x, ap, &bufs[i], &bl)) == 0) {
-                a[i] = abi_bytes(bufs[i], bl);
-            }
-        } else if (!strcmp(type, "address")) {
-            u256 w;
-            if ((rc = get_address(b, x, ap, &w)) == 0)
-                a[i] = abi_word(w);
-        } else if (!strcmp(type, "bool") && json_is_boolean(x)) {
-            a[i] = abi_word(u256_from_u64(json_is_true(x)));
-        } else {
-            u256 w;
-            if ((rc = get_u256(b, x, ap, !strncmp(type, "int", 3), &w)) == 0) {
-                /* a negative intN is sign-extended already (two's complement) */
-                a[i] = abi_word(w);
-            }
-        }
-    }
-    if (rc == 0) {
-        char why[300];
-        if (abi_encode(selector ? s : NULL, a, n, out, len, why, sizeof why) != 0)
-            rc = berr(b, path, "%s", why);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(bufs[i]);
-    free(bufs);
-    free(a);
-    return rc;
-}
-
-static int load_path_code(batch_ctx *b, json_t *v, const char *path, uint8_t **code, size_t *len)
-{
-    if (!json_is_string(v))
-        return berr(b, path, "%s", "wants a file path or hex bytecode");
-    const char *s = json_string_value(v);
-    char why[600];
-    if (!strncmp(s, "0x", 2)) {
-        if (eravm_hex_decode(s, strlen(s), code, len, why, sizeof why) != 0)
-            return berr(b, path, "%s", why);
-        return 0;
-    }
-    /* relative to the batch file, then to $ERAVM_DATA */
-    char full[4200];
-    const char *slash = strrchr(b->file, '/');
-    if (s[0] != '/' && slash)
-        snprintf(full, sizeof full, "%.*s/%s", (int)(slash - b->file), b->file, s);
-    else
-        snprintf(full, sizeof full, "%s", s);
-    FILE *f = fopen(full, "rb");
-    if (f)
-        fclose(f);
-    else if (s[0] != '/')
-        snprintf(full, sizeof full, "%s/%s", data_dir(), s);
-    if (load_code(full, code, len, why, sizeof why) != 0)
-        return berr(b, path, "%s", why);
-    return 0;
-}
-
-/* Checks a transaction's expectations; appends mismatches to *diff. */
-static void check_expect(batch_ctx *b, json_t *ex, const char *path, const chain_result *r,
-                         json_t *out, int *bad)
-{
-    const char *st = json_string_value(json_object_get(ex, "status"));
-    if (st && strcmp(st, boot_status_name(r->run.status))) {
-        fprintf(stderr, "%s: %s.status: expected %s, got %s (%s)\n", b->file, path, st,
-                boot_status_name(r->run.status), r->run.reason);
-        (*bad)++;
-    }
-    json_t *rd = json_object_get(ex, "return_data");
-    if (rd && strcmp(json_string_value(rd), json_string_value(json_object_get(out, "return_data")))) {
-        fprintf(stderr, "%s: %s.return_data: expected %s, got %s\n", b->file, path,
-                json_string_value(rd), json_string_value(json_object_get(out, "return_data")));
-        (*bad)++;
-    }
-    const char *reason = json_string_value(json_object_get(ex, "reason"));
-    if (reason && !strstr(r->run.reason, reason)) {
-        fprintf(stderr, "%s: %s.reason: expected it to contain '%s', got '%s'\n", b->file, path,
-                reason, r->run.reason);
-        (*bad)++;
-    }
-    json_t *storage = json_object_get(ex, "storage");
-    const char *an;
-    json_t *m;
-    json_object_foreach(storage, an, m)
-    {
-        char p[400];
-        snprintf(p, sizeof p, "%s.storage.%s", path, an);
-        u256 addr;
-        json_t *as = json_string(an);
-        int rc = get_address(b, as, p, &addr);
-        json_decref(as);
-        if (rc != 0) {
-            fprintf(stderr, "%s\n", b->err);
-            (*bad)++;
-            continue;
-        }
-        const char *kn;
-        json_t *vv;
-        json_object_foreach(m, kn, vv)
-        {
-            u256 key, want;
-            json_t *ks = json_string(kn);
-            char kp[500];
-            snprintf(kp, sizeof kp, "%s.%s", p, kn);
-            int r1 = get_u256(b, ks, kp, false, &key);
-            json_decref(ks);
-            if (r1 != 0 || get_u256(b, vv, kp, false, &want) != 0) {
-                fprintf(stderr, "%s\n", b->err);
-                (*bad)++;
-                continue;
-            }
-            u256 got = chain_storage(b->c, addr, key);
-            if (!u256_eq(got, want)) {
-                char g[80], w[80];
-                u256_to_hex(got, g, sizeof g);
-                u256_to_hex(want, w, sizeof w);
-                fprintf(stderr, "%s: %s: expected %s, got %s\n", b->file, kp, w, g);
-                (*bad)++;
-            }
-        }
-    }
-    /* each expected event must be among the transaction's events */
-    json_t *events = json_object_get(ex, "events"), *have = json_object_get(out, "events");
-    size_t i;
-    json_t *e;
-    json_array_foreach(events, i, e)
-    {
-        bool found = false;
-        size_t j;
-        json_t *h;
-        json_t *want = json_deep_copy(e);
-        json_t *addr = json_object_get(want, "address");
-        u256 a;
-        char p[400];
-        snprintf(p, sizeof p, "%s.events[%zu].address", path, i);
-        if (addr && get_address(b, addr, p, &a) == 0) {
-            char hx[43];
-            tool_addr_hex(a, hx);
-            hx[42] = 0;
-            json_object_set_new(want, "address", json_string(hx));
-        }
-        json_array_foreach(have, j, h)
-        {
-            bool match = true;
-            const char *k;
-            json_t *wv;
-            json_object_foreach(want, k, wv) if (!json_equal(wv, json_object_get(h, k))) match =
-                false;
-            if (match)
-                found = true;
-        }
-        json_decref(want);
-        if (!found) {
-            char *s = json_dumps(e, JSON_COMPACT);
-            fprintf(stderr, "%s: %s.events[%zu]: no such event in the transaction: %s\n", b->file,
-                    path, i, s);
-            free(s);
-            (*bad)++;
-        }
-    }
-}
-
-static int validate_tx(batch_ctx *b, json_t *tx, const char *path)
-{
-    if (!json_is_object(tx))
-        return berr(b, path, "%s", "each transaction is an object");
-    if (only_keys(b, tx, path,
-                  "kind name from nonce gas_limit trusted_gas_limit value signature bytecode "
-                  "args factory_deps to calldata expect") != 0)
-        return -1;
-    json_t *ex = json_object_get(tx, "expect");
-    char p[300];
-    snprintf(p, sizeof p, "%s.expect", path);
-    if (ex && (!json_is_object(ex) ||
-               only_keys(b, ex, p, "status return_data reason storage events") != 0))
-        return json_is_object(ex) ? -1 : berr(b, p, "%s", "must be an object");
-    const char *st = json_string_value(json_object_get(ex, "status"));
-    if (json_object_get(ex, "status") &&
-        (!st || (strcmp(st, "success") && strcmp(st, "revert") && strcmp(st, "halt"))))
-        return berr(b, p, "%s", "status is success, revert or halt");
-    json_t *storage = json_object_get(ex, "storage"), *events = json_object_get(ex, "events");
-    if (storage && !json_is_object(storage))
-        return berr(b, p, "%s", "storage is an object {address: {key: value}}");
-    const char *an;
-    json_t *m;
-    json_object_foreach(storage, an, m) if (!json_is_object(m)) return berr(
-        b, p, "storage.%s must be an object {key: value}", an);
-    if (events && !json_is_array(events))
-        return berr(b, p, "%s", "events is an array of {address, topics, data}");
-    return 0;
-}
-
-/* A read-only call between transactions (eth_call): its return data is what
- * an expectation can check, since a transaction's own result is only what
- * the account's executeTransaction returns. */
-static int run_call(batch_ctx *b, json_t *tx, const char *path, json_t *results, int *bad)
-{
-    char p[300];
-    json_t *v;
-    u256 to, from = chain_key_address(b->c, 0);
-    snprintf(p, sizeof p, "%s.to", path);
-    if (!(v = json_object_get(tx, "to")))
-        return berr(b, path, "%s", "a call needs \"to\"");
-    if (get_address(b, v, p, &to) != 0)
-        return -1;
-    if ((v = json_object_get(tx, "from"))) {
-        uint64_t k;
-        snprintf(p, sizeof p, "%s.from", path);
-        if (get_u64(b, v, p, &k) != 0)
-            return -1;
-        if (k >= CHAIN_MAX_KEYS || u256_is_zero(chain_key_address(b->c, (unsigned)k)))
-            return berr(b, p, "%s", "names no funded key");
-        from = chain_key_address(b->c, (unsigned)k);
-    }
-    const char *other[] = {"nonce", "gas_limit", "trusted_gas_limit", "value", "signature",
-                           "bytecode", "args", "factory_deps"};
-    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
-        if (json_object_get(tx, other[i]))
-            return berr(b, path, "a call takes no \"%s\"", other[i]);
-    uint8_t *cd = NULL, *out = NULL;
-    size_t ncd = 0, nout = 0;
-    snprintf(p, sizeof p, "%s.calldata", path);
-    if ((v = json_object_get(tx, "calldata")) && get_calldata(b, v, p, true, &cd, &ncd) != 0)
-        return -1;
-    eravm_status st;
-    char err[400];
-    int rc = chain_call(b->c, from, to, cd, ncd, &st, &out, &nout, err, sizeof err);
-    free(cd);
-    if (rc != 0)
-        return berr(b, path, "%s", err);
-    json_t *o = json_object();
-    json_object_set_new(o, "kind", json_string("call"));
-    json_object_set_new(o, "tx_status", json_string(st == ERAVM_OK ? "success" : "revert"));
-    char reason[256] = "";
-    if (st == ERAVM_PANIC)
-        snprintf(reason, sizeof reason, "panic");
-    else if (st == ERAVM_REVERT)
-        boot_revert_text(chain_syscon(b->c), out, nout, reason, sizeof reason);
-    json_object_set_new(o, "revert_reason", json_string(reason));
-    char *hex = tool_hex(out, nout);
-    json_object_set_new(o, "return_data", json_string(hex));
-    free(hex);
-    free(out);
-    json_t *ex = json_object_get(tx, "expect");
-    if (ex) {
-        chain_result r;
-        memset(&r, 0, sizeof r);
-        r.run.status = st == ERAVM_OK ? BOOT_SUCCESS : BOOT_REVERT;
-        snprintf(r.run.reason, sizeof r.run.reason, "%s", reason);
-        check_expect(b, ex, path, &r, o, bad);
-    }
-    json_array_append_new(results, o);
-    return 0;
-}
-
-static int run_tx(batch_ctx *b, json_t *tx, size_t idx, json_t *results, int *bad)
-{
-    char path[64];
-    snprintf(path, sizeof path, "transactions[%zu]", idx);
-    if (validate_tx(b, tx, path) != 0)
-        return -1;
-    const char *kind = json_string_value(json_object_get(tx, "kind"));
-    if (!kind || (strcmp(kind, "deploy") && strcmp(kind, "execute") && strcmp(kind, "transfer") &&
-                  strcmp(kind, "call")))
-        return berr(b, path, "%s", "needs \"kind\": deploy, execute, transfer or call");
-    if (!strcmp(kind, "call"))
-        return run_call(b, tx, path, results, bad);
-    chain_tx_opts t;
-    chain_tx_defaults(&t);
-    json_t *v;
-    char p[300];
-#define FIELD(NAME) (snprintf(p, sizeof p, "%s." NAME, path), v = json_object_get(tx, NAME))
-    if (FIELD("from")) {
-        uint64_t k;
-        if (get_u64(b, v, p, &k) != 0)
-            return -1;
-        t.key = (unsigned)k;
-    }
-    if (FIELD("nonce") && get_u64(b, v, p, &t.nonce) != 0)
-        return -1;
-    if (FIELD("gas_limit") && get_u64(b, v, p, &t.gas_limit) != 0)
-        return -1;
-    if (FIELD("trusted_gas_limit") && get_u64(b, v, p, &t.trusted_gas_limit) != 0)
-        return -1;
-    if (FIELD("value") && get_u256(b, v, p, false, &t.value) != 0)
-        return -1;
-    if (FIELD("signature")) {
-        const char *s = json_string_value(v);
-        if (s && !strcmp(s, "none")) {
-            t.unsigned_tx = true;
-        } else if (s && !strncmp(s, "key:", 4)) {
-            t.sign_with = atoi(s + 4);
-        } else {
-            return berr(b, p, "%s", "is \"none\" (unsigned) or \"key:N\" (signed by another key)");
-        }
-    }
-    const char *name = json_string_value(json_object_get(tx, "name"));
-    if (json_object_get(tx, "name") && (!name || strlen(name) >= sizeof b->names[0].name))
-        return berr(b, path, "%s", "\"name\" must be a string of at most 63 characters");
-    eravm_slot *before;
-    size_t nb;
-    before = eravm_vm_storage_writes(chain_vm(b->c), &nb);
-    chain_result r;
-    int rc = -1;
-    char err[600];
-    if (!strcmp(kind, "deploy")) {
-        uint8_t *code = NULL, *args = NULL;
-        size_t len = 0, nargs = 0;
-        chain_code deps[64];
-        uint8_t *dep_bufs[64];
-        size_t ndeps = 0;
-        json_t *fd;
-        if (!FIELD("bytecode"))
-            rc = berr(b, path, "%s", "a deploy needs \"bytecode\"");
-        else
-            rc = load_path_code(b, v, p, &code, &len);
-        if (rc == 0 && FIELD("args"))
-            rc = get_calldata(b, v, p, false, &args, &nargs);
-        fd = json_object_get(tx, "factory_deps");
-        if (rc == 0 && fd && (!json_is_array(fd) || json_array_size(fd) > 64))
-            rc = berr(b, path, "%s", "factory_deps is an array of at most 64 bytecodes");
-        for (size_t i = 0; rc == 0 && fd && i < json_array_size(fd); i++) {
-            snprintf(p, sizeof p, "%s.factory_deps[%zu]", path, i);
-            size_t dl;
-            rc = load_path_code(b, json_array_get(fd, i), p, &dep_bufs[i], &dl);
-            if (rc == 0) {
-                deps[i] = (chain_code){dep_bufs[i], dl};
-                ndeps++;
-            }
-        }
-        if (rc == 0) {
-            rc = chain_deploy(b->c, &t, (chain_code){code, len}, args, nargs, deps, ndeps, &r,
-                              err, sizeof err);
-            if (rc != 0)
-                berr(b, path, "%s", err);
-        }
-        free(code);
-        free(args);
-        for (size_t i = 0; i < ndeps; i++)
-            free(dep_bufs[i]);
-        if (rc == 0 && name && r.run.status == BOOT_SUCCESS) {
-            b->names = realloc(b->names, (b->nnames + 1) * sizeof *b->names);
-            snprintf(b->names[b->nnames].name, sizeof b->names[0].name, "%s", name);
-            b->names[b->nnames++].address = r.deployed_address;
-        }
-    } else {
-        u256 to = u256_zero();
-        uint8_t *cd = NULL;
-        size_t ncd = 0;
-        rc = 0;
-        if (FIELD("to"))
-            rc = get_address(b, v, p, &to);
-        else if (!strcmp(kind, "execute"))
-            rc = berr(b, path, "%s", "an execute needs \"to\"");
-        if (rc == 0 && FIELD("calldata")) {
-            if (!strcmp(kind, "transfer"))
-                rc = berr(b, p, "%s", "a transfer has no calldata");
-            else
-                rc = get_calldata(b, v, p, true, &cd, &ncd);
-        }
-        if (rc == 0) {
-            rc = !strcmp(kind, "execute")
-                     ? chain_execute(b->c, &t, to, cd, ncd, &r, err, sizeof err)
-                     : chain_transfer(b->c, &t, to, &r, err, sizeof err);
-            if (rc != 0)
-                berr(b, path, "%s", err);
-        }
-        free(cd);
-    }
-#undef FIELD
-    if (rc == 0) {
-        json_t *o = tx_json(b->c, &r, before, nb);
-        json_object_set_new(o, "kind", json_string(kind));
-        if (name)
-            json_object_set_new(o, "name", json_string(name));
-        json_t *ex = json_object_get(tx, "expect");
-        if (ex)
-            check_expect(b, ex, path, &r, o, bad);
-        json_array_append_new(results, o);
-        chain_result_free(&r);
-    }
-    free(before);
-    return rc;
-}
-
 int tool_batch(int argc, char **argv)
 {
     full_opts o = {.chain = {.data_dir = data_dir(), .snapshots = true}};
@@ -931,59 +262,51 @@ int tool_batch(int argc, char **argv)
     }
     if (!o.file)
         return tool_die("batch: no file given");
-    batch_ctx b = {.file = o.file};
-    json_error_t je;
-    json_t *root = json_load_file(o.file, 0, &je);
+    char err[600];
+    unsigned nkeys;
+    json_t *root = bf_load(o.file, "keys transactions", &nkeys, err, sizeof err);
     if (!root)
-        return tool_die("batch: %s:%d: %s", o.file, je.line, je.text);
-    json_t *txs = json_object_get(root, "transactions"), *keys = json_object_get(root, "keys");
-    int rc = 2;
-    if (!json_is_object(root) || only_keys(&b, root, "$", "keys transactions") != 0 ||
-        !json_is_array(txs)) {
-        if (!b.err[0])
-            berr(&b, "$", "%s", "a batch is {\"keys\": N, \"transactions\": [...]}");
-        tool_die("batch: %s", b.err);
-        goto out;
+        return tool_die("batch: %s", err);
+    json_t *txs = json_object_get(root, "transactions");
+    if (!json_is_array(txs)) {
+        json_decref(root);
+        return tool_die("batch: %s: $: a batch is {\"keys\": N, \"transactions\": [...]}", o.file);
     }
-    uint64_t nkeys = 1;
-    if (keys && (get_u64(&b, keys, "$.keys", &nkeys) != 0 || !nkeys || nkeys > CHAIN_MAX_KEYS)) {
-        if (!b.err[0])
-            berr(&b, "$.keys", "%s", "is 1 to 16");
-        tool_die("batch: %s", b.err);
-        goto out;
+    o.chain.nkeys = nkeys;
+    chain *c = chain_open(&o.chain, err, sizeof err);
+    if (!c) {
+        json_decref(root);
+        return tool_die("%s", err);
     }
-    o.chain.nkeys = (unsigned)nkeys;
-    b.c = chain_open(&o.chain, b.err, sizeof b.err);
-    if (!b.c) {
-        tool_die("%s", b.err);
-        goto out;
-    }
+    bf_ctx *b = bf_new(c, o.file);
     json_t *results = json_array();
-    int bad = 0;
+    int bad = 0, rc = 0;
     size_t i;
     json_t *tx;
     json_array_foreach(txs, i, tx)
     {
-        if (run_tx(&b, tx, i, results, &bad) != 0) {
-            tool_die("batch: %s", b.err);
-            json_decref(results);
-            close_chain(b.c);
-            goto out;
+        char path[64];
+        snprintf(path, sizeof path, "transactions[%zu]", i);
+        if (bf_run(b, tx, path, results, &bad) != 0) {
+            tool_die("batch: %s", bf_error(b));
+            rc = 2;
+            break;
         }
     }
     json_t *outo = json_object();
     json_object_set_new(outo, "transactions", results);
-    if (finish) {
-        char err[600];
-        if (chain_finish(b.c, err, sizeof err) != 0) {
+    if (rc == 0 && finish) {
+        bool finished = chain_finish(c, err, sizeof err) == 0;
+        if (!finished) {
             fprintf(stderr, "eravm: batch: %s\n", err);
             bad++;
         }
-        json_object_set_new(outo, "batch_finished", json_boolean(err[0] == 0 || !bad));
+        json_object_set_new(outo, "batch_finished", json_boolean(finished));
     }
-    if (o.json) {
+    if (rc == 0 && o.json) {
         rc = emit(outo, true);
-    } else {
+        outo = NULL;
+    } else if (rc == 0) {
         size_t j;
         json_t *x;
         json_array_foreach(results, j, x)
@@ -998,19 +321,18 @@ int tool_batch(int argc, char **argv)
             print_text(copy);
             json_decref(copy);
         }
-        json_decref(outo);
         rc = fflush(stdout) ? 1 : 0;
     }
-    if (close_chain(b.c))
+    json_decref(outo);
+    bf_free(b);
+    if (close_chain(c) && rc == 0)
         rc = 1;
-    if (bad) {
+    if (rc == 0 && bad) {
         fprintf(stderr, "eravm: batch: %d expectation(s) failed\n", bad);
         rc = 1;
     } else if (rc == 0 && !o.json) {
         printf("# %zu transactions, all expectations met\n", json_array_size(txs));
     }
-out:
-    free(b.names);
     json_decref(root);
     return rc;
 }
