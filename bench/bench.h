@@ -85,6 +85,8 @@ int bench_full_execute(bench_full *f, char *err, size_t errn);
 void bench_full_outcome(const bench_full *f, const char **status, uint64_t *ergs_used,
                         uint64_t *gas_used, uint64_t *instructions);
 void bench_full_release(bench_full *f);
+/* Transactions per batch (--batch, or the workload's own default). */
+unsigned bench_full_ntx(const bench_full *f);
 /* Runs the batch once more with a recording into DIR (host/record.h). */
 int bench_full_record(bench_full *f, const char *dir, char *err, size_t errn);
 

@@ -1,22 +1,26 @@
-/* bench/full.c — the full tier of eravm-bench: a workload is a signed
- * transaction (a deploy of a bytecode, or upstream's base-token transfer)
- * that the real v29 bootloader validates, charges and executes. Timed as
- * upstream's vm-benchmark times it: a fresh VM at batch start outside the
- * timer, then the push and the run to TxHasEnded inside it; a batch of N
- * puts N such transactions in one batch. Each workload is verified first:
- * the transaction's status, its effects on state (the contract's hash in
- * AccountCodeStorage, the nonce, the fee) and, after finishing the batch,
- * that the operator was paid. */
+/* bench/full.c — the full tier of eravm-bench: a workload is a batch of
+ * signed transactions that the real v29 bootloader validates, charges and
+ * executes — a deploy of a bytecode, upstream's base-token transfer, or a
+ * scripted workload (workloads/full/NAME.json: setup transactions run once
+ * in their own batch, then the timed transactions in the next one). Timed
+ * as upstream's vm-benchmark times it: a fresh VM at the start of the batch
+ * outside the timer, then the push and the run to TxHasEnded of each
+ * transaction inside it. Each workload is verified first: every
+ * transaction's status and effects on state (a deployed contract's hash in
+ * AccountCodeStorage, nonces, a script's expectations), the sender's
+ * balance, and, after finishing the batch, that the operator was paid. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
+#include "batchfile.h"
 #include "bench.h"
 #include "chain.h"
 
-/* What upstream's workloads do beyond deploying, checked after each run:
- * the value a deploy carries, a slot the constructor must leave, an
+/* What upstream's deploy workloads do beyond deploying, checked after each
+ * run: the value a deploy carries, a slot the constructor must leave, an
  * address the value must reach. Keyed by the data file. */
 typedef struct {
     const char *file;
@@ -38,17 +42,28 @@ static const full_effect *effect_of(const bench_workload *w)
     return NULL;
 }
 
+enum { FULL_DEPLOY, FULL_TRANSFER, FULL_SCRIPT };
+
 struct bench_full {
     const bench_workload *w;
     bench_full_opts o;
+    int kind;
     chain *c;
     chain_tx **txs;
     unsigned ntx;
-    bool transfer;
+    /* deploys */
     const full_effect *effect;
     uint8_t *code;
     size_t len;
     u256 code_hash;
+    /* scripts */
+    char script_path[PATH_MAX];
+    json_t *script;
+    bf_ctx *bf;
+    json_t **entry;   /* the timed entry transaction i is made from */
+    bool *invalid;    /* transaction i reuses nonce 0 and must halt */
+    uint64_t *nonce;  /* its nonce */
+    unsigned nkeys;
     /* the last run */
     uint64_t instructions, ergs_used, gas_used;
     char status[12];
@@ -60,33 +75,188 @@ static const char *data_dir(void)
     return d && *d ? d : "../shared/data";
 }
 
+/* workloads/full/NAME.json, from the current directory or beside the
+ * binary's bin/ (so make bench and an installed checkout both find it). */
+static int find_script(const char *name, char *out, size_t n)
+{
+    snprintf(out, n, "workloads/full/%s.json", name);
+    if (access(out, R_OK) == 0)
+        return 0;
+    char exe[PATH_MAX / 2];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(out, n, "%.2000s/../workloads/full/%.200s.json", exe, name);
+            if (access(out, R_OK) == 0)
+                return 0;
+        }
+    }
+    snprintf(out, n, "workloads/full/%s.json", name);
+    return -1;
+}
+
+/* A small deterministic generator (splitmix64) for which transactions of
+ * transfer_with_invalid_nonce reuse nonce 0: seeded, so every run and
+ * every machine picks the same ones. */
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Opens the workload's chain at the start of the batch it is timed in:
+ * for a script, its setup ran and was committed in the batch before. */
+static chain *open_chain(bench_full *f, const char *record_dir, bf_ctx **bfp, char *err,
+                         size_t errn)
+{
+    bool snapshots = false;
+    if (f->script)
+        snapshots = json_is_true(json_object_get(f->script, "snapshots")) ||
+                    json_object_get(f->script, "invalid_nonce_percent");
+    chain_options co = {.data_dir = data_dir(),
+                        .engine = f->o.engine,
+                        .no_signatures = f->o.no_signatures,
+                        .snapshots = snapshots,
+                        .nkeys = f->nkeys ? f->nkeys : 1};
+    chain *c = chain_open(&co, err, errn);
+    if (!c)
+        return NULL;
+    if (f->script) {
+        bf_ctx *bf = bf_new(c, f->script_path);
+        json_t *setup = json_object_get(f->script, "setup"), *results = json_array();
+        int bad = 0;
+        size_t i;
+        json_t *tx;
+        json_array_foreach(setup, i, tx)
+        {
+            char path[64];
+            snprintf(path, sizeof path, "setup[%zu]", i);
+            if (bf_run(bf, tx, path, results, &bad) != 0) {
+                snprintf(err, errn, "%s", bf_error(bf));
+                break;
+            }
+            if (bad) {
+                snprintf(err, errn, "%s: setup[%zu]: an expectation failed (above)",
+                         f->script_path, i);
+                break;
+            }
+        }
+        json_decref(results);
+        if (!err[0] && chain_next_batch(c, err, errn) != 0) {
+            /* err set */
+        }
+        if (err[0]) {
+            bf_free(bf);
+            chain_close(c, NULL, 0);
+            return NULL;
+        }
+        *bfp = bf;
+    }
+    if (record_dir && chain_record(c, record_dir, err, errn) != 0) {
+        if (bfp && *bfp)
+            bf_free(*bfp);
+        chain_close(c, NULL, 0);
+        return NULL;
+    }
+    return c;
+}
+
+static int load_script(bench_full *f, char *err, size_t errn)
+{
+    const char *name = f->w->source + strlen("script:");
+    if (find_script(name, f->script_path, sizeof f->script_path) != 0) {
+        snprintf(err, errn, "workload %s: %s: not found (run from the checkout)", f->w->name,
+                 f->script_path);
+        return -1;
+    }
+    f->script = bf_load(f->script_path,
+                        "keys about setup timed batch snapshots invalid_nonce_percent seed",
+                        &f->nkeys, err, errn);
+    if (!f->script)
+        return -1;
+    json_t *timed = json_object_get(f->script, "timed");
+    if (!json_is_array(timed) || !json_array_size(timed) ||
+        !json_is_array(json_object_get(f->script, "setup"))) {
+        snprintf(err, errn, "%s: a workload has \"setup\" and \"timed\" arrays", f->script_path);
+        return -1;
+    }
+    json_t *batch = json_object_get(f->script, "batch");
+    if (!f->o.batch && json_is_integer(batch) && json_integer_value(batch) > 0 &&
+        json_integer_value(batch) <= 5000)
+        f->ntx = (unsigned)json_integer_value(batch);
+    return 0;
+}
+
+/* The i-th timed transaction of a script: entry i mod len, $i = i, $nonce
+ * its nonce (one per key and valid transaction; a chosen share reuse 0). */
+static int build_script_txs(bench_full *f, char *err, size_t errn)
+{
+    json_t *timed = json_object_get(f->script, "timed");
+    double invalid_share = json_number_value(json_object_get(f->script, "invalid_nonce_percent")) / 100;
+    uint64_t seed = (uint64_t)json_integer_value(json_object_get(f->script, "seed"));
+    uint64_t next[CHAIN_MAX_KEYS];
+    for (unsigned k = 0; k < CHAIN_MAX_KEYS; k++)
+        next[k] = (uint64_t)chain_raw_nonce(f->c, chain_key_address(f->c, k)).w[0];
+    f->entry = calloc(f->ntx, sizeof *f->entry);
+    f->invalid = calloc(f->ntx, sizeof *f->invalid);
+    f->nonce = calloc(f->ntx, sizeof *f->nonce);
+    for (unsigned i = 0; i < f->ntx; i++) {
+        json_t *e = json_array_get(timed, i % json_array_size(timed));
+        json_t *from = json_object_get(e, "from");
+        unsigned key = json_is_integer(from) ? (unsigned)json_integer_value(from) : 0;
+        if (key >= CHAIN_MAX_KEYS) {
+            snprintf(err, errn, "%s: timed[%zu].from: no such key", f->script_path,
+                     (size_t)(i % json_array_size(timed)));
+            return -1;
+        }
+        bool invalid = invalid_share > 0 && next[key] > 0 &&
+                       (double)(splitmix(&seed) >> 11) / (double)(1ull << 53) < invalid_share;
+        f->entry[i] = e;
+        f->invalid[i] = invalid;
+        f->nonce[i] = invalid ? 0 : next[key]++;
+        bf_set_var(f->bf, "i", u256_from_u64(i));
+        bf_set_var(f->bf, "nonce", u256_from_u64(f->nonce[i]));
+        bf_set_nonce(f->bf, f->nonce[i]);
+        char path[64];
+        snprintf(path, sizeof path, "timed[%zu]", (size_t)(i % json_array_size(timed)));
+        if (bf_build(f->bf, e, path, &f->txs[i]) != 0) {
+            snprintf(err, errn, "%s", bf_error(f->bf));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 bench_full *bench_full_prepare(const bench_workload *w, const uint8_t *code, size_t len,
                                const bench_full_opts *o, char *err, size_t errn)
 {
     bench_full *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
+    err[0] = 0;
     f->w = w;
     f->o = *o;
     f->ntx = o->batch ? o->batch : 1;
-    f->transfer = !strcmp(w->mode, "transfer");
     f->effect = effect_of(w);
-    if (!f->transfer && strcmp(w->mode, "deploy")) {
-        snprintf(err, errn, "workload %s: full-tier mode is deploy or transfer, not '%s'", w->name,
-                 w->mode);
-        free(f);
-        return NULL;
-    }
-    chain_options co = {.data_dir = data_dir(),
-                        .engine = o->engine,
-                        .no_signatures = o->no_signatures,
-                        .nkeys = 1};
-    f->c = chain_open(&co, err, errn);
-    if (!f->c) {
-        free(f);
-        return NULL;
-    }
+    f->kind = !strncmp(w->source, "script:", 7) ? FULL_SCRIPT
+              : !strcmp(w->mode, "transfer")    ? FULL_TRANSFER
+                                                : FULL_DEPLOY;
+    if (f->kind == FULL_SCRIPT && load_script(f, err, errn) != 0)
+        goto fail;
+    f->c = open_chain(f, NULL, &f->bf, err, errn);
+    if (!f->c)
+        goto fail;
     f->txs = calloc(f->ntx, sizeof *f->txs);
+    if (f->kind == FULL_SCRIPT) {
+        if (build_script_txs(f, err, errn) != 0)
+            goto fail;
+        return f;
+    }
     if (code) {
         f->code = malloc(len ? len : 1);
         memcpy(f->code, code, len);
@@ -101,27 +271,39 @@ bench_full *bench_full_prepare(const bench_workload *w, const uint8_t *code, siz
         t.nonce = i;
         if (f->effect)
             t.value = u256_from_u64(f->effect->value);
-        int rc = f->transfer ? chain_build_transfer(f->c, &t, u256_zero(), &f->txs[i], err, errn)
-                             : chain_build_deploy(f->c, &t, (chain_code){f->code, f->len}, NULL, 0,
-                                                  NULL, 0, &f->txs[i], err, errn);
-        if (rc != 0) {
-            bench_full_release(f);
-            return NULL;
-        }
+        int rc = f->kind == FULL_TRANSFER
+                     ? chain_build_transfer(f->c, &t, u256_zero(), &f->txs[i], err, errn)
+                     : chain_build_deploy(f->c, &t, (chain_code){f->code, f->len}, NULL, 0, NULL,
+                                          0, &f->txs[i], err, errn);
+        if (rc != 0)
+            goto fail;
     }
     return f;
+fail:
+    bench_full_release(f);
+    return NULL;
 }
 
 void bench_full_release(bench_full *f)
 {
     if (!f)
         return;
-    for (unsigned i = 0; i < f->ntx; i++)
+    for (unsigned i = 0; f->txs && i < f->ntx; i++)
         chain_tx_free(f->txs[i]);
     free(f->txs);
+    free(f->entry);
+    free(f->invalid);
+    free(f->nonce);
+    bf_free(f->bf);
     chain_close(f->c, NULL, 0);
+    json_decref(f->script);
     free(f->code);
     free(f);
+}
+
+unsigned bench_full_ntx(const bench_full *f)
+{
+    return f->ntx;
 }
 
 int bench_full_reset(bench_full *f, char *err, size_t errn)
@@ -129,7 +311,8 @@ int bench_full_reset(bench_full *f, char *err, size_t errn)
     return chain_reset(f->c, !f->o.warm_code, err, errn);
 }
 
-/* Runs transaction i and adds it to the batch's totals. */
+/* Runs transaction i and adds it to the batch's totals; a halt the script
+ * asked for (a reused nonce) is what that transaction must do. */
 static int run_one(bench_full *f, chain *c, unsigned i, chain_result *r, char *err, size_t errn)
 {
     if (chain_run(c, f->txs[i], r, err, errn) != 0)
@@ -137,7 +320,9 @@ static int run_one(bench_full *f, chain *c, unsigned i, chain_result *r, char *e
     f->instructions += r->run.instructions;
     f->ergs_used += r->run.ergs_used;
     f->gas_used += r->run.gas_used;
-    if (r->run.status != BOOT_SUCCESS)
+    bool expected = f->invalid && f->invalid[i] ? r->run.status == BOOT_HALT
+                                                : r->run.status == BOOT_SUCCESS;
+    if (!expected)
         snprintf(f->status, sizeof f->status, "%s", boot_status_name(r->run.status));
     return 0;
 }
@@ -163,12 +348,9 @@ int bench_full_execute(bench_full *f, char *err, size_t errn)
 
 int bench_full_record(bench_full *f, const char *dir, char *err, size_t errn)
 {
-    chain_options co = {.data_dir = data_dir(),
-                        .engine = f->o.engine,
-                        .no_signatures = f->o.no_signatures,
-                        .nkeys = 1,
-                        .record_dir = dir};
-    chain *c = chain_open(&co, err, errn);
+    err[0] = 0;
+    bf_ctx *bf = NULL;
+    chain *c = open_chain(f, dir, &bf, err, errn);
     if (!c)
         return -1;
     totals_reset(f);
@@ -184,6 +366,7 @@ int bench_full_record(bench_full *f, const char *dir, char *err, size_t errn)
         snprintf(err, errn, "%s", why);
         rc = -1;
     }
+    bf_free(bf);
     return rc;
 }
 
@@ -196,12 +379,92 @@ void bench_full_outcome(const bench_full *f, const char **status, uint64_t *ergs
     *instructions = f->instructions;
 }
 
-static bool check(bool ok, char *err, size_t errn, const char *what)
+/* A deploy's effects: the constructed code hash at its CREATE address and
+ * what the workload's constructor must leave. */
+static int check_deploy(bench_full *f, unsigned i, const chain_result *r, char *err, size_t errn)
 {
-    if (!ok && !err[0])
-        snprintf(err, errn, "%s", what);
-    (void)errn;
-    return ok;
+    char a[80];
+    u256_to_hex(r->deployed_address, a, sizeof a);
+    u256 stored = chain_storage(f->c, u256_from_u64(SYSCON_ACCOUNT_CODE_STORAGE),
+                                r->deployed_address);
+    if (!u256_eq(stored, f->code_hash)) {
+        snprintf(err, errn,
+                 "transaction %u: AccountCodeStorage has no constructed code hash at the CREATE "
+                 "address %s",
+                 i, a);
+        return -1;
+    }
+    if (f->effect && f->effect->slot0 &&
+        !u256_eq(chain_storage(f->c, r->deployed_address, u256_zero()),
+                 u256_from_u64(f->effect->slot0))) {
+        snprintf(err, errn, "transaction %u: slot 0 of %s is not %llu", i, a,
+                 (unsigned long long)f->effect->slot0);
+        return -1;
+    }
+    return 0;
+}
+
+/* A script transaction's expectations, with its $i and $nonce. */
+static int check_script(bench_full *f, unsigned i, const chain_result *r, const eravm_slot *before,
+                        size_t nb, char *err, size_t errn)
+{
+    if (f->invalid[i]) {
+        if (r->run.status != BOOT_HALT || !strstr(r->run.reason, "NonceAlreadyUsed")) {
+            snprintf(err, errn, "transaction %u reuses nonce 0 but did not halt on it (%s: %s)", i,
+                     boot_status_name(r->run.status), r->run.reason);
+            return -1;
+        }
+        return 0;
+    }
+    json_t *ex = json_object_get(f->entry[i], "expect");
+    if (!ex) {
+        if (r->run.status != BOOT_SUCCESS) {
+            snprintf(err, errn, "transaction %u: %s (%s)", i, boot_status_name(r->run.status),
+                     r->run.reason);
+            return -1;
+        }
+        return 0;
+    }
+    bf_set_var(f->bf, "i", u256_from_u64(i));
+    bf_set_var(f->bf, "nonce", u256_from_u64(f->nonce[i]));
+    json_t *out = bf_tx_json(f->c, r, before, nb);
+    int bad = 0;
+    char path[64];
+    snprintf(path, sizeof path, "timed[%zu] (transaction %u)",
+             (size_t)(i % json_array_size(json_object_get(f->script, "timed"))), i);
+    bf_check(f->bf, ex, path, r, out, &bad);
+    json_decref(out);
+    if (bad) {
+        snprintf(err, errn, "%s: %s: %d expectation(s) failed (above)", f->script_path, path, bad);
+        return -1;
+    }
+    return 0;
+}
+
+/* Nonces after transaction i: each sender's tx nonce advanced by its valid
+ * transactions; deploys also advanced the deployment nonce. */
+static int check_nonces(bench_full *f, unsigned i, const chain_result *r, char *err, size_t errn)
+{
+    if (f->kind == FULL_SCRIPT) {
+        if (f->invalid[i])
+            return 0;
+        u256 raw = chain_raw_nonce(f->c, r->from);
+        if (raw.w[0] != f->nonce[i] + 1) {
+            snprintf(err, errn, "transaction %u: the sender's nonce is not %llu", i,
+                     (unsigned long long)f->nonce[i] + 1);
+            return -1;
+        }
+        return 0;
+    }
+    u256 raw = chain_raw_nonce(f->c, r->from);
+    uint64_t deployments = f->kind == FULL_TRANSFER ? 0 : (uint64_t)(i + 1);
+    if (strcmp(f->status, "success") && f->kind == FULL_DEPLOY)
+        deployments = u256_shr(raw, 128).w[0]; /* a reverted deploy keeps its nonce */
+    if (raw.w[0] != i + 1 || u256_shr(raw, 128).w[0] != deployments) {
+        snprintf(err, errn, "transaction %u: the sender's nonce is not %u", i, i + 1);
+        return -1;
+    }
+    return 0;
 }
 
 /* Runs once and checks what each transaction must have done; the
@@ -212,55 +475,42 @@ int bench_full_verify(bench_full *f, char *err, size_t errn)
     if (bench_full_reset(f, err, errn) != 0)
         return -1;
     chain *c = f->c;
-    u256 sender = chain_key_address(c, 0);
     const host_env *env = chain_env(c);
-    uint64_t base = host_env_fees(env).base_fee;
-    u256 fees = u256_zero();
+    uint64_t base = host_env_fees(env).base_fee, spill;
+    u256 sender = chain_key_address(c, 0);
+    u256 sender0 = chain_balance(c, sender), operator0 = chain_balance(c, env->fee_account);
+    u256 fees = u256_zero(), sender_fees = u256_zero();
     totals_reset(f);
     for (unsigned i = 0; i < f->ntx; i++) {
+        size_t nb = 0;
+        eravm_slot *before = f->kind == FULL_SCRIPT ? eravm_vm_storage_writes(chain_vm(c), &nb)
+                                                    : NULL;
         chain_result r;
-        if (run_one(f, c, i, &r, err, errn) != 0)
-            return -1;
-        uint64_t spill;
-        fees = u256_add(fees, u256_mul_u64(u256_from_u64(r.run.gas_used), base, &spill), NULL);
-        bool ok = r.run.status != BOOT_HALT;
-        check(ok, err, errn, "the transaction halted");
-        if (ok && f->transfer) {
-            /* to itself: only the fee leaves */
-        } else if (ok && r.run.status == BOOT_SUCCESS) {
-            u256 stored = chain_storage(c, u256_from_u64(SYSCON_ACCOUNT_CODE_STORAGE),
-                                        r.deployed_address);
-            if (!check(u256_eq(stored, f->code_hash), err, errn, "")) {
-                char a[80];
-                u256_to_hex(r.deployed_address, a, sizeof a);
-                snprintf(err, errn,
-                         "transaction %u: AccountCodeStorage has no constructed code hash at the "
-                         "CREATE address %s",
-                         i, a);
+        int rc = run_one(f, c, i, &r, err, errn);
+        if (rc == 0) {
+            u256 fee = u256_mul_u64(u256_from_u64(r.run.gas_used), base, &spill);
+            if (r.run.status != BOOT_HALT) {
+                fees = u256_add(fees, fee, NULL);
+                if (u256_eq(r.from, sender))
+                    sender_fees = u256_add(sender_fees, fee, NULL);
             }
-            if (!err[0] && f->effect && f->effect->slot0) {
-                u256 v = chain_storage(c, r.deployed_address, u256_zero());
-                if (!u256_eq(v, u256_from_u64(f->effect->slot0)))
-                    snprintf(err, errn, "transaction %u: the contract's slot 0 is not %llu", i,
-                             (unsigned long long)f->effect->slot0);
-            }
+            if (f->kind == FULL_SCRIPT)
+                rc = check_script(f, i, &r, before, nb, err, errn);
+            else if (r.run.status == BOOT_HALT)
+                rc = -1, snprintf(err, errn, "transaction %u halted: %s", i, r.run.reason);
+            else if (f->kind == FULL_DEPLOY && r.run.status == BOOT_SUCCESS)
+                rc = check_deploy(f, i, &r, err, errn);
+            if (rc == 0)
+                rc = check_nonces(f, i, &r, err, errn);
+            chain_result_free(&r);
         }
-        chain_result_free(&r);
-        if (err[0])
+        free(before);
+        if (rc != 0)
             return -1;
-        /* nonce: tx nonce i + 1; a deploy also counts a deployment */
-        u256 raw = chain_raw_nonce(c, sender);
-        uint64_t deployments = f->transfer ? 0 : (uint64_t)(i + 1);
-        if (strcmp(f->status, "success") && !f->transfer)
-            deployments = u256_shr(raw, 128).w[0]; /* a reverted deploy keeps its nonce */
-        if (raw.w[0] != i + 1 || u256_shr(raw, 128).w[0] != deployments) {
-            snprintf(err, errn, "transaction %u: the sender's nonce is not %u", i, i + 1);
-            return -1;
-        }
     }
+    /* the sender paid exactly its fees (and a deploy's value) */
     u256 sent = u256_zero();
     if (f->effect && f->effect->paid && !strcmp(f->status, "success")) {
-        uint64_t spill;
         sent = u256_mul_u64(u256_from_u64(f->effect->value), f->ntx, &spill);
         u256 to;
         u256_parse(f->effect->paid, strlen(f->effect->paid), &to);
@@ -270,15 +520,15 @@ int bench_full_verify(bench_full *f, char *err, size_t errn)
             return -1;
         }
     }
-    u256 want = u256_sub(u256_sub(env->sender_balance, fees, NULL), sent, NULL);
-    if (!u256_eq(chain_balance(c, sender), want)) {
-        snprintf(err, errn, "the sender's balance is not the initial one minus the fees");
+    if (f->kind != FULL_SCRIPT &&
+        !u256_eq(chain_balance(c, sender), u256_sub(u256_sub(sender0, sender_fees, NULL), sent, NULL))) {
+        snprintf(err, errn, "the sender's balance is not what it was minus the fees");
         return -1;
     }
     if (chain_finish(c, err, errn) != 0)
         return -1;
-    if (!u256_eq(chain_balance(c, env->fee_account), fees)) {
-        snprintf(err, errn, "the operator was not paid the fees at the end of the batch");
+    if (!u256_eq(u256_sub(chain_balance(c, env->fee_account), operator0, NULL), fees)) {
+        snprintf(err, errn, "the operator was not paid the batch's fees at its end");
         return -1;
     }
     return 0;

@@ -24,7 +24,7 @@ static const char *usage_text =
     "  --list               list the workloads and exit\n"
     "  --tier bare|full|all tier (default: the full tier of a workload that has one,\n"
     "                       every tier for 'all')\n"
-    "  --mode MODE          only this mode: call|ctor (bare), deploy|transfer (full)\n"
+    "  --mode MODE          only this mode: call|ctor (bare), deploy|transfer|execute (full)\n"
     "  --batch N            full tier: N transactions in one batch (nonces 0..N-1)\n"
     "  --no-signatures      full tier: ecrecover answered by the host (upstream's fast_no_sigs)\n"
     "  --warm-code          full tier: keep decoded programs between runs (upstream decodes\n"
@@ -113,8 +113,8 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--mode")) {
             VALUE();
             if (strcmp(v, "call") && strcmp(v, "ctor") && strcmp(v, "deploy") &&
-                strcmp(v, "transfer"))
-                return die("--mode is call, ctor, deploy or transfer, not '%s'", v);
+                strcmp(v, "transfer") && strcmp(v, "execute"))
+                return die("--mode is call, ctor, deploy, transfer or execute, not '%s'", v);
             o->mode = v;
         } else if (!strcmp(a, "--batch")) {
             VALUE();
@@ -465,7 +465,8 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
     char err[600];
     uint8_t *code = NULL;
     size_t len = 0;
-    if (!strcmp(w->mode, "deploy") && bench_load_code(w, &code, &len, err, sizeof err)) {
+    if (strncmp(w->source, "script:", 7) && !strcmp(w->mode, "deploy") &&
+        bench_load_code(w, &code, &len, err, sizeof err)) {
         fprintf(stderr, "%seravm-bench: %s\n", x->tty ? "\r\033[K" : "", err);
         return 1;
     }
@@ -487,7 +488,10 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
     bench_full_outcome(f, &st, &used, &gas, &instructions);
     /* the manifest holds one transaction's outcome; a batch is checked by
      * status (each transaction was verified above) */
-    bool one = o->batch <= 1;
+    unsigned ntx = bench_full_ntx(f);
+    /* the manifest's numbers are for the workload's own batch (one
+     * transaction, or a script's "batch") */
+    bool one = !o->batch || (o->batch == 1 && strncmp(w->source, "script:", 7));
     bool same = w->measured && !strcmp(st, w->status) &&
                 (!one || (used == w->ergs_used && instructions == w->instructions));
     if (o->record) {
@@ -576,7 +580,6 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
     double mn = samples[0], md = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2,
            mx = samples[n - 1];
     free(samples);
-    unsigned ntx = o->batch ? (unsigned)o->batch : 1;
     json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:{s:f,s:f,s:f},s:f,s:f,s:f}",
                             "workload", w->name, "tier", w->tier, "mode", w->mode, "status", st,
                             "instructions", (json_int_t)instructions, "ergs_used",

@@ -71,9 +71,10 @@ static int manifest_read(FILE *f, const char *path, bench_manifest *m, char *err
         w->instructions = strtoull(fld[7], NULL, 10);
         bool bare = !strcmp(w->tier, "bare"), full = !strcmp(w->tier, "full");
         if (!(bare && (!strcmp(w->mode, "call") || !strcmp(w->mode, "ctor"))) &&
-            !(full && (!strcmp(w->mode, "deploy") || !strcmp(w->mode, "transfer")))) {
+            !(full && (!strcmp(w->mode, "deploy") || !strcmp(w->mode, "transfer") ||
+                       !strcmp(w->mode, "execute")))) {
             snprintf(err, errn, "%s:%d: tier and mode are bare with call|ctor, or full with "
-                     "deploy|transfer", path, lineno);
+                     "deploy|transfer|execute", path, lineno);
             fclose(f);
             bench_manifest_free(m);
             return -1;

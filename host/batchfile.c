@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "abi.h"
+#include "tx.h"
 #include "bytecode.h"
 #include "events.h"
 #include "xalloc.h"
@@ -34,11 +35,6 @@ static void bf_addr_hex(u256 a, char out[43])
     out[1] = 'x';
     for (int i = 0; i < 20; i++)
         snprintf(out + 2 + 2 * i, 3, "%02x", w[12 + i]);
-}
-
-static bool bf_parse_address(const char *s, u256 *out)
-{
-    return u256_parse(s, strlen(s), out) && out->w[3] == 0 && (out->w[2] >> 32) == 0;
 }
 
 static const char *data_dir(void)
@@ -195,6 +191,7 @@ struct bf_ctx {
     size_t nnames;
     batch_name *vars;  /* $variables */
     size_t nvars;
+    uint64_t nonce;    /* CHAIN_AUTO_NONCE, or the nonce entries without one get */
     char err[600];
 };
 
@@ -205,6 +202,7 @@ bf_ctx *bf_new(chain *c, const char *file)
     bf_ctx *b = xcalloc(1, sizeof *b);
     b->c = c;
     b->file = strdup(file);
+    b->nonce = CHAIN_AUTO_NONCE;
     return b;
 }
 
@@ -221,6 +219,11 @@ void bf_free(bf_ctx *b)
 const char *bf_error(const bf_ctx *b)
 {
     return b->err;
+}
+
+void bf_set_nonce(bf_ctx *b, uint64_t nonce)
+{
+    b->nonce = nonce;
 }
 
 void bf_set_var(bf_ctx *b, const char *name, u256 value)
@@ -304,7 +307,160 @@ static int only_keys(bf_ctx *b, json_t *o, const char *path, const char *allowed
 
 /* A number: JSON integer >= 0 or a decimal/0x string; "-N" as two's
  * complement when negative is allowed (int ABI arguments). */
-static int get_u256(batch_ctx *b, json_t *v, const char *path, bool negative, u256 *out)
+/* Values are expressions, evaluated mod 2^256:
+ *   expr   := ['-'] term (('+' | '-') term)*
+ *   term   := factor ('*' factor)*
+ *   factor := NUMBER ['^' NUMBER] | '$'VAR | NAME | key:N | map(expr, expr) | '(' expr ')'
+ * NUMBER is decimal or 0x-hex, NAME a named deploy, key:N a funded key's
+ * address, map(k, s) the storage key of mapping slot s at key k (Solidity:
+ * keccak256(k ‖ s)). So a check can say "map(key:0, 0)": "2^128-1-$i". */
+typedef struct {
+    bf_ctx *b;
+    const char *p;
+    char why[160];
+} bf_expr;
+
+static bool expr_sum(bf_expr *e, u256 *out);
+
+static void skip_ws(bf_expr *e)
+{
+    while (*e->p == ' ')
+        e->p++;
+}
+
+static bool expr_fail(bf_expr *e, const char *why)
+{
+    if (!e->why[0])
+        snprintf(e->why, sizeof e->why, "%s at '%.20s'", why, e->p);
+    return false;
+}
+
+static bool expr_factor(bf_expr *e, u256 *out)
+{
+    skip_ws(e);
+    const char *s = e->p;
+    if (*s == '(') {
+        e->p++;
+        if (!expr_sum(e, out))
+            return false;
+        skip_ws(e);
+        if (*e->p != ')')
+            return expr_fail(e, "')' expected");
+        e->p++;
+        return true;
+    }
+    if (!strncmp(s, "map(", 4)) {
+        u256 k, slot;
+        e->p += 4;
+        if (!expr_sum(e, &k))
+            return false;
+        skip_ws(e);
+        if (*e->p++ != ',')
+            return expr_fail(e, "',' expected in map(key, slot)");
+        if (!expr_sum(e, &slot))
+            return false;
+        skip_ws(e);
+        if (*e->p++ != ')')
+            return expr_fail(e, "')' expected in map(key, slot)");
+        *out = tx_mapping_key(k, slot);
+        return true;
+    }
+    size_t n = 0;
+    while (s[n] && (s[n] == '$' || s[n] == '_' || s[n] == ':' || s[n] == '/' || s[n] == '.' ||
+                    (s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'z') ||
+                    (s[n] >= 'A' && s[n] <= 'Z')))
+        n++;
+    if (!n)
+        return expr_fail(e, "a number, $variable or name expected");
+    char tok[96];
+    if (n >= sizeof tok)
+        return expr_fail(e, "token too long");
+    memcpy(tok, s, n);
+    tok[n] = 0;
+    e->p += n;
+    bf_ctx *b = e->b;
+    if (tok[0] == '$') {
+        if (!get_var(b, tok, out)) {
+            snprintf(e->why, sizeof e->why, "'%s' is no variable here", tok);
+            return false;
+        }
+    } else if (tok[0] >= '0' && tok[0] <= '9') {
+        if (!u256_parse(tok, n, out))
+            return expr_fail(e, "not a number");
+    } else if (!strncmp(tok, "key:", 4)) {
+        char *end;
+        unsigned long k = strtoul(tok + 4, &end, 10);
+        if (*end || k >= CHAIN_MAX_KEYS || u256_is_zero(chain_key_address(b->c, (unsigned)k)))
+            return expr_fail(e, "no such funded key");
+        *out = chain_key_address(b->c, (unsigned)k);
+    } else {
+        size_t i = 0;
+        while (i < b->nnames && strcmp(b->names[i].name, tok))
+            i++;
+        if (i == b->nnames) {
+            snprintf(e->why, sizeof e->why, "'%s' is not a deployed name, key:N, $variable or number",
+                     tok);
+            return false;
+        }
+        *out = b->names[i].address;
+    }
+    skip_ws(e);
+    if (*e->p == '^') { /* a power of a number: 2^128 */
+        e->p++;
+        u256 ex;
+        if (!expr_factor(e, &ex))
+            return false;
+        if (!u256_fits_u32(ex) || ex.w[0] > 256)
+            return expr_fail(e, "exponent too large");
+        u256 r = u256_from_u64(1), hi;
+        for (uint64_t i = 0; i < ex.w[0]; i++)
+            r = u256_mul(r, *out, &hi);
+        *out = r;
+    }
+    return true;
+}
+
+static bool expr_term(bf_expr *e, u256 *out)
+{
+    if (!expr_factor(e, out))
+        return false;
+    for (;;) {
+        skip_ws(e);
+        if (*e->p != '*')
+            return true;
+        e->p++;
+        u256 x, hi;
+        if (!expr_factor(e, &x))
+            return false;
+        *out = u256_mul(*out, x, &hi);
+    }
+}
+
+static bool expr_sum(bf_expr *e, u256 *out)
+{
+    skip_ws(e);
+    bool neg = *e->p == '-';
+    if (neg)
+        e->p++;
+    if (!expr_term(e, out))
+        return false;
+    if (neg)
+        *out = u256_neg(*out);
+    for (;;) {
+        skip_ws(e);
+        char op = *e->p;
+        if (op != '+' && op != '-')
+            return true;
+        e->p++;
+        u256 x;
+        if (!expr_term(e, &x))
+            return false;
+        *out = op == '+' ? u256_add(*out, x, NULL) : u256_sub(*out, x, NULL);
+    }
+}
+
+/* A number: a JSON integer or an expression string. */
+static int get_u256(bf_ctx *b, json_t *v, const char *path, bool negative, u256 *out)
 {
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
         *out = u256_from_u64((uint64_t)json_integer_value(v));
@@ -317,16 +473,14 @@ static int get_u256(batch_ctx *b, json_t *v, const char *path, bool negative, u2
     if (!json_is_string(v))
         return berr(b, path, "%s", "wants a number (integer, or a decimal or 0x string)");
     const char *s = json_string_value(v);
-    if (s[0] == '$') {
-        if (!get_var(b, s, out))
-            return berr(b, path, "'%s' is no variable here", s);
-        return 0;
-    }
-    bool neg = negative && s[0] == '-';
-    if (!u256_parse(s + neg, strlen(s + neg), out))
-        return berr(b, path, "'%s' is not a number", s);
-    if (neg)
-        *out = u256_neg(*out);
+    if (!negative && s[0] == '-')
+        return berr(b, path, "'%s' is negative; only intN arguments may be", s);
+    bf_expr e = {.b = b, .p = s};
+    if (!expr_sum(&e, out))
+        return berr(b, path, "%s", e.why);
+    skip_ws(&e);
+    if (*e.p)
+        return berr(b, path, "'%s' is not a number or expression", s);
     return 0;
 }
 
@@ -345,27 +499,6 @@ static int get_u64(bf_ctx *b, json_t *v, const char *path, uint64_t *out)
  * key's address, or a number. */
 static int get_address(batch_ctx *b, json_t *v, const char *path, u256 *out)
 {
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        for (size_t i = 0; i < b->nnames; i++)
-            if (!strcmp(b->names[i].name, s)) {
-                *out = b->names[i].address;
-                return 0;
-            }
-        if (get_var(b, s, out))
-            return 0;
-        if (!strncmp(s, "key:", 4)) {
-            char *end;
-            unsigned long k = strtoul(s + 4, &end, 10);
-            if (*end || k >= CHAIN_MAX_KEYS || u256_is_zero(chain_key_address(b->c, (unsigned)k)))
-                return berr(b, path, "'%s' names no funded key", s);
-            *out = chain_key_address(b->c, (unsigned)k);
-            return 0;
-        }
-        if (!bf_parse_address(s, out))
-            return berr(b, path, "'%s' is neither a deployed name, key:N, nor an address", s);
-        return 0;
-    }
     if (get_u256(b, v, path, false, out) != 0)
         return -1;
     if (out->w[3] || (out->w[2] >> 32))
@@ -483,6 +616,72 @@ static int load_path_code(batch_ctx *b, json_t *v, const char *path, uint8_t **c
 }
 
 /* Checks a transaction's expectations; appends mismatches to *diff. */
+/* An expected event in the form the results use: the address as 40 hex
+ * digits, topics as minimal hex words, data as hex bytes (an expression
+ * there is one 32-byte word). NULL (bf_error) when a value is malformed. */
+static json_t *normalize_event(bf_ctx *b, json_t *e, const char *path, size_t i)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s.events[%zu]", path, i);
+    if (!json_is_object(e) || only_keys(b, e, p, "address topics data") != 0) {
+        if (!b->err[0] || !json_is_object(e))
+            berr(b, p, "%s", "an event is {\"address\", \"topics\", \"data\"}");
+        return NULL;
+    }
+    json_t *want = json_object();
+    json_t *addr = json_object_get(e, "address"), *topics = json_object_get(e, "topics"),
+           *data = json_object_get(e, "data");
+    u256 a;
+    snprintf(p, sizeof p, "%s.events[%zu].address", path, i);
+    if (addr) {
+        char hx[43];
+        if (get_address(b, addr, p, &a) != 0)
+            goto bad;
+        bf_addr_hex(a, hx);
+        hx[42] = 0;
+        json_object_set_new(want, "address", json_string(hx));
+    }
+    if (topics) {
+        if (!json_is_array(topics))
+            goto bad;
+        json_t *t = json_array(), *x;
+        size_t k;
+        json_array_foreach(topics, k, x)
+        {
+            char tp[440], hx[80];
+            snprintf(tp, sizeof tp, "%s.events[%zu].topics[%zu]", path, i, k);
+            if (get_u256(b, x, tp, false, &a) != 0) {
+                json_decref(t);
+                goto bad;
+            }
+            u256_to_hex(a, hx, sizeof hx);
+            json_array_append_new(t, json_string(hx));
+        }
+        json_object_set_new(want, "topics", t);
+    }
+    if (data) {
+        const char *d = json_string_value(data);
+        snprintf(p, sizeof p, "%s.events[%zu].data", path, i);
+        if (d && !strncmp(d, "0x", 2) && strlen(d) != 66) {
+            json_object_set_new(want, "data", json_string(d));
+        } else {
+            uint8_t w[32];
+            if (get_u256(b, data, p, false, &a) != 0)
+                goto bad;
+            u256_to_be(a, w);
+            char *hx = bf_hex(w, 32);
+            json_object_set_new(want, "data", json_string(hx));
+            free(hx);
+        }
+    }
+    return want;
+bad:
+    if (!b->err[0])
+        berr(b, p, "%s", "is malformed");
+    json_decref(want);
+    return NULL;
+}
+
 void bf_check(bf_ctx *b, json_t *ex, const char *path, const chain_result *r, json_t *out,
               int *bad)
 {
@@ -554,16 +753,11 @@ void bf_check(bf_ctx *b, json_t *ex, const char *path, const chain_result *r, js
         bool found = false;
         size_t j;
         json_t *h;
-        json_t *want = json_deep_copy(e);
-        json_t *addr = json_object_get(want, "address");
-        u256 a;
-        char p[400];
-        snprintf(p, sizeof p, "%s.events[%zu].address", path, i);
-        if (addr && get_address(b, addr, p, &a) == 0) {
-            char hx[43];
-            bf_addr_hex(a, hx);
-            hx[42] = 0;
-            json_object_set_new(want, "address", json_string(hx));
+        json_t *want = normalize_event(b, e, path, i);
+        if (!want) {
+            fprintf(stderr, "%s\n", b->err);
+            (*bad)++;
+            continue;
         }
         json_array_foreach(have, j, h)
         {
@@ -683,6 +877,7 @@ static int run_call(batch_ctx *b, json_t *tx, const char *path, json_t *results,
 static int tx_opts(bf_ctx *b, json_t *tx, const char *path, chain_tx_opts *t)
 {
     chain_tx_defaults(t);
+    t->nonce = b->nonce;
     json_t *v;
     char p[300];
 #define FIELD(NAME) (snprintf(p, sizeof p, "%s." NAME, path), v = json_object_get(tx, NAME))

@@ -35,6 +35,10 @@ const char *bf_error(const bf_ctx *b);
  * use (the bench sets "$i", the transaction's index in its batch). */
 void bf_set_var(bf_ctx *b, const char *name, u256 value);
 
+/* The nonce entries that do not give one get (CHAIN_AUTO_NONCE: the
+ * account's current nonce): the bench builds a batch before running it. */
+void bf_set_nonce(bf_ctx *b, uint64_t nonce);
+
 /* Builds a transaction entry (deploy, execute or transfer) without running
  * it. A named deploy's name is bound to its address by bf_after_run. */
 int bf_build(bf_ctx *b, json_t *tx, const char *path, chain_tx **out);

@@ -416,6 +416,26 @@ int chain_finish(chain *c, char *err, size_t errn)
     return boot_finish(c->boot, err, errn);
 }
 
+int chain_record(chain *c, const char *dir, char *err, size_t errn)
+{
+    if (c->rec || boot_tx_count(c->boot) > 0) {
+        snprintf(err, errn, "a recording starts with its batch");
+        return -1;
+    }
+    c->rec = rec_open(dir, c->world, err, errn);
+    if (!c->rec)
+        return -1;
+    hw_observer wo = rec_world_observer(c->rec);
+    hw_observe(c->world, &wo);
+    c->rec_obs = rec_boot_observer(c->rec);
+    boot_free(c->boot);
+    boot_options bo = {.engine = c->opt.engine,
+                       .trace_hooks = c->opt.trace_hooks,
+                       .observer = &c->rec_obs};
+    c->boot = boot_new(&c->env, &c->sys, c->world, &bo);
+    return 0;
+}
+
 int chain_next_batch(chain *c, char *err, size_t errn)
 {
     if (c->rec) {

@@ -89,6 +89,11 @@ void chain_tx_free(chain_tx *tx);
  * in one batch is then the starting state that chain_reset returns to. */
 int chain_next_batch(chain *c, char *err, size_t errn);
 
+/* Starts recording this batch into DIR (host/record.h); only at the start
+ * of a batch, before its first transaction. The recording ends with
+ * chain_close. */
+int chain_record(chain *c, const char *dir, char *err, size_t errn);
+
 /* Back to the start of a fresh batch over the same genesis state: a new VM
  * and bootloader heap. With cold_code, every decoded program except the
  * ones zksync-era preloads (bootloader, DefaultAccount, EVM emulator) is

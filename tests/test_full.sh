@@ -97,6 +97,15 @@ print(a==b)")
 "$E" replay "$T/r1" >/dev/null 2>"$T/rp" || note "replay of a batch with rollbacks: $(cat "$T/rp")"
 end "full tier: a batch of 11 (deploy, executes, a call, transfers, 4 halts) meets its expectations; halts leave no trace; it replays"
 
+# --- every batch file in tests/batches meets its expectations
+begin
+n=0
+for f in tests/batches/*.json; do
+    "$E" batch "$f" >/dev/null 2>"$T/bf.err" || note "$f: $(head -3 "$T/bf.err")"
+    n=$((n + 1))
+done
+end "full tier: all $n batch files in tests/batches meet their expectations (ERC-20 included: 2^128 - 5 after five transfers)"
+
 # --- expectations that fail, and bad batch files
 begin
 cat >"$T/bad.json" <<'EOF'
