@@ -860,7 +860,6 @@ static int run_call(batch_ctx *b, json_t *tx, const char *path, json_t *results,
     char *hex = bf_hex(out, nout);
     json_object_set_new(o, "return_data", json_string(hex));
     free(hex);
-    free(out);
     json_t *ex = json_object_get(tx, "expect");
     if (ex) {
         chain_result r;
@@ -869,6 +868,18 @@ static int run_call(batch_ctx *b, json_t *tx, const char *path, json_t *results,
         snprintf(r.run.reason, sizeof r.run.reason, "%s", reason);
         bf_check(b, ex, path, &r, o, bad);
     }
+    /* a named call binds the address it returns (a factory's getPool) */
+    const char *name = json_string_value(json_object_get(tx, "name"));
+    if (name && st == ERAVM_OK && nout >= 32 && strlen(name) < sizeof b->names[0].name) {
+        u256 a = u256_from_be(out);
+        a.w[3] = 0;
+        a.w[2] &= 0xFFFFFFFFull;
+        b->names = xrealloc(b->names, (b->nnames + 1) * sizeof *b->names);
+        snprintf(b->names[b->nnames].name, sizeof b->names[0].name, "%s", name);
+        b->names[b->nnames++].address = a;
+        json_object_set_new(o, "name", json_string(name));
+    }
+    free(out);
     json_array_append_new(results, o);
     return 0;
 }
