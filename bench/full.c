@@ -18,6 +18,9 @@
 #include "batchfile.h"
 #include "bench.h"
 #include "chain.h"
+#include "events.h"
+#include "keccak.h"
+#include "tx.h"
 
 /* What upstream's deploy workloads do beyond deploying, checked after each
  * run: the value a deploy carries, a slot the constructor must leave, an
@@ -109,6 +112,61 @@ static uint64_t splitmix(uint64_t *s)
     return z ^ (z >> 31);
 }
 
+/* Runs the transactions of a batch file against the setup's context (its
+ * names carry over); "transactions" of the file, in order. */
+static int run_entries(bf_ctx *bf, json_t *txs, const char *file, const char *prefix, char *err,
+                       size_t errn)
+{
+    json_t *results = json_array();
+    int bad = 0, rc = 0;
+    size_t i;
+    json_t *tx;
+    json_array_foreach(txs, i, tx)
+    {
+        char path[96];
+        snprintf(path, sizeof path, "%s[%zu]", prefix, i);
+        if (bf_run(bf, tx, path, results, &bad) != 0) {
+            snprintf(err, errn, "%s", bf_error(bf));
+            rc = -1;
+            break;
+        }
+        if (bad) {
+            snprintf(err, errn, "%s: %s: an expectation failed (above)", file, path);
+            rc = -1;
+            break;
+        }
+    }
+    json_decref(results);
+    return rc;
+}
+
+/* A setup step: a transaction entry, or the path (relative to the script)
+ * of a batch file whose transactions run here (setups shared by workloads). */
+static int run_setup_step(bench_full *f, chain *c, bf_ctx **bf, json_t *step, const char *path,
+                          char *err, size_t errn)
+{
+    (void)c;
+    if (!json_is_string(step)) {
+        json_t *one = json_array();
+        json_array_append(one, step);
+        int rc = run_entries(*bf, one, f->script_path, path, err, errn);
+        json_decref(one);
+        return rc;
+    }
+    char file[PATH_MAX];
+    const char *slash = strrchr(f->script_path, '/');
+    snprintf(file, sizeof file, "%.*s/%.1000s", slash ? (int)(slash - f->script_path) : 1,
+             slash ? f->script_path : ".", json_string_value(step));
+    unsigned nkeys;
+    json_t *batch = bf_load(file, "keys transactions", &nkeys, err, errn);
+    if (!batch)
+        return -1;
+    int rc = run_entries(*bf, json_object_get(batch, "transactions"), file, "transactions", err,
+                         errn);
+    json_decref(batch);
+    return rc;
+}
+
 /* Opens the workload's chain at the start of the batch it is timed in:
  * for a script, its setup ran and was committed in the batch before. */
 static chain *open_chain(bench_full *f, const char *record_dir, bf_ctx **bfp, char *err,
@@ -128,25 +186,16 @@ static chain *open_chain(bench_full *f, const char *record_dir, bf_ctx **bfp, ch
         return NULL;
     if (f->script) {
         bf_ctx *bf = bf_new(c, f->script_path);
-        json_t *setup = json_object_get(f->script, "setup"), *results = json_array();
-        int bad = 0;
+        json_t *setup = json_object_get(f->script, "setup");
         size_t i;
-        json_t *tx;
-        json_array_foreach(setup, i, tx)
+        json_t *step;
+        json_array_foreach(setup, i, step)
         {
             char path[64];
             snprintf(path, sizeof path, "setup[%zu]", i);
-            if (bf_run(bf, tx, path, results, &bad) != 0) {
-                snprintf(err, errn, "%s", bf_error(bf));
+            if (run_setup_step(f, c, &bf, step, path, err, errn) != 0)
                 break;
-            }
-            if (bad) {
-                snprintf(err, errn, "%s: setup[%zu]: an expectation failed (above)",
-                         f->script_path, i);
-                break;
-            }
         }
-        json_decref(results);
         if (!err[0] && chain_next_batch(c, err, errn) != 0) {
             /* err set */
         }
@@ -175,7 +224,7 @@ static int load_script(bench_full *f, char *err, size_t errn)
         return -1;
     }
     f->script = bf_load(f->script_path,
-                        "keys about setup timed batch snapshots invalid_nonce_percent seed",
+                        "keys about setup timed batch snapshots invalid_nonce_percent seed verify",
                         &f->nkeys, err, errn);
     if (!f->script)
         return -1;
@@ -441,6 +490,103 @@ static int check_script(bench_full *f, unsigned i, const chain_result *r, const 
     return 0;
 }
 
+/* ---- Uniswap V3 swaps: what a swap must do, whatever its amounts ---- */
+
+typedef struct {
+    u256 pool, token[2];
+    u256 balance[2]; /* the pool's, before the swap */
+    u256 price;      /* sqrtPriceX96 in slot0, before */
+} uni_state;
+
+static u256 low160(u256 v)
+{
+    v.w[3] = 0;
+    v.w[2] &= 0xFFFFFFFFull;
+    return v;
+}
+
+static int uni_before(bench_full *f, uni_state *u, char *err, size_t errn)
+{
+    u256 a, b;
+    if (!bf_lookup(f->bf, "pool", &u->pool) || !bf_lookup(f->bf, "tokenA", &a) ||
+        !bf_lookup(f->bf, "tokenB", &b)) {
+        snprintf(err, errn, "%s: verify uniswap_swap needs names pool, tokenA and tokenB",
+                 f->script_path);
+        return -1;
+    }
+    /* the pool orders its tokens by address */
+    u->token[0] = u256_lt(a, b) ? a : b;
+    u->token[1] = u256_lt(a, b) ? b : a;
+    for (int k = 0; k < 2; k++)
+        u->balance[k] = chain_storage(f->c, u->token[k], tx_mapping_key(u->pool, u256_zero()));
+    u->price = low160(chain_storage(f->c, u->pool, u256_zero()));
+    return 0;
+}
+
+static u256 topic_hash(const char *sig)
+{
+    uint8_t h[32];
+    keccak256((const uint8_t *)sig, strlen(sig), h);
+    return u256_from_be(h);
+}
+
+/* The pool's Swap event, the two token Transfers and the pool's balances
+ * must tell the same story, and the price must move the way of the swap. */
+static int uni_check(bench_full *f, unsigned i, const chain_result *r, const uni_state *u,
+                     char *err, size_t errn)
+{
+    size_t nraw, nev;
+    const eravm_log *raw = eravm_vm_events(chain_vm(f->c), &nraw);
+    host_event *ev = host_events_merge(raw + r->run.events_from,
+                                       r->run.events_to - r->run.events_from, &nev);
+    u256 swap = topic_hash("Swap(address,address,int256,int256,uint160,uint128,int24)");
+    u256 transfer = topic_hash("Transfer(address,address,uint256)");
+    u256 amount[2], price = u256_zero(), moved[2] = {u256_zero(), u256_zero()};
+    int swaps = 0, rc = 0;
+    for (size_t k = 0; k < nev; k++) {
+        host_event *e = &ev[k];
+        if (u256_eq(e->address, u->pool) && e->ntopics && u256_eq(e->topics[0], swap) &&
+            e->len >= 160) {
+            amount[0] = u256_from_be(e->data);
+            amount[1] = u256_from_be(e->data + 32);
+            price = u256_from_be(e->data + 64);
+            swaps++;
+        }
+        for (int t = 0; t < 2; t++)
+            if (u256_eq(e->address, u->token[t]) && e->ntopics == 3 &&
+                u256_eq(e->topics[0], transfer) && e->len == 32) {
+                /* signed flow into the pool */
+                u256 v = u256_from_be(e->data);
+                if (u256_eq(e->topics[2], u->pool))
+                    moved[t] = u256_add(moved[t], v, NULL);
+                if (u256_eq(e->topics[1], u->pool))
+                    moved[t] = u256_sub(moved[t], v, NULL);
+            }
+    }
+    host_events_free(ev, nev);
+    if (swaps != 1) {
+        snprintf(err, errn, "transaction %u: %d Swap events from the pool, not 1", i, swaps);
+        return -1;
+    }
+    bool zero_for_one = !(amount[0].w[3] >> 63); /* token0 flows in */
+    for (int t = 0; t < 2 && rc == 0; t++) {
+        u256 now = chain_storage(f->c, u->token[t], tx_mapping_key(u->pool, u256_zero()));
+        if (!u256_eq(moved[t], amount[t]))
+            rc = -1, snprintf(err, errn, "transaction %u: token%d Transfers into the pool differ "
+                                         "from the Swap event's amount", i, t);
+        else if (!u256_eq(u256_sub(now, u->balance[t], NULL), amount[t]))
+            rc = -1, snprintf(err, errn, "transaction %u: the pool's token%d balance did not "
+                                         "change by the Swap event's amount", i, t);
+    }
+    u256 after = low160(chain_storage(f->c, u->pool, u256_zero()));
+    if (rc == 0 && !u256_eq(after, price))
+        rc = -1, snprintf(err, errn, "transaction %u: slot0's price is not the Swap event's", i);
+    if (rc == 0 && (zero_for_one ? !u256_lt(after, u->price) : !u256_lt(u->price, after)))
+        rc = -1, snprintf(err, errn, "transaction %u: the price did not move %s", i,
+                          zero_for_one ? "down (token0 in)" : "up (token1 in)");
+    return rc;
+}
+
 /* Nonces after transaction i: each sender's tx nonce advanced by its valid
  * transactions; deploys also advanced the deployment nonce. */
 static int check_nonces(bench_full *f, unsigned i, const chain_result *r, char *err, size_t errn)
@@ -485,6 +631,20 @@ int bench_full_verify(bench_full *f, char *err, size_t errn)
         size_t nb = 0;
         eravm_slot *before = f->kind == FULL_SCRIPT ? eravm_vm_storage_writes(chain_vm(c), &nb)
                                                     : NULL;
+        const char *verify = f->script ? json_string_value(json_object_get(f->script, "verify"))
+                                       : NULL;
+        bool uni = verify && !strcmp(verify, "uniswap_swap");
+        uni_state us;
+        if (verify && !uni) {
+            snprintf(err, errn, "%s: verify: '%s' is not a known check (uniswap_swap)",
+                     f->script_path, verify);
+            free(before);
+            return -1;
+        }
+        if (uni && uni_before(f, &us, err, errn) != 0) {
+            free(before);
+            return -1;
+        }
         chain_result r;
         int rc = run_one(f, c, i, &r, err, errn);
         if (rc == 0) {
@@ -496,6 +656,8 @@ int bench_full_verify(bench_full *f, char *err, size_t errn)
             }
             if (f->kind == FULL_SCRIPT)
                 rc = check_script(f, i, &r, before, nb, err, errn);
+            if (rc == 0 && uni && !f->invalid[i])
+                rc = uni_check(f, i, &r, &us, err, errn);
             else if (r.run.status == BOOT_HALT)
                 rc = -1, snprintf(err, errn, "transaction %u halted: %s", i, r.run.reason);
             else if (f->kind == FULL_DEPLOY && r.run.status == BOOT_SUCCESS)

@@ -517,8 +517,66 @@ static int get_hex(batch_ctx *b, json_t *v, const char *path, uint8_t **out, siz
     return 0;
 }
 
+/* Splits a parenthesised type list "a,(b,c),d" at its top-level commas;
+ * returns the count or -1 (too many, too long, unbalanced). */
+static int split_types(const char *p, size_t n, char out[][160], int max)
+{
+    int k = 0, depth = 0;
+    size_t start = 0;
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && p[i] == '(')
+            depth++;
+        else if (i < n && p[i] == ')')
+            depth--;
+        if (depth < 0)
+            return -1;
+        if (i == n || (p[i] == ',' && depth == 0)) {
+            if (k == max || i - start >= 160 || i == start)
+                return -1;
+            memcpy(out[k], p + start, i - start);
+            out[k][i - start] = 0;
+            k++;
+            start = i + 1;
+        }
+    }
+    return depth == 0 ? k : -1;
+}
+
+/* One argument of an elementary type into an ABI argument. */
+static int get_arg(bf_ctx *b, const char *type, json_t *x, const char *ap, abi_arg *a,
+                   uint8_t **buf)
+{
+    if (!strcmp(type, "bytes") || !strcmp(type, "string")) {
+        size_t bl;
+        if (!strcmp(type, "string") && json_is_string(x) && strncmp(json_string_value(x), "0x", 2)) {
+            *buf = (uint8_t *)strdup(json_string_value(x));
+            *a = abi_bytes(*buf, strlen(json_string_value(x)));
+            return 0;
+        }
+        if (get_hex(b, x, ap, buf, &bl) != 0)
+            return -1;
+        *a = abi_bytes(*buf, bl);
+        return 0;
+    }
+    u256 w;
+    if (!strcmp(type, "bool") && json_is_boolean(x))
+        w = u256_from_u64(json_is_true(x));
+    else if (!strcmp(type, "address") ? get_address(b, x, ap, &w) != 0
+                                      : get_u256(b, x, ap, !strncmp(type, "int", 3), &w) != 0)
+        return -1;
+    /* a negative intN is sign-extended already (two's complement) */
+    *a = abi_word(w);
+    return 0;
+}
+
+#define BF_MAX_ARGS 32
+
 /* {"sig": "f(address,uint256)", "args": [...]}: call data from a signature
- * and arguments (addresses by name, numbers, hex for bytes). */
+ * and arguments (addresses by name, numbers as expressions, hex for bytes).
+ * A static tuple parameter, "f((address,uint24))", takes its components as
+ * a nested array and is encoded in place, as Solidity passes a struct. */
 static int get_calldata(batch_ctx *b, json_t *v, const char *path, bool selector, uint8_t **out,
                         size_t *len)
 {
@@ -533,57 +591,70 @@ static int get_calldata(batch_ctx *b, json_t *v, const char *path, bool selector
         return berr(b, path, "%s", "needs \"sig\", a function signature such as f(uint256)");
     if (args && !json_is_array(args))
         return berr(b, path, "%s", "\"args\" must be an array");
-    /* the parameter types, to read each argument the right way */
-    const char *s = json_string_value(sig), *p = strchr(s, '(');
-    if (!p)
-        return berr(b, path, "'%s' is not a function signature", s);
+    const char *s = json_string_value(sig), *open = strchr(s, '(');
+    size_t sl = strlen(s);
+    char params[BF_MAX_ARGS][160];
+    int np = open && s[sl - 1] == ')'
+                 ? split_types(open + 1, (size_t)(s + sl - 1 - (open + 1)), params, BF_MAX_ARGS)
+                 : -1;
+    if (np < 0)
+        return berr(b, path, "'%s' is not a function signature this tool can encode", s);
     size_t n = args ? json_array_size(args) : 0;
-    abi_arg *a = calloc(n + 1, sizeof *a);
-    uint8_t **bufs = calloc(n + 1, sizeof *bufs);
+    if (n != (size_t)np)
+        return berr(b, path, "the signature takes %s arguments", np == 1 ? "1" : "that many");
+    abi_arg a[BF_MAX_ARGS * 4];
+    uint8_t *bufs[BF_MAX_ARGS * 4] = {0};
+    size_t na = 0;
+    bool tuple = false;
     int rc = 0;
-    p++;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char type[64] = "", ap[300];
-        size_t k = 0;
-        while (*p && *p != ',' && *p != ')' && k + 1 < sizeof type)
-            type[k++] = *p++;
-        type[k] = 0;
-        if (*p == ',')
-            p++;
+        char ap[300];
         snprintf(ap, sizeof ap, "%s.args[%zu]", path, i);
         json_t *x = json_array_get(args, i);
-        if (!strcmp(type, "bytes") || !strcmp(type, "string")) {
-            size_t bl;
-            if (!strcmp(type, "string") && json_is_string(x) &&
-                strncmp(json_string_value(x), "0x", 2)) {
-                bufs[i] = (uint8_t *)strdup(json_string_value(x));
-                a[i] = abi_bytes(bufs[i], strlen(json_string_value(x)));
-            } else if ((rc = get_hex(b, x, ap, &bufs[i], &bl)) == 0) {
-                a[i] = abi_bytes(bufs[i], bl);
-            }
-        } else if (!strcmp(type, "address")) {
-            u256 w;
-            if ((rc = get_address(b, x, ap, &w)) == 0)
-                a[i] = abi_word(w);
-        } else if (!strcmp(type, "bool") && json_is_boolean(x)) {
-            a[i] = abi_word(u256_from_u64(json_is_true(x)));
-        } else {
-            u256 w;
-            if ((rc = get_u256(b, x, ap, !strncmp(type, "int", 3), &w)) == 0) {
-                /* a negative intN is sign-extended already (two's complement) */
-                a[i] = abi_word(w);
-            }
+        if (params[i][0] != '(') {
+            rc = get_arg(b, params[i], x, ap, &a[na], &bufs[na]);
+            na++;
+            continue;
         }
+        char comp[BF_MAX_ARGS][160];
+        size_t pl = strlen(params[i]);
+        int nc = split_types(params[i] + 1, pl - 2, comp, BF_MAX_ARGS);
+        if (nc < 0 || !json_is_array(x) || json_array_size(x) != (size_t)nc ||
+            na + (size_t)nc > sizeof a / sizeof a[0]) {
+            rc = berr(b, ap, "%s", "a tuple argument is an array of its components");
+            break;
+        }
+        for (int k = 0; k < nc && rc == 0; k++) {
+            char cp[340];
+            snprintf(cp, sizeof cp, "%s[%d]", ap, k);
+            if (!strcmp(comp[k], "bytes") || !strcmp(comp[k], "string") || strchr(comp[k], '(') ||
+                strchr(comp[k], '['))
+                rc = berr(b, cp, "%s", "only static tuples (of words) can be encoded");
+            else
+                rc = get_arg(b, comp[k], json_array_get(x, (size_t)k), cp, &a[na], &bufs[na]);
+            na++;
+        }
+        tuple = true;
     }
     if (rc == 0) {
         char why[300];
-        if (abi_encode(selector ? s : NULL, a, n, out, len, why, sizeof why) != 0)
+        /* a static tuple is its components in place: encode them flat and
+         * put the selector of the real signature in front */
+        if (abi_encode(selector && !tuple ? s : NULL, a, na, out, len, why, sizeof why) != 0) {
             rc = berr(b, path, "%s", why);
+        } else if (selector && tuple) {
+            uint8_t *with = xmalloc(*len + 4);
+            uint32_t sel = abi_selector(s);
+            with[0] = (uint8_t)(sel >> 24), with[1] = (uint8_t)(sel >> 16);
+            with[2] = (uint8_t)(sel >> 8), with[3] = (uint8_t)sel;
+            memcpy(with + 4, *out, *len);
+            free(*out);
+            *out = with;
+            *len += 4;
+        }
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < na; i++)
         free(bufs[i]);
-    free(bufs);
-    free(a);
     return rc;
 }
 
@@ -997,6 +1068,16 @@ int bf_build(bf_ctx *b, json_t *tx, const char *path, chain_tx **out)
     }
     free(cd);
     return rc;
+}
+
+bool bf_lookup(const bf_ctx *b, const char *name, u256 *address)
+{
+    for (size_t i = 0; i < b->nnames; i++)
+        if (!strcmp(b->names[i].name, name)) {
+            *address = b->names[i].address;
+            return true;
+        }
+    return false;
 }
 
 void bf_after_run(bf_ctx *b, json_t *tx, const chain_result *r)

@@ -42,6 +42,9 @@ void bf_set_nonce(bf_ctx *b, uint64_t nonce);
 /* Builds a transaction entry (deploy, execute or transfer) without running
  * it. A named deploy's name is bound to its address by bf_after_run. */
 int bf_build(bf_ctx *b, json_t *tx, const char *path, chain_tx **out);
+/* The address a name stands for (a named deploy or call). */
+bool bf_lookup(const bf_ctx *b, const char *name, u256 *address);
+
 /* Binds a named deploy's name once it succeeded. */
 void bf_after_run(bf_ctx *b, json_t *tx, const chain_result *r);
 
