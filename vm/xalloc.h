@@ -1,33 +1,62 @@
-/* vm/xalloc.h — allocation that cannot fail quietly: the VM has no way to
- * continue without the memory, so running out is one line and an abort. */
+/* vm/xalloc.h — allocation that cannot fail quietly, and the memory cap.
+ * The VM cannot continue without the memory it asks for, so a failed
+ * allocation, or one that would take the process past the limit set with
+ * eravm_set_memory_limit, ends the process with one line on stderr and exit
+ * status ERAVM_EXIT_OUT_OF_MEMORY (vm/xalloc.c). Every byte the VM allocates
+ * is counted here; the resident size is checked against the limit whenever
+ * XALLOC_CHECK_STEP more bytes were asked for, so the check costs nothing on
+ * the hot path and the process overshoots the limit by at most one step. */
 #ifndef ERAVM_XALLOC_H
 #define ERAVM_XALLOC_H
 
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 
-static inline void *xalloc_check(void *p)
+#include "eravm.h"
+
+#define XALLOC_CHECK_STEP ((size_t)16 << 20)
+
+/* Bytes asked for since the cap was last checked (per thread). */
+extern _Thread_local size_t xalloc_unchecked;
+/* Checks the cap before `n` more bytes are taken; does not return if they
+ * would pass it. */
+void xalloc_check_cap(size_t n);
+/* The host refused `n` bytes. */
+_Noreturn void xalloc_fail(size_t n);
+
+static inline void xalloc_count(size_t n)
 {
-    if (!p) {
-        fprintf(stderr, "eravm: out of memory\n");
-        abort();
-    }
+    if (__builtin_expect((xalloc_unchecked += n) >= XALLOC_CHECK_STEP, 0))
+        xalloc_check_cap(n);
+}
+
+static inline void *xalloc_check(void *p, size_t n)
+{
+    if (__builtin_expect(!p, 0))
+        xalloc_fail(n);
     return p;
 }
 
 static inline void *xmalloc(size_t n)
 {
-    return xalloc_check(malloc(n ? n : 1));
+    xalloc_count(n);
+    return xalloc_check(malloc(n ? n : 1), n);
 }
 
 static inline void *xcalloc(size_t n, size_t size)
 {
-    return xalloc_check(calloc(n ? n : 1, size ? size : 1));
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total))
+        xalloc_fail(SIZE_MAX);
+    xalloc_count(total);
+    return xalloc_check(calloc(n ? n : 1, size ? size : 1), total);
 }
 
+/* Counts the whole new size: growth by doubling asks for about as much again. */
 static inline void *xrealloc(void *p, size_t n)
 {
-    return xalloc_check(realloc(p, n ? n : 1));
+    xalloc_count(n);
+    return xalloc_check(realloc(p, n ? n : 1), n);
 }
 
 #endif
