@@ -71,7 +71,7 @@ SYNTH    := $(sort $(wildcard workloads/synthetic/*.zasm))
 EMBED_ZBIN := $(PORTS:workloads/ports/%.zasm=$(BUILD)/workloads/port/%.zbin) \
               $(SYNTH:workloads/synthetic/%.zasm=$(BUILD)/workloads/synth/%.zbin)
 BENCH_SRC := $(filter-out bench/gbench.cc,$(sort $(wildcard bench/*.c)))
-BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/tools/tool_util.o
 
 $(BUILD)/workloads/port/%.zbin: workloads/ports/%.zasm $(BIN)/eravm
 	@mkdir -p $(dir $@)
