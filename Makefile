@@ -17,7 +17,7 @@ CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ivm -Ihost -Itools -MMD -MP
 LDLIBS  := -ljansson -lsecp256k1 -lcrypto -lgmp
 
-VM_SRC  := $(sort $(wildcard vm/*.c)) $(if $(wildcard vm/precompile.c),,tools/precompile_stub.c)
+VM_SRC  := $(sort $(wildcard vm/*.c))
 VM_OBJ  := $(VM_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/liberavm.a
 # host/: the full tier around the VM (bootloader host, transactions, genesis world)
@@ -167,9 +167,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ivm -Itools
 
-$(FUZZ_DIR)/fuzz_vm: tests/fuzz/fuzz_vm.c $(filter-out tools/precompile_stub.c,$(VM_SRC)) $(wildcard vm/*.h)
+$(FUZZ_DIR)/fuzz_vm: tests/fuzz/fuzz_vm.c $(VM_SRC) $(wildcard vm/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_vm.c $(filter-out tools/precompile_stub.c,$(VM_SRC)) $(if $(wildcard vm/precompile.c),,tools/precompile_stub.c) $(LDLIBS)
+	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_vm.c $(VM_SRC) $(LDLIBS)
 
 fuzz: deps $(FUZZ_DIR)/fuzz_vm
 	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
