@@ -163,6 +163,10 @@ clean:
 -include $(shell find $(BUILD) -path $(BUILD)/compare -prune -o -name '*.d' -print 2>/dev/null)
 
 # ---- fuzzing (clang libFuzzer + ASan + UBSan) ----
+# Starts from the seeds derived from the data (scripts/fuzz-seeds), the
+# committed minimised corpus of a long run (tests/fuzz/seeds, regenerated with
+# `make fuzz FUZZ_SECONDS=1080 && scripts/fuzz-minimise build/fuzz/corpus`)
+# and the saved crashers (tests/fuzz/regress).
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ivm -Itools
@@ -176,6 +180,6 @@ fuzz: deps $(FUZZ_DIR)/fuzz_vm
 	@scripts/fuzz-seeds $(FUZZ_DIR)/corpus
 	$(FUZZ_DIR)/fuzz_vm -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus tests/fuzz/regress
+	    $(FUZZ_DIR)/corpus tests/fuzz/seeds tests/fuzz/regress
 
 .PHONY: fuzz
