@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-_Thread_local size_t xalloc_unchecked;
+size_t xalloc_unchecked;
 static uint64_t memory_limit;
 static eravm_oom_fn oom_handler;
 
@@ -58,7 +58,7 @@ static _Noreturn void out_of_memory(const char *message)
 
 void xalloc_check_cap(size_t n)
 {
-    xalloc_unchecked = 0;
+    __atomic_store_n(&xalloc_unchecked, 0, __ATOMIC_RELAXED);
     if (!memory_limit)
         return;
     uint64_t resident = eravm_resident_bytes();
@@ -73,9 +73,12 @@ void xalloc_check_cap(size_t n)
 void xalloc_fail(size_t n)
 {
     char msg[160];
-    if (n == SIZE_MAX)
-        snprintf(msg, sizeof msg, "out of memory: an allocation size overflows");
-    else
-        snprintf(msg, sizeof msg, "out of memory: the host refused %zu more bytes", n);
+    snprintf(msg, sizeof msg, "out of memory: the host refused %zu more bytes", n);
     out_of_memory(msg);
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    xalloc_count(n);
+    return xalloc_check(realloc(p, n ? n : 1), n);
 }

@@ -16,17 +16,21 @@
 
 #define XALLOC_CHECK_STEP ((size_t)16 << 20)
 
-/* Bytes asked for since the cap was last checked (per thread). */
-extern _Thread_local size_t xalloc_unchecked;
+/* Bytes asked for since the cap was last checked. Relaxed atomics: with VMs
+ * on several threads an update may be lost, which only delays a check. */
+extern size_t xalloc_unchecked __attribute__((visibility("hidden")));
 /* Checks the cap before `n` more bytes are taken; does not return if they
  * would pass it. */
 void xalloc_check_cap(size_t n);
 /* The host refused `n` bytes. */
 _Noreturn void xalloc_fail(size_t n);
 
+/* Inline and lock-free: allocation sits on the far-call path. */
 static inline void xalloc_count(size_t n)
 {
-    if (__builtin_expect((xalloc_unchecked += n) >= XALLOC_CHECK_STEP, 0))
+    size_t u = __atomic_load_n(&xalloc_unchecked, __ATOMIC_RELAXED) + n;
+    __atomic_store_n(&xalloc_unchecked, u, __ATOMIC_RELAXED);
+    if (__builtin_expect(u >= XALLOC_CHECK_STEP, 0))
         xalloc_check_cap(n);
 }
 
@@ -43,20 +47,16 @@ static inline void *xmalloc(size_t n)
     return xalloc_check(malloc(n ? n : 1), n);
 }
 
+/* An overflowing n * size is counted wrapped, but calloc refuses it. */
 static inline void *xcalloc(size_t n, size_t size)
 {
-    size_t total;
-    if (__builtin_mul_overflow(n, size, &total))
-        xalloc_fail(SIZE_MAX);
-    xalloc_count(total);
-    return xalloc_check(calloc(n ? n : 1, size ? size : 1), total);
+    xalloc_count(n * size);
+    return xalloc_check(calloc(n ? n : 1, size ? size : 1), n * size);
 }
 
-/* Counts the whole new size: growth by doubling asks for about as much again. */
-static inline void *xrealloc(void *p, size_t n)
-{
-    xalloc_count(n);
-    return xalloc_check(realloc(p, n ? n : 1), n);
-}
+/* Counts the whole new size: growth by doubling asks for about as much
+ * again. Out of line: arrays grow rarely, and inlined growth paths cost
+ * their hot callers registers (page_slot, wd_add_flag). */
+void *xrealloc(void *p, size_t n);
 
 #endif
