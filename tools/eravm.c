@@ -41,7 +41,8 @@ static const char *usage_text =
     "\n"
     "FILE may be raw bytecode, hex text, or a foundry/hardhat JSON artifact.\n"
     "--truncate cuts a bytecode to the largest odd number of 32-byte words.\n"
-    "--engine defaults to $ERAVM_ENGINE, else fast. --max-memory caps the process's memory\n"
+    "--engine defaults to $ERAVM_ENGINE for run and scenario, else fast. --max-memory caps\n"
+    "the process's memory for run and scenario\n"
     "(K/M/G suffixes; 0 = none; default 4G or half the machine's memory); a run that\n"
     "needs more ends with exit status 3.\n";
 
