@@ -17,7 +17,7 @@ CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ivm -Ihost -Itools -MMD -MP
 LDLIBS  := -ljansson -lsecp256k1 -lcrypto -lgmp
 
-VM_SRC  := $(sort $(wildcard vm/*.c)) $(if $(wildcard vm/precompile.c),,tools/precompile_stub.c)
+VM_SRC  := $(sort $(wildcard vm/*.c))
 VM_OBJ  := $(VM_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/liberavm.a
 # host/: the full tier around the VM (bootloader host, transactions, genesis world)
@@ -71,7 +71,7 @@ SYNTH    := $(sort $(wildcard workloads/synthetic/*.zasm))
 EMBED_ZBIN := $(PORTS:workloads/ports/%.zasm=$(BUILD)/workloads/port/%.zbin) \
               $(SYNTH:workloads/synthetic/%.zasm=$(BUILD)/workloads/synth/%.zbin)
 BENCH_SRC := $(filter-out bench/gbench.cc,$(sort $(wildcard bench/*.c)))
-BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/tools/tool_util.o
 
 $(BUILD)/workloads/port/%.zbin: workloads/ports/%.zasm $(BIN)/eravm
 	@mkdir -p $(dir $@)
@@ -163,19 +163,23 @@ clean:
 -include $(shell find $(BUILD) -path $(BUILD)/compare -prune -o -name '*.d' -print 2>/dev/null)
 
 # ---- fuzzing (clang libFuzzer + ASan + UBSan) ----
+# Starts from the seeds derived from the data (scripts/fuzz-seeds), the
+# committed minimised corpus of a long run (tests/fuzz/seeds, regenerated with
+# `make fuzz FUZZ_SECONDS=1080 && scripts/fuzz-minimise build/fuzz/corpus`)
+# and the saved crashers (tests/fuzz/regress).
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_FLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ivm -Itools
 
-$(FUZZ_DIR)/fuzz_vm: tests/fuzz/fuzz_vm.c $(filter-out tools/precompile_stub.c,$(VM_SRC)) $(wildcard vm/*.h)
+$(FUZZ_DIR)/fuzz_vm: tests/fuzz/fuzz_vm.c $(VM_SRC) $(wildcard vm/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_vm.c $(filter-out tools/precompile_stub.c,$(VM_SRC)) $(if $(wildcard vm/precompile.c),,tools/precompile_stub.c) $(LDLIBS)
+	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_vm.c $(VM_SRC) $(LDLIBS)
 
 fuzz: deps $(FUZZ_DIR)/fuzz_vm
 	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
 	@scripts/fuzz-seeds $(FUZZ_DIR)/corpus
 	$(FUZZ_DIR)/fuzz_vm -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1 \
-	    $(FUZZ_DIR)/corpus tests/fuzz/regress
+	    $(FUZZ_DIR)/corpus tests/fuzz/seeds tests/fuzz/regress
 
 .PHONY: fuzz

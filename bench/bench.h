@@ -32,6 +32,10 @@ typedef struct {
     size_t nalias;
 } bench_manifest;
 
+/* Every field is checked: names and sources that fit, tier bare (mode call
+ * or ctor) or full (deploy or transfer), ergs 0..2^32-1 (0 = the default:
+ * BENCH_DEFAULT_ERGS in the bare tier), status (the VM's in the bare tier, a
+ * transaction's in the full tier) or "-" with "-" expectations, decimal counts. */
 int bench_manifest_load(const char *path, bench_manifest *m, char *err, size_t errn);
 /* The manifest built into the binary (workloads/manifest.tsv at build time). */
 int bench_manifest_load_builtin(bench_manifest *m, char *err, size_t errn);
@@ -39,6 +43,9 @@ extern const char bench_embedded_manifest[];
 void bench_manifest_free(bench_manifest *m);
 /* Writes the manifest back with the given rows (measured values filled in). */
 int bench_manifest_write(const char *path, const bench_manifest *m);
+
+/* The ergs a bare workload runs with (its manifest value, or the default for 0). */
+uint32_t bench_workload_ergs(const bench_workload *w);
 
 /* Bytecode of a workload: from $ERAVM_DATA (truncated to an odd word count)
  * or from the ports and synthetic loops assembled into the binary. */

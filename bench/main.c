@@ -17,6 +17,10 @@
 
 #include "bench.h"
 #include "opcode.h"
+#include "tool_util.h"
+
+#define MAX_RUNS 1000000      /* samples are kept for the median: 8 MB at most */
+#define MAX_MIN_TIME 3600.0   /* --min-time, seconds per workload */
 
 static const char *usage_text =
     "usage: eravm-bench [options]\n"
@@ -30,10 +34,12 @@ static const char *usage_text =
     "  --warm-code          full tier: keep decoded programs between runs (upstream decodes\n"
     "                       them in every run, with a VM per run)\n"
     "  --record DIR         full tier: record each workload's run into DIR/NAME (eravm replay)\n"
-    "  --runs N             timed runs per workload (default 10)\n"
+    "  --runs N             timed runs per workload (default 10, at most 1000000)\n"
     "  --warmup N           untimed runs first (default 1)\n"
-    "  --min-time S         keep running until S seconds were timed\n"
-    "  --build fast|counting|simple   engine to time (default fast)\n"
+    "  --min-time S         keep running until S seconds were timed (0 < S <= 3600;\n"
+    "                       stops at 1000000 runs)\n"
+    "  --engine fast|counting|simple  engine to time (default $ERAVM_ENGINE, else fast;\n"
+    "                       --build is the same option)\n"
     "  --histogram          per-opcode counts, ergs and cycles (top N, CSV)\n"
     "  --pairs              opcode-family pair counts (top N, CSV)\n"
     "  --top N              rows in histogram/pair tables (default 20)\n"
@@ -47,13 +53,15 @@ static const char *usage_text =
     "  --record-manifest FILE   run the selected workloads once and write their outcomes\n"
     "  --check              run each selected workload once (no timing) and list every\n"
     "                       difference from the manifest as a table; exit 1 if any\n"
+    "  --max-memory SIZE    cap the process's memory (K/M/G suffixes, 0 = none; default 4G\n"
+    "                       or half the machine's memory); past it: exit status 3\n"
     "  --help\n";
 
 typedef struct {
     const char **workloads;
     int nworkloads;
     const char *tier, *mode, *build, *format, *output, *flame_dir, *csv_dir, *manifest,
-        *record, *record_dir;
+        *record, *record_dir, *max_memory;
     int runs, warmup, top, pin, batch;
     double min_time;
     bool list, histogram, pairs, counters, check, no_signatures, warm_code;
@@ -67,12 +75,12 @@ static int die(const char *fmt, const char *a)
     return 2;
 }
 
-static bool parse_int(const char *s, int *out, int lo)
+static bool parse_int(const char *s, int *out, int lo, int hi)
 {
     char *end;
     errno = 0;
     long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || *end || errno || v < lo || v > 1000000000)
+    if (!s || !*s || *end || errno || v < lo || v > hi)
         return false;
     *out = (int)v;
     return true;
@@ -81,7 +89,10 @@ static bool parse_int(const char *s, int *out, int lo)
 static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
-    o->build = "fast";
+    int engine = tool_engine_default();
+    if (engine < 0)
+        return 2;
+    o->build = tool_engine_name(engine);
     o->format = "table";
     o->csv_dir = "build/bench";
     o->runs = 10;
@@ -89,6 +100,8 @@ static int parse_args(int argc, char **argv, options *o)
     o->top = 20;
     o->pin = -1;
     o->workloads = calloc((size_t)argc + 1, sizeof *o->workloads);
+    if (!o->workloads)
+        tool_out_of_memory();
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define VALUE()                                                      \
@@ -118,7 +131,7 @@ static int parse_args(int argc, char **argv, options *o)
             o->mode = v;
         } else if (!strcmp(a, "--batch")) {
             VALUE();
-            if (!parse_int(v, &o->batch, 1) || o->batch > 5000)
+            if (!parse_int(v, &o->batch, 1, 5000))
                 return die("--batch wants 1 to 5000 transactions, not '%s'", v);
         } else if (!strcmp(a, "--no-signatures")) {
             o->no_signatures = true;
@@ -129,27 +142,31 @@ static int parse_args(int argc, char **argv, options *o)
             o->record_dir = v;
         } else if (!strcmp(a, "--runs")) {
             VALUE();
-            if (!parse_int(v, &o->runs, 1))
-                return die("--runs wants a positive number, not '%s'", v);
+            if (!parse_int(v, &o->runs, 1, MAX_RUNS))
+                return die("--runs wants a number from 1 to 1000000, not '%s'", v);
         } else if (!strcmp(a, "--warmup")) {
             VALUE();
-            if (!parse_int(v, &o->warmup, 0))
-                return die("--warmup wants a number, not '%s'", v);
+            if (!parse_int(v, &o->warmup, 0, MAX_RUNS))
+                return die("--warmup wants a number from 0 to 1000000, not '%s'", v);
         } else if (!strcmp(a, "--top")) {
             VALUE();
-            if (!parse_int(v, &o->top, 1))
+            if (!parse_int(v, &o->top, 1, 1000000000))
                 return die("--top wants a positive number, not '%s'", v);
         } else if (!strcmp(a, "--min-time")) {
             VALUE();
             char *end;
             o->min_time = strtod(v, &end);
-            if (*end || o->min_time < 0)
-                return die("--min-time wants seconds, not '%s'", v);
-        } else if (!strcmp(a, "--build")) {
+            /* !(x > 0) also refuses nan */
+            if (!*v || *end || !(o->min_time > 0) || o->min_time > MAX_MIN_TIME)
+                return die("--min-time wants seconds, more than 0 and at most 3600, not '%s'", v);
+        } else if (!strcmp(a, "--engine") || !strcmp(a, "--build")) {
             VALUE();
-            if (strcmp(v, "fast") && strcmp(v, "counting") && strcmp(v, "simple"))
-                return die("--build is fast, counting or simple, not '%s'", v);
+            if (tool_engine(v) < 0)
+                return die("--engine (--build) is fast, counting or simple, not '%s'", v);
             o->build = v;
+        } else if (!strcmp(a, "--max-memory")) {
+            VALUE();
+            o->max_memory = v;
         } else if (!strcmp(a, "--histogram")) {
             o->histogram = true;
         } else if (!strcmp(a, "--pairs")) {
@@ -172,7 +189,7 @@ static int parse_args(int argc, char **argv, options *o)
             o->csv_dir = v;
         } else if (!strcmp(a, "--pin")) {
             VALUE();
-            if (!parse_int(v, &o->pin, 0))
+            if (!parse_int(v, &o->pin, 0, 1 << 20))
                 return die("--pin wants a CPU number, not '%s'", v);
         } else if (!strcmp(a, "--manifest")) {
             VALUE();
@@ -188,12 +205,6 @@ static int parse_args(int argc, char **argv, options *o)
 #undef VALUE
     }
     return 0;
-}
-
-static int engine_of(const char *b)
-{
-    return !strcmp(b, "counting") ? ERAVM_ENGINE_COUNTING : !strcmp(b, "simple") ? ERAVM_ENGINE_SIMPLE
-                                                                                 : ERAVM_ENGINE_FAST;
 }
 
 static double now_ns(void)
@@ -241,10 +252,11 @@ static const char *family_name(unsigned f)
     return eravm_families[f].name;
 }
 
+/* Some report file (CSV, flamegraph) could not be written: exit 1 at the end. */
+static bool output_failed;
+
 static FILE *csv_open(const options *o, const char *what, const bench_workload *w)
 {
-    mkdir("build", 0755);
-    mkdir(o->csv_dir, 0755);
     char path[1024], safe[64];
     snprintf(safe, sizeof safe, "%s", w->name);
     for (char *p = safe; *p; p++)
@@ -252,14 +264,25 @@ static FILE *csv_open(const options *o, const char *what, const bench_workload *
             *p = '_';
     snprintf(path, sizeof path, "%s/%s-%s-%s.csv", o->csv_dir, what, safe, w->mode);
     FILE *f = fopen(path, "w");
-    if (!f)
-        fprintf(stderr, "eravm-bench: cannot write %s\n", path);
+    if (!f) {
+        fprintf(stderr, "eravm-bench: cannot write %s: %s\n", path, strerror(errno));
+        output_failed = true;
+    }
     return f;
+}
+
+/* A CSV written in full, or a failure remembered for the exit status. */
+static void csv_close(FILE *f, const char *what)
+{
+    if (f && tool_close_output(f, what, 0))
+        output_failed = true;
 }
 
 static json_t *report_histogram(const options *o, const bench_workload *w, const eravm_counters *c, FILE *out, bool text)
 {
     hist_row *rows = calloc(ERAVM_COUNTER_SLOTS, sizeof *rows);
+    if (!rows)
+        tool_out_of_memory();
     size_t n = 0;
     uint64_t total = 0;
     for (unsigned s = 0; s < ERAVM_COUNTER_SLOTS; s++) {
@@ -298,8 +321,7 @@ static json_t *report_histogram(const options *o, const bench_workload *w, const
                                                  "cycles", (json_int_t)rows[i].cycles));
         }
     }
-    if (csv)
-        fclose(csv);
+    csv_close(csv, "the histogram CSV");
     /* the same per family (all variants of an opcode together) */
     hist_row fam[ERAVM_PAIR_FAMILIES];
     memset(fam, 0, sizeof fam);
@@ -344,6 +366,8 @@ static int pair_cmp(const void *x, const void *y)
 static json_t *report_pairs(const options *o, const bench_workload *w, const eravm_counters *c, FILE *out, bool text)
 {
     pair_row *rows = calloc(ERAVM_PAIR_FAMILIES * ERAVM_PAIR_FAMILIES, sizeof *rows);
+    if (!rows)
+        tool_out_of_memory();
     size_t n = 0;
     uint64_t total = 0;
     for (unsigned a = 0; a < ERAVM_FAMILIES; a++)
@@ -372,8 +396,7 @@ static json_t *report_pairs(const options *o, const bench_workload *w, const era
                                                  family_name(rows[i].b), "count", (json_int_t)rows[i].count));
         }
     }
-    if (csv)
-        fclose(csv);
+    csv_close(csv, "the pairs CSV");
     free(rows);
     return arr;
 }
@@ -448,6 +471,63 @@ static void progress(bool tty, size_t k, size_t n, const bench_workload *w, cons
     fflush(stderr);
 }
 
+/* ---- timed runs ---- */
+
+/* The samples of one workload: at least --runs, more while --min-time
+ * lasts, never more than MAX_RUNS, so the buffer is bounded and checked. */
+typedef struct {
+    double *v;
+    size_t n, cap;
+    double timed, last_note;
+} samples;
+
+/* True if another timed run is due; shows progress (on a terminal, or a
+ * line every 10 s elsewhere, so a long run says it is alive). */
+static bool samples_next(const options *o, samples *s, bool tty, size_t k, size_t nsel,
+                         const bench_workload *w)
+{
+    if (!(s->n < (size_t)o->runs || (s->timed < o->min_time * 1e9 && s->n < MAX_RUNS)))
+        return false;
+    if (s->n == s->cap) {
+        size_t first = (size_t)o->runs < 1024 && o->min_time > 0 ? 1024 : (size_t)o->runs;
+        s->cap = !s->cap ? first : s->cap * 2 > MAX_RUNS ? MAX_RUNS : s->cap * 2;
+        if (!(s->v = realloc(s->v, s->cap * sizeof *s->v)))
+            tool_out_of_memory();
+    }
+    char what[96];
+    if (o->min_time > 0)
+        snprintf(what, sizeof what, "run %zu, %.1f of %.0f s timed", s->n + 1, s->timed / 1e9, o->min_time);
+    else
+        snprintf(what, sizeof what, "run %zu/%d", s->n + 1, o->runs);
+    progress(tty, k, nsel, w, what);
+    double now = now_ns();
+    if (!s->last_note)
+        s->last_note = now;
+    if (!tty && now - s->last_note > 10e9) {
+        fprintf(stderr, "eravm-bench: %s %s: %s\n", w->name, w->mode, what);
+        s->last_note = now;
+    }
+    return true;
+}
+
+static void samples_add(samples *s, double ns)
+{
+    s->v[s->n++] = ns;
+    s->timed += ns;
+}
+
+/* min, median, max; frees the samples */
+static void samples_done(samples *s, double *mn, double *md, double *mx)
+{
+    size_t n = s->n;
+    qsort(s->v, n, sizeof *s->v, cmp_double);
+    *mn = s->v[0];
+    *md = n % 2 ? s->v[n / 2] : (s->v[n / 2 - 1] + s->v[n / 2]) / 2;
+    *mx = s->v[n - 1];
+    free(s->v);
+    s->v = NULL;
+}
+
 /* ---- the full tier ---- */
 
 typedef struct {
@@ -470,7 +550,7 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
         fprintf(stderr, "%seravm-bench: %s\n", x->tty ? "\r\033[K" : "", err);
         return 1;
     }
-    bench_full_opts fo = {.engine = engine_of(o->build),
+    bench_full_opts fo = {.engine = tool_engine(o->build),
                           .batch = (unsigned)o->batch,
                           .no_signatures = o->no_signatures,
                           .warm_code = o->warm_code};
@@ -545,17 +625,9 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
         if (bench_full_reset(f, err, sizeof err) || bench_full_execute(f, err, sizeof err))
             break;
     }
-    size_t cap = (size_t)o->runs + 16, n = 0;
-    double *samples = malloc(cap * sizeof *samples), timed = 0;
+    samples sm = {0};
     int rc = 0;
-    while (n < (size_t)o->runs || timed < o->min_time * 1e9) {
-        if (n == cap) {
-            cap *= 2;
-            samples = realloc(samples, cap * sizeof *samples);
-        }
-        char what[64];
-        snprintf(what, sizeof what, "run %zu/%d", n + 1, o->runs);
-        progress(x->tty, x->k, x->nsel, w, what);
+    while (samples_next(o, &sm, x->tty, x->k, x->nsel, w)) {
         if (bench_full_reset(f, err, sizeof err) != 0) {
             rc = 1;
             break;
@@ -567,19 +639,17 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
             rc = 1;
             break;
         }
-        samples[n++] = t1 - t0;
-        timed += t1 - t0;
+        samples_add(&sm, t1 - t0);
     }
     bench_full_release(f);
     if (rc) {
         fprintf(stderr, "%seravm-bench: %s: %s\n", x->tty ? "\r\033[K" : "", w->name, err);
-        free(samples);
+        free(sm.v);
         return 1;
     }
-    qsort(samples, n, sizeof *samples, cmp_double);
-    double mn = samples[0], md = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2,
-           mx = samples[n - 1];
-    free(samples);
+    size_t n = sm.n;
+    double mn, md, mx;
+    samples_done(&sm, &mn, &md, &mx);
     json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:{s:f,s:f,s:f},s:f,s:f,s:f}",
                             "workload", w->name, "tier", w->tier, "mode", w->mode, "status", st,
                             "instructions", (json_int_t)instructions, "ergs_used",
@@ -601,12 +671,50 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
     return 0;
 }
 
+/* mkdir -p DIR, then it must be writable: found before the runs, not after. */
+static bool ensure_dir(const char *dir)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *q = p + 1; *q; q++) {
+        if (*q != '/')
+            continue;
+        *q = 0;
+        mkdir(p, 0755);
+        *q = '/';
+    }
+    mkdir(p, 0755);
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode) && access(p, W_OK) == 0;
+}
+
+/* --output while its report is not complete: removed on any exit, so a
+ * failed or interrupted run leaves no half-written report behind. */
+static const char *unfinished_output;
+
+static void remove_unfinished_output(void)
+{
+    struct stat st;
+    if (unfinished_output && stat(unfinished_output, &st) == 0 && S_ISREG(st.st_mode))
+        remove(unfinished_output);
+}
+
+static int bench_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    tool_prog = "eravm-bench";
+    return tool_close_output(stdout, "standard output", bench_main(argc, argv));
+}
+
+static int bench_main(int argc, char **argv)
 {
     options o;
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc;
+    if (!tool_set_memory_limit(o.max_memory))
+        return die("--max-memory wants a size such as 512M or 4G (0 = no limit), not '%s'", o.max_memory);
     eravm_optab_init();
     bench_manifest m;
     char err[512];
@@ -649,11 +757,19 @@ int main(int argc, char **argv)
         if (sched_setaffinity(0, sizeof set, &set) != 0)
             fprintf(stderr, "eravm-bench: cannot pin to CPU %d: %s\n", o.pin, strerror(errno));
     }
+    if ((o.histogram || o.pairs) && !ensure_dir(o.csv_dir))
+        return die("--csv-dir: cannot create or write to the directory '%s'", o.csv_dir);
+    if (o.flame_dir && !ensure_dir(o.flame_dir))
+        return die("--flamegraph: cannot create or write to the directory '%s'", o.flame_dir);
     FILE *out = stdout;
-    if (o.output && !(out = fopen(o.output, "w")))
-        return die("cannot write '%s'", o.output);
+    if (o.output) {
+        if (!(out = fopen(o.output, "w")))
+            return die("cannot write '%s'", o.output);
+        unfinished_output = o.output;
+        atexit(remove_unfinished_output);
+    }
     bool tty = isatty(2), text = !strcmp(o.format, "table");
-    int engine = engine_of(o.build);
+    int engine = tool_engine(o.build);
     if (o.counters)
         bench_counters_open();
     bool have_data = data_available();
@@ -705,7 +821,7 @@ int main(int argc, char **argv)
         progress(tty, k, nsel, w, "verifying");
         bench_run *r = bench_prepare(w, code, len, engine);
         const eravm_result *res = bench_execute(r);
-        uint64_t used = (uint64_t)w->ergs - res->ergs_left;
+        uint64_t used = (uint64_t)bench_workload_ergs(w) - res->ergs_left;
         const char *st = eravm_status_name(res->status);
         uint64_t instructions = res->instructions;
         uint32_t ergs_left = res->ergs_left;
@@ -751,32 +867,22 @@ int main(int argc, char **argv)
             progress(tty, k, nsel, w, "warming up");
             bench_execute(r);
         }
-        size_t cap = (size_t)o.runs + 16, n = 0;
-        double *samples = malloc(cap * sizeof *samples), timed = 0;
+        samples sm = {0};
         if (o.counters)
             bench_counters_start();
-        while (n < (size_t)o.runs || timed < o.min_time * 1e9) {
-            if (n == cap) {
-                cap *= 2;
-                samples = realloc(samples, cap * sizeof *samples);
-            }
-            char what[64];
-            snprintf(what, sizeof what, "run %zu/%d", n + 1, o.runs);
-            progress(tty, k, nsel, w, what);
+        while (samples_next(&o, &sm, tty, k, nsel, w)) {
             double t0 = now_ns();
             bench_execute(r);
             double t1 = now_ns();
-            samples[n++] = t1 - t0;
-            timed += t1 - t0;
+            samples_add(&sm, t1 - t0);
         }
+        size_t n = sm.n;
         bench_counter_set cs;
         memset(&cs, 0, sizeof cs);
         if (o.counters)
             bench_counters_stop(&cs);
-        qsort(samples, n, sizeof *samples, cmp_double);
-        double mn = samples[0], md = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2,
-               mx = samples[n - 1];
-        free(samples);
+        double mn, md, mx;
+        samples_done(&sm, &mn, &md, &mx);
         bench_release(r);
         json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:{s:f,s:f,s:f},s:f,s:f,s:f}",
                                 "workload", w->name, "tier", w->tier, "mode", w->mode, "status", st,
@@ -808,8 +914,11 @@ int main(int argc, char **argv)
         }
         if (o.flame_dir) {
             progress(tty, k, nsel, w, "flamegraph");
-            if (bench_flamegraph(w, code, len, o.flame_dir))
-                fprintf(stderr, "\neravm-bench: flamegraph for %s failed\n", w->name);
+            if (bench_flamegraph(w, code, len, o.flame_dir)) {
+                fprintf(stderr, "%seravm-bench: cannot write the flamegraph for %s into %s\n",
+                        tty ? "\r\033[K" : "", w->name, o.flame_dir);
+                output_failed = true;
+            }
         }
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -838,9 +947,8 @@ int main(int argc, char **argv)
     }
     if (!status && !o.record && !o.check) {
         if (!strcmp(o.format, "json")) {
-            char *s = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-            fprintf(out, "%s\n", s);
-            free(s);
+            json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+            fputc('\n', out);
         } else if (!strcmp(o.format, "csv")) {
             fprintf(out, "workload,tier,mode,build,status,instructions,ergs_used,ergs_left,runs,wall_min_ns,"
                          "wall_median_ns,wall_max_ns,ns_per_instr,minstr_per_s,mgas_per_s\n");
@@ -905,14 +1013,31 @@ int main(int argc, char **argv)
                     fprintf(out, "\n");
                 }
             }
-            fprintf(out, "build: %s; %d timed runs per workload after %d warm-up\n", o.build, o.runs, o.warmup);
+            /* the runs made, which --min-time may have raised above --runs */
+            json_int_t rmin = 0, rmax = 0;
+            json_array_foreach(report, i, row) {
+                json_int_t r = json_integer_value(json_object_get(row, "runs"));
+                rmin = !i || r < rmin ? r : rmin;
+                rmax = r > rmax ? r : rmax;
+            }
+            if (rmin == rmax)
+                fprintf(out, "build: %s; %lld timed runs per workload after %d warm-up\n", o.build,
+                        (long long)rmin, o.warmup);
+            else
+                fprintf(out, "build: %s; %lld to %lld timed runs per workload (--min-time %g s) after %d warm-up\n",
+                        o.build, (long long)rmin, (long long)rmax, o.min_time, o.warmup);
         }
     }
     json_decref(report);
     if (o.counters)
         bench_counters_close();
-    if (out != stdout)
-        fclose(out);
+    if (out != stdout) {
+        status = tool_close_output(out, o.output, status);
+        if (!status || o.check)
+            unfinished_output = NULL; /* a complete report, or --check's table of differences */
+    }
+    if (!status && output_failed)
+        status = 1;
     bench_manifest_free(&m);
     free(o.workloads);
     return status;

@@ -3,12 +3,15 @@
  * bare tier: the bytecode as the single frame of an in-memory world, as
  * `eravm run` does (address 0x1234567890abcdef, caller 0, empty calldata). */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench.h"
 #include "bytecode.h"
+#include "tool_util.h"
 #include "world_mem.h"
 
 static char *trim(char *s)
@@ -21,15 +24,92 @@ static char *trim(char *s)
     return s;
 }
 
+/* A decimal count: digits only, at most `max`. */
+static bool manifest_number(const char *t, uint64_t max, uint64_t *out)
+{
+    if (!*t)
+        return false;
+    uint64_t v = 0;
+    for (; *t; t++) {
+        if (*t < '0' || *t > '9' || v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*t - '0');
+    }
+    *out = v;
+    return v <= max;
+}
+
+/* Copies a field; false if it does not fit (no silent cut). */
+static bool manifest_text(char *dst, size_t n, const char *src)
+{
+    return (size_t)snprintf(dst, n, "%s", src) < n && *src;
+}
+
+static int manifest_error(char *err, size_t errn, const char *path, int lineno, const char *what,
+                          const char *field)
+{
+    snprintf(err, errn, "%s:%d: %s%s%.60s%s", path, lineno, what, field ? " (got '" : "",
+             field ? field : "", field ? "')" : "");
+    return -1;
+}
+
+/* One workload line (8 tab-separated fields) into w; 0 or -1 with err. */
+static int manifest_row(char **fld, bench_workload *w, const char *path, int lineno, char *err,
+                        size_t errn)
+{
+    memset(w, 0, sizeof *w);
+    uint64_t ergs;
+    if (!manifest_text(w->name, sizeof w->name, fld[0]))
+        return manifest_error(err, errn, path, lineno, "name is empty or longer than 63 characters", fld[0]);
+    bool bare = !strcmp(fld[1], "bare"), full = !strcmp(fld[1], "full");
+    if (!bare && !full)
+        return manifest_error(err, errn, path, lineno, "tier is bare or full", fld[1]);
+    if (bare ? strcmp(fld[2], "call") && strcmp(fld[2], "ctor")
+             : strcmp(fld[2], "deploy") && strcmp(fld[2], "transfer") && strcmp(fld[2], "execute"))
+        return manifest_error(err, errn, path, lineno,
+                              bare ? "a bare workload's mode is call or ctor"
+                                   : "a full-tier workload's mode is deploy, transfer or execute", fld[2]);
+    snprintf(w->tier, sizeof w->tier, "%s", fld[1]);
+    snprintf(w->mode, sizeof w->mode, "%s", fld[2]);
+    if (!manifest_text(w->source, sizeof w->source, fld[3]))
+        return manifest_error(err, errn, path, lineno, "source is empty or longer than 159 characters", fld[3]);
+    if (!manifest_number(fld[4], UINT32_MAX, &ergs))
+        return manifest_error(err, errn, path, lineno, "ergs is a decimal number below 2^32", fld[4]);
+    w->ergs = (uint32_t)ergs;
+    w->measured = strcmp(fld[5], "-") != 0;
+    if (!w->measured) {
+        if (strcmp(fld[6], "-") || strcmp(fld[7], "-"))
+            return manifest_error(err, errn, path, lineno, "status '-' (not measured) wants '-' for ergs used and instructions", NULL);
+        snprintf(w->status, sizeof w->status, "-");
+        return 0;
+    }
+    /* the VM's statuses (bare), a transaction's (full: host/boot.c) */
+    if (bare ? strcmp(fld[5], "ok") && strcmp(fld[5], "revert") && strcmp(fld[5], "panic")
+             : strcmp(fld[5], "success") && strcmp(fld[5], "revert") && strcmp(fld[5], "halt"))
+        return manifest_error(err, errn, path, lineno,
+                              bare ? "a bare workload's status is ok, revert, panic or -"
+                                   : "a full-tier workload's status is success, revert, halt or -", fld[5]);
+    snprintf(w->status, sizeof w->status, "%s", fld[5]);
+    if (!manifest_number(fld[6], UINT64_MAX, &w->ergs_used))
+        return manifest_error(err, errn, path, lineno, "ergs used is a decimal number", fld[6]);
+    if (!manifest_number(fld[7], UINT64_MAX, &w->instructions))
+        return manifest_error(err, errn, path, lineno, "instructions is a decimal number", fld[7]);
+    return 0;
+}
+
 /* Parses manifest lines from f (closed here); `path` names it in errors. */
 static int manifest_read(FILE *f, const char *path, bench_manifest *m, char *err, size_t errn)
 {
     memset(m, 0, sizeof *m);
     char line[1024];
-    int lineno = 0;
+    int lineno = 0, rc = 0;
     size_t cap = 0, acap = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (!rc && fgets(line, sizeof line, f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = manifest_error(err, errn, path, lineno, "line longer than 1,023 characters", NULL);
+            break;
+        }
         char *l = trim(line);
         if (!*l || *l == '#')
             continue;
@@ -41,54 +121,45 @@ static int manifest_read(FILE *f, const char *path, bench_manifest *m, char *err
             if (m->nalias == acap) {
                 acap = acap ? acap * 2 : 8;
                 m->alias = realloc(m->alias, acap * sizeof *m->alias);
+                if (!m->alias)
+                    tool_out_of_memory();
             }
-            snprintf(m->alias[m->nalias][0], 64, "%s", fld[1]);
-            snprintf(m->alias[m->nalias][1], 64, "%s", fld[2]);
+            if (!manifest_text(m->alias[m->nalias][0], 64, fld[1]) || !manifest_text(m->alias[m->nalias][1], 64, fld[2]))
+                rc = manifest_error(err, errn, path, lineno, "alias names are 1 to 63 characters", NULL);
             m->nalias++;
             continue;
         }
         if (nf != 8) {
             snprintf(err, errn, "%s:%d: want 8 tab-separated fields (name tier mode source ergs "
                      "status ergs_used instructions), got %d", path, lineno, nf);
-            fclose(f);
-            bench_manifest_free(m);
-            return -1;
+            rc = -1;
+            break;
         }
         if (m->n == cap) {
             cap = cap ? cap * 2 : 64;
             m->w = realloc(m->w, cap * sizeof *m->w);
+            if (!m->w)
+                tool_out_of_memory();
         }
-        bench_workload *w = &m->w[m->n++];
-        memset(w, 0, sizeof *w);
-        snprintf(w->name, sizeof w->name, "%s", fld[0]);
-        snprintf(w->tier, sizeof w->tier, "%s", fld[1]);
-        snprintf(w->mode, sizeof w->mode, "%s", fld[2]);
-        snprintf(w->source, sizeof w->source, "%s", fld[3]);
-        w->ergs = (uint32_t)strtoul(fld[4], NULL, 10);
-        snprintf(w->status, sizeof w->status, "%s", fld[5]);
-        w->measured = strcmp(fld[5], "-") != 0;
-        w->ergs_used = strtoull(fld[6], NULL, 10);
-        w->instructions = strtoull(fld[7], NULL, 10);
-        bool bare = !strcmp(w->tier, "bare"), full = !strcmp(w->tier, "full");
-        if (!(bare && (!strcmp(w->mode, "call") || !strcmp(w->mode, "ctor"))) &&
-            !(full && (!strcmp(w->mode, "deploy") || !strcmp(w->mode, "transfer") ||
-                       !strcmp(w->mode, "execute")))) {
-            snprintf(err, errn, "%s:%d: tier and mode are bare with call|ctor, or full with "
-                     "deploy|transfer|execute", path, lineno);
-            fclose(f);
-            bench_manifest_free(m);
-            return -1;
-        }
+        rc = manifest_row(fld, &m->w[m->n++], path, lineno, err, errn);
     }
+    if (!rc && ferror(f))
+        rc = manifest_error(err, errn, path, lineno + 1, "read error", NULL);
     fclose(f);
-    return 0;
+    if (rc)
+        bench_manifest_free(m);
+    return rc;
 }
 
 int bench_manifest_load(const char *path, bench_manifest *m, char *err, size_t errn)
 {
     FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errn, "cannot open the manifest %s", path);
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errn, "cannot read the manifest %s: %s", path,
+                 f ? "is a directory or not a regular file" : strerror(errno));
+        if (f)
+            fclose(f);
         return -1;
     }
     return manifest_read(f, path, m, err, errn);
@@ -135,7 +206,13 @@ int bench_manifest_write(const char *path, const bench_manifest *m)
             fprintf(f, "%s\t%s\t%s\t%s\t%u\t-\t-\t-\n", w->name, w->tier, w->mode, w->source,
                     w->ergs);
     }
-    return fclose(f);
+    bool bad = ferror(f);
+    return fclose(f) || bad ? -1 : 0;
+}
+
+uint32_t bench_workload_ergs(const bench_workload *w)
+{
+    return w->ergs ? w->ergs : BENCH_DEFAULT_ERGS;
 }
 
 int bench_load_code(const bench_workload *w, uint8_t **code, size_t *len, char *err, size_t errn)
@@ -157,9 +234,7 @@ int bench_load_code(const bench_workload *w, uint8_t **code, size_t *len, char *
     for (size_t i = 0; i < bench_embedded_count; i++) {
         const bench_embedded *e = &bench_embedded_programs[i];
         if (!strcmp(e->kind, kind) && !strcmp(e->name, name)) {
-            *code = malloc(e->len);
-            if (!*code)
-                return -1;
+            *code = tool_xmalloc(e->len);
             memcpy(*code, e->code, e->len);
             *len = e->len;
             return 0;
@@ -181,7 +256,7 @@ bench_run *bench_prepare(const bench_workload *w, const uint8_t *code, size_t le
 {
     bench_run *r = calloc(1, sizeof *r);
     if (!r)
-        return NULL;
+        tool_out_of_memory();
     r->world = eravm_memworld_new();
     u256 addr = u256_from_u64(BENCH_ADDRESS);
     bool ctor = !strcmp(w->mode, "ctor");
@@ -193,7 +268,7 @@ bench_run *bench_prepare(const bench_workload *w, const uint8_t *code, size_t le
     r->vm = eravm_vm_new(&iface, &settings);
     eravm_vm_set_engine(r->vm, engine);
     r->call.address = addr;
-    r->call.ergs = w->ergs ? w->ergs : BENCH_DEFAULT_ERGS;
+    r->call.ergs = bench_workload_ergs(w);
     r->call.constructor = ctor;
     return r;
 }

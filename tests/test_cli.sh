@@ -95,6 +95,49 @@ expect_error "unknown command" "$E" frobnicate
 expect_error "not a multiple of 32" "$E" disasm "$D/vm-benchmark/call_far"
 end "bad bytecode input: one clear line on stderr and a non-zero exit"
 
+# --- format detection --------------------------------------------------------
+begin
+printf '\357\273\2770x%064x\n' 0 >"$T/bom.hex"
+printf '0x%064x\n' 0 >"$T/plain.hex"
+h_plain=$("$E" hash "$T/plain.hex")
+[ "$("$E" hash "$T/bom.hex")" = "$h_plain" ] || note "a UTF-8 BOM before hex text is not skipped"
+printf '\357\273\277{"bytecode": "0x%064x"}' 0 >"$T/bom.json"
+[ "$("$E" hash "$T/bom.json")" = "$h_plain" ] || note "a UTF-8 BOM before a JSON artifact is not skipped"
+# padded to 96 bytes, a BOM-prefixed artifact once passed as raw bytecode
+cp "$T/bom.json" "$T/bom96.json"
+printf '%*s' $((96 - $(wc -c <"$T/bom.json"))) '' >>"$T/bom96.json"
+[ "$("$E" hash "$T/bom96.json" 2>&1)" = "$h_plain" ] || note "a padded BOM artifact is not read as JSON"
+printf '["0x%064x"]' 0 >"$T/arr.json"
+expect_error "arr.json: top-level JSON is an array" "$E" hash "$T/arr.json"
+printf '"0x%064x"' 0 >"$T/str.json"
+expect_error "str.json: top-level JSON is a string" "$E" hash "$T/str.json"
+printf '{"bytecode": "0x00zz"}' >"$T/badhex.json"
+expect_error "badhex.json: the artifact's bytecode: bad hex" "$E" run "$T/badhex.json"
+printf 'xyz' >"$T/short.bin"
+expect_error "shorter than one 32-byte word" "$E" hash "$T/short.bin"
+grep -q truncate "$T/err" && note "--truncate suggested for a file under 32 bytes"
+end "format detection: a UTF-8 BOM is skipped, JSON that is not an object is refused, errors name the file"
+
+# --- output errors ------------------------------------------------------------
+begin
+if [ -c /dev/full ]; then
+    for cmd in "hash $T/one.bin" "disasm $T/one.bin" "keccak abc" "run $T/one.bin" "run $T/one.bin --format json"; do
+        # shellcheck disable=SC2086
+        "$E" $cmd >/dev/full 2>"$T/err"
+        rc=$?
+        [ "$rc" -ne 0 ] && [ "$rc" -lt 126 ] || note "eravm $cmd >/dev/full exited $rc"
+        [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "cannot write standard output" "$T/err" || note "eravm $cmd >/dev/full: $(cat "$T/err")"
+    done
+    printf '{"contracts": [{"address": "0x10", "bytecode": "one.bin"}], "steps": [{"to": "0x10"}]}' >"$T/ok.json"
+    "$E" scenario "$T/ok.json" >/dev/full 2>"$T/err" && note "scenario >/dev/full exited 0"
+    printf '\tret\n' >"$T/ret.zasm"
+    "$E" asm "$T/ret.zasm" -o /dev/full 2>"$T/err" && note "asm -o /dev/full exited 0"
+    [ -c /dev/full ] || note "asm -o /dev/full removed the device"
+else
+    echo "  # no /dev/full character device here; output-error cases skipped"
+fi
+end "output: a report that cannot be written is an error (one line, non-zero exit)"
+
 # --- assembler errors ------------------------------------------------------
 begin
 asm_error() { # source, expected line:col, pattern
@@ -117,7 +160,31 @@ awk 'BEGIN { print "\t.text"; for (i = 0; i < 65537; i++) print "\tnop" }' >"$T/
 rm -f "$T/big.zbin"
 expect_error "big.zasm:65538:2: error: more than 65536 instructions" "$E" asm "$T/big.zasm" -o "$T/big.zbin"
 [ ! -e "$T/big.zbin" ] || note "output written for too many instructions"
+printf '' >"$T/empty.zasm"
+expect_error "empty.zasm:1:1: error: no instructions" "$E" asm "$T/empty.zasm" --hex
+printf '; nothing\n\t.rodata\nA:\n\t.cell\t5\n' >"$T/cells.zasm"
+expect_error "cells.zasm:1:1: error: no instructions" "$E" asm "$T/cells.zasm" --hex
+printf '\tret\n' >"$T/src.zasm"
+cp "$T/src.zasm" "$T/src.copy"
+expect_error "^eravm: asm: -o needs a file name" "$E" asm "$T/src.zasm" -o ""
+expect_error "^eravm: asm: -o .* is the source file" "$E" asm "$T/src.zasm" -o "$T/src.zasm"
+expect_error "^eravm: asm: -o .* is the source file" "$E" asm "$T/src.zasm" -o "$T/../$(basename "$T")/src.zasm"
+cmp -s "$T/src.zasm" "$T/src.copy" || note "asm -o overwrote its source"
+expect_error "^eravm: asm: cannot write" "$E" asm "$T/src.zasm" -o "$T/no/such/dir/x.zbin"
 end "assembler errors name file:line:col and what is wrong; nothing is written"
+
+# --- assembler scale: labels are hashed, not scanned ------------------------------
+begin
+# 65,536 labels (the instruction limit), each jumped to from elsewhere; a
+# linear label scan took ~20 s here, the hash index takes milliseconds
+awk 'BEGIN { print "\t.text"; for (i = 0; i < 65536; i++) printf "L%d:\n\tjump\t@L%d\n", i, (i * 7919) % 65536 }' >"$T/labels.zasm"
+if timeout 10 "$E" asm "$T/labels.zasm" -o "$T/labels.zbin"; then
+    [ "$(wc -c <"$T/labels.zbin")" -eq $((16385 * 32)) ] || note "65,536 jumps: want 16,385 words, got $(wc -c <"$T/labels.zbin") bytes"
+    "$E" disasm --raw "$T/labels.zbin" | sed -n 2p | grep -q '^     1  00001eef0000013d ' || note "label L1 does not resolve to instruction 7919"
+else
+    note "assembling 65,536 labels did not finish within 10 s"
+fi
+end "assembler: 65,536 labels assemble within seconds (hash index)"
 
 # --- assembler layout ------------------------------------------------------
 begin
@@ -157,6 +224,73 @@ expect_error "nothere" "$E" scenario "$T/s2.json"
 printf '{"contracts": [], "steps": [{"calldata": "0x"}]}' >"$T/s3.json"
 expect_error "to" "$E" scenario "$T/s3.json"
 end "run and scenario: bad input gives one clear line and a non-zero exit"
+
+# --- scenario: nothing passes unchecked ------------------------------------------
+begin
+printf '\t.text\n\tadd\t5, r0, r2\n\tsts\tr0, r2\n\tadd\tr0, r0, r1\n\tret\n' >"$T/c.zasm"
+C='"contracts": [{"name": "A", "address": "0x10001", "bytecode": "c.zasm"}]'
+scen() { # pattern, steps JSON
+    printf '{%s, "steps": [%s]}' "$C" "$2" >"$T/sc.json"
+    expect_error "sc.json: $1" "$E" scenario "$T/sc.json"
+    [ ! -s "$T/out" ] || note "scenario ran steps before refusing: $(head -1 "$T/out")"
+}
+printf '{%s, "steps": [{"to": "A", "expect": {"status": "ok", "storage": {"A": {"0x0": "0x5"}}}}]}' "$C" >"$T/sc.json"
+"$E" scenario "$T/sc.json" >"$T/out" 2>&1 || note "a good scenario failed: $(cat "$T/out")"
+scen 'steps\[0\].expect.storage\["B"\]: .B. is neither a contract name nor an address' '{"to": "A", "expect": {"storage": {"B": {"0x0": "0x5"}}}}'
+scen 'steps\[0\].expect.storage\["A"\]\["zz"\]: the key is not a number' '{"to": "A", "expect": {"storage": {"A": {"zz": "0x5"}}}}'
+scen 'steps\[0\].expect.storage\["A"\]\["0x0"\]: want a number, not an array' '{"to": "A", "expect": {"storage": {"A": {"0x0": ["0x5"]}}}}'
+scen 'steps\[0\].expect.storage\["A"\]: want an object, not an integer' '{"to": "A", "expect": {"storage": {"A": 5}}}'
+scen 'steps\[0\].expect.storage: want an object, not a string' '{"to": "A", "expect": {"storage": "A"}}'
+scen 'steps\[0\].expct: unknown key' '{"to": "A", "expct": {}}'
+scen 'steps\[1\].expect.stauts: unknown key' '{"to": "A"}, {"to": "A", "expect": {"stauts": "ok"}}'
+scen 'steps\[0\].constructor: want true or false, not a string' '{"to": "A", "constructor": "yes"}'
+scen 'steps\[0\].expect.storage_writes: want an object, not a string' '{"to": "A", "expect": {"storage_writes": "none"}}'
+scen 'steps\[0\].expect.transient: want an object, not a string' '{"to": "A", "expect": {"transient": "none"}}'
+scen 'steps\[0\].expect.instructions: 0x10000000000000005 is out of range' '{"to": "A", "expect": {"instructions": "0x10000000000000005"}}'
+scen "steps\\[0\\].expect.ergs_left: 'abc' is not a number" '{"to": "A", "expect": {"ergs_left": "abc"}}'
+scen 'steps\[0\].expect.ergs_left: -1 is negative' '{"to": "A", "expect": {"ergs_left": -1}}'
+scen 'steps\[0\].expect.ergs_left: 0x100000000 is out of range' '{"to": "A", "expect": {"ergs_left": 4294967296}}'
+scen 'steps\[0\].expect.status: want "ok", "revert" or "panic"' '{"to": "A", "expect": {"status": "okay"}}'
+scen 'steps\[0\].expect.returndata: bad hex' '{"to": "A", "expect": {"returndata": "0x1"}}'
+scen 'steps\[0\].expect.events\[0\].value: missing' '{"to": "A", "expect": {"events": [{"key": 1}]}}'
+scen 'steps\[0\].expect.l2_l1_logs\[0\].first: unknown key' '{"to": "A", "expect": {"l2_l1_logs": [{"key": 1, "value": 2, "first": true}]}}'
+scen 'steps\[0\].value: 0x100000000000000000000000000000000 is out of range' '{"to": "A", "value": "0x100000000000000000000000000000000"}'
+scen 'steps\[0\].ergs: want a number, not a real number' '{"to": "A", "ergs": 1.5}'
+scen 'steps\[0\].to: missing' '{"calldata": "0x"}'
+scen 'steps\[0\].caller: .C. is neither' '{"to": "A", "caller": "C"}'
+contracts() { # pattern, contracts JSON
+    printf '{"contracts": [%s], "steps": []}' "$2" >"$T/sc.json"
+    expect_error "sc.json: $1" "$E" scenario "$T/sc.json"
+}
+contracts 'contracts\[1\].address: 0x010001 is also the address of contracts\[0\]' \
+    '{"name": "A", "address": "0x10001", "bytecode": "c.zasm"}, {"name": "B", "address": "0x010001", "bytecode": "c.zasm"}'
+contracts "contracts\\[1\\].name: 'A' names another contract too" \
+    '{"name": "A", "address": "0x10001", "bytecode": "c.zasm"}, {"name": "A", "address": "0x10002", "bytecode": "c.zasm"}'
+contracts "contracts\\[0\\].name: '0x10002' reads as an address" '{"name": "0x10002", "address": "0x10001", "bytecode": "c.zasm"}'
+contracts 'contracts\[0\].truncate: want true or false' '{"address": "0x10001", "bytecode": "c.zasm", "truncate": 1}'
+contracts 'contracts\[0\].bytecode: .*nothere' '{"address": "0x10001", "bytecode": "nothere.zbin"}'
+printf '{"contracts": [], "steps": [], "steps": []}' >"$T/sc.json"
+expect_error "bad JSON: duplicate object key" "$E" scenario "$T/sc.json"
+printf '{"contracts": [], "steps": [], "stesp": []}' >"$T/sc.json"
+expect_error "sc.json: stesp: unknown key" "$E" scenario "$T/sc.json"
+printf '[]' >"$T/sc.json"
+expect_error "sc.json: want an object, not an array" "$E" scenario "$T/sc.json"
+expect_error "is a directory" "$E" scenario "$T"
+end "scenario: unknown keys, wrong types, out-of-range numbers and ambiguous contracts are errors naming their JSON path"
+
+# --- the engine switch: --engine everywhere, ERAVM_ENGINE as its default ------------
+begin
+printf '{%s, "steps": [{"to": "A", "expect": {"status": "ok", "instructions": 4}}]}' "$C" >"$T/sc.json"
+for eng in fast counting simple; do
+    "$E" scenario --engine $eng "$T/sc.json" >"$T/out" 2>&1 || note "scenario --engine $eng: $(cat "$T/out")"
+    ERAVM_ENGINE=$eng "$E" scenario "$T/sc.json" >"$T/out" 2>&1 || note "ERAVM_ENGINE=$eng scenario: $(cat "$T/out")"
+    "$E" run --engine $eng "$T/one.bin" >/dev/null 2>&1 || note "run --engine $eng failed"
+done
+expect_error "scenario: --engine is fast, counting or simple, not 'turbo'" "$E" scenario --engine turbo "$T/sc.json"
+expect_error "run: --engine is fast, counting or simple, not 'turbo'" "$E" run --engine turbo "$T/one.bin"
+expect_error "ERAVM_ENGINE is fast, counting or simple, not 'turbo'" env ERAVM_ENGINE=turbo "$E" scenario "$T/sc.json"
+expect_error "ERAVM_ENGINE is fast, counting or simple, not 'turbo'" env ERAVM_ENGINE=turbo "$E" run "$T/one.bin"
+end "engine switch: --engine for run and scenario, ERAVM_ENGINE as the default, bad names refused"
 
 # --- run: JSON and trace output -------------------------------------------------
 begin

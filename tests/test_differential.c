@@ -2,7 +2,8 @@
  * reference fast VM's recorded results: the 500 random programs of
  * $ERAVM_DATA/differential (status, ergs left, instruction count, return
  * data, storage and transient writes, L2->L1 logs), run exactly as its
- * README says. Optional argument: a single id to run verbosely. */
+ * README says, on every engine; the engines must also agree with each other
+ * in events and skipped counts. Optional argument: a single id to run. */
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,49 @@ static char *fmt_returndata(const uint8_t *p, size_t n)
     return out;
 }
 
+/* One run in the corpus's text form, plus what the corpus does not list. */
+typedef struct {
+    const char *status;
+    char gas[32], ins[32], skipped[32];
+    char *rd, *sw, *tr, *l1, *ev;
+} outcome;
+
+static void outcome_of(eravm_vm *vm, const eravm_result *res, outcome *o)
+{
+    o->status = eravm_status_name(res->status);
+    snprintf(o->gas, sizeof o->gas, "%u", res->ergs_left);
+    snprintf(o->ins, sizeof o->ins, "%llu", (unsigned long long)res->instructions);
+    snprintf(o->skipped, sizeof o->skipped, "%llu", (unsigned long long)res->skipped);
+    o->rd = fmt_returndata(res->returndata, res->returndata_len);
+    size_t n;
+    eravm_slot *sw = eravm_vm_storage_writes(vm, &n);
+    o->sw = fmt_slots(sw, n, false);
+    free(sw);
+    eravm_slot *tw = eravm_vm_transient(vm, &n);
+    o->tr = fmt_slots(tw, n, false);
+    free(tw);
+    const eravm_log *l = eravm_vm_l2l1_logs(vm, &n);
+    o->l1 = fmt_logs(l, n, true);
+    l = eravm_vm_events(vm, &n);
+    o->ev = fmt_logs(l, n, true);
+}
+
+static bool outcome_same(const outcome *a, const outcome *b)
+{
+    return !strcmp(a->status, b->status) && !strcmp(a->gas, b->gas) && !strcmp(a->ins, b->ins) &&
+           !strcmp(a->skipped, b->skipped) && !strcmp(a->rd, b->rd) && !strcmp(a->sw, b->sw) &&
+           !strcmp(a->tr, b->tr) && !strcmp(a->l1, b->l1) && !strcmp(a->ev, b->ev);
+}
+
+static void outcome_free(outcome *o)
+{
+    free(o->rd);
+    free(o->sw);
+    free(o->tr);
+    free(o->l1);
+    free(o->ev);
+}
+
 static int split_tabs(char *line, char **f, int max)
 {
     int n = 0;
@@ -133,7 +177,6 @@ int main(int argc, char **argv)
             exp_rows[id] = line;
     }
     int total = 0, matched = 0, kernel = 0;
-    eravm_result results[3];
     char *save = NULL;
     for (char *line = strtok_r(progs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#' || !strncmp(line, "id\t", 3))
@@ -167,66 +210,56 @@ int main(int argc, char **argv)
         eravm_world iface = eravm_memworld_iface(w);
         eravm_settings settings;
         memset(&settings, 0, sizeof settings);
-        eravm_vm *vm = eravm_vm_new(&iface, &settings);
         eravm_call call;
         memset(&call, 0, sizeof call);
         call.address = addr;
         call.calldata = cd;
         call.calldata_len = cdlen;
         call.ergs = 2000000;
-        eravm_result res;
         const eravm_program *prog = eravm_memworld_program(w, eravm_code_hash(code, len));
-        /* the simple and counting engines must agree with the fast one exactly */
-        for (int eng = ERAVM_ENGINE_COUNTING; eng <= ERAVM_ENGINE_SIMPLE; eng++) {
-            eravm_vm *v2 = eravm_vm_new(&iface, &settings);
-            eravm_vm_set_engine(v2, eng);
-            eravm_vm_run(v2, prog, &call, &results[eng]);
-            eravm_vm_free(v2);
-        }
-        eravm_vm_run(vm, prog, &call, &res);
-        for (int eng = ERAVM_ENGINE_COUNTING; eng <= ERAVM_ENGINE_SIMPLE; eng++)
-            EXPECT(results[eng].status == res.status && results[eng].ergs_left == res.ergs_left &&
-                       results[eng].instructions == res.instructions &&
-                       results[eng].skipped == res.skipped,
-                   "program %ld: engine %d differs from fast", id, eng);
-        const char *st = eravm_status_name(res.status);
-        char gas[32], ins[32];
-        snprintf(gas, sizeof gas, "%u", res.ergs_left);
-        snprintf(ins, sizeof ins, "%llu", (unsigned long long)res.instructions);
-        char *rd = fmt_returndata(res.returndata, res.returndata_len);
-        size_t n;
-        eravm_slot *sw = eravm_vm_storage_writes(vm, &n);
-        char *sws = fmt_slots(sw, n, false);
-        free(sw);
-        eravm_slot *tw = eravm_vm_transient(vm, &n);
-        char *tws = fmt_slots(tw, n, false);
-        free(tw);
-        const eravm_log *ll = eravm_vm_l2l1_logs(vm, &n);
-        char *lls = fmt_logs(ll, n, true);
-        bool ok = ne >= 9 && !strcmp(st, e[2]) && !strcmp(gas, e[3]) && !strcmp(ins, e[4]) &&
-                  !strcmp(rd, e[5]) && !strcmp(sws, e[6]) && !strcmp(tws, e[7]) &&
-                  !strcmp(lls, e[8]);
-        EXPECT(ok, "program %ld (%s): got %s/%s/%s rd=%.40s sw=%.60s tr=%.60s l1=%.60s; want "
+        /* every engine against vm2, and against each other in everything,
+         * events and the skipped count included (vm2's corpus lists neither) */
+        static const char *const names[3] = {"fast", "counting", "simple"};
+        outcome o[3];
+        bool ok = true;
+        for (int eng = 0; eng < 3; eng++) {
+            eravm_vm *vm = eravm_vm_new(&iface, &settings);
+            eravm_vm_set_engine(vm, eng);
+            eravm_result res;
+            eravm_vm_run(vm, prog, &call, &res);
+            outcome_of(vm, &res, &o[eng]);
+            eravm_vm_free(vm);
+            bool same_as_vm2 = ne >= 9 && !strcmp(o[eng].status, e[2]) && !strcmp(o[eng].gas, e[3]) &&
+                               !strcmp(o[eng].ins, e[4]) && !strcmp(o[eng].rd, e[5]) &&
+                               !strcmp(o[eng].sw, e[6]) && !strcmp(o[eng].tr, e[7]) && !strcmp(o[eng].l1, e[8]);
+            EXPECT(same_as_vm2,
+                   "program %ld (%s), %s engine: got %s/%s/%s rd=%.40s sw=%.60s tr=%.60s l1=%.60s; want "
                    "%s/%s/%s rd=%.40s sw=%.60s tr=%.60s l1=%.60s",
-               id, f[4], st, gas, ins, rd, sws, tws, lls, e[2], e[3], e[4], e[5], e[6], e[7],
-               e[8]);
+                   id, f[4], names[eng], o[eng].status, o[eng].gas, o[eng].ins, o[eng].rd, o[eng].sw,
+                   o[eng].tr, o[eng].l1, e[2], e[3], e[4], e[5], e[6], e[7], e[8]);
+            ok = ok && same_as_vm2;
+            if (eng) {
+                bool same = outcome_same(&o[0], &o[eng]);
+                EXPECT(same, "program %ld: the %s engine differs from the fast one: skipped %s/%s, events %.60s / %.60s",
+                       id, names[eng], o[eng].skipped, o[0].skipped, o[eng].ev, o[0].ev);
+                ok = ok && same;
+            }
+        }
+        for (int eng = 0; eng < 3; eng++)
+            outcome_free(&o[eng]);
         total++;
         matched += ok;
         kernel += id >= 3000;
-        free(rd);
-        free(sws);
-        free(tws);
-        free(lls);
         free(erow);
-        eravm_vm_free(vm);
         eravm_memworld_free(w);
         free(code);
         free(cd);
     }
     EXPECT(only >= 0 || total == 500, "ran %d programs", total);
     CASE_END("differential: %d/%d random programs (%d kernel-mode) match vm2 in status, ergs, "
-             "instructions, returndata, storage, transient storage and L2->L1 logs, on the "
-             "fast, counting and simple engines",
+             "instructions, returndata, storage, transient storage and L2->L1 logs on each of the "
+             "fast, counting and simple engines, and the engines agree in all that, events and "
+             "skipped counts too",
              matched, total, kernel);
     free(progs);
     free(exp);

@@ -1,7 +1,11 @@
-/* tools/eravm.c — the `eravm` command: asm, disasm, hash (and, later, run). */
+/* tools/eravm.c — the `eravm` command: asm, disasm, hash, keccak, and run and
+ * scenario (tools/run.c, tools/scenario.c). */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "asm.h"
@@ -24,8 +28,9 @@ static const char *usage_text =
     "  hash FILE [--truncate]                 print the versioned bytecode hash\n"
     "  run FILE [--calldata HEX] [--ergs N] [--constructor] [--address A] [--caller A]\n"
     "      [--value N] [--truncate] [--format text|json] [--trace] [--engine fast|counting|simple]\n"
-    "                                         run FILE as the single frame of an empty world\n"
-    "  scenario FILE.json                     run a multi-step scenario and check its expectations\n"
+    "      [--max-memory SIZE]                run FILE as the single frame of an empty world\n"
+    "  scenario FILE.json [--engine fast|counting|simple] [--max-memory SIZE]\n"
+    "                                         run a multi-step scenario and check its expectations\n"
     "  keccak TEXT | --hex HEX                keccak256 of a string (e.g. an ABI signature) or of bytes\n"
     "  deploy FILE [--args HEX] [--value WEI] [--format text|json] [--record DIR]\n"
     "      [--no-signatures] [--trace-hooks] [--engine E]\n"
@@ -35,7 +40,11 @@ static const char *usage_text =
     "  replay DIR [--engine E]                re-run a recording (--record) on the VM alone\n"
     "\n"
     "FILE may be raw bytecode, hex text, or a foundry/hardhat JSON artifact.\n"
-    "--truncate cuts a bytecode to the largest odd number of 32-byte words.\n";
+    "--truncate cuts a bytecode to the largest odd number of 32-byte words.\n"
+    "--engine defaults to $ERAVM_ENGINE for run and scenario, else fast. --max-memory caps\n"
+    "the process's memory for run and scenario\n"
+    "(K/M/G suffixes; 0 = none; default 4G or half the machine's memory); a run that\n"
+    "needs more ends with exit status 3.\n";
 
 #define die(fmt, a) tool_die(fmt, a)
 
@@ -110,7 +119,15 @@ static int cmd_disasm(int argc, char **argv)
         return 1;
     eravm_disasm_file(stdout, code, len, flags);
     free(code);
-    return ferror(stdout) ? 1 : 0;
+    return 0;
+}
+
+/* True if `out` names the same file as `in` (so writing would destroy the source). */
+static bool same_file(const char *in, const char *out)
+{
+    struct stat a, b;
+    return !strcmp(in, out) ||
+           (stat(in, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 }
 
 static int cmd_asm(int argc, char **argv)
@@ -119,7 +136,7 @@ static int cmd_asm(int argc, char **argv)
     int hex = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-o")) {
-            if (++i >= argc)
+            if (++i >= argc || !argv[i][0])
                 return die("asm: -o needs a file name%s", "");
             out = argv[i];
         } else if (!strcmp(argv[i], "--hex")) {
@@ -134,6 +151,8 @@ static int cmd_asm(int argc, char **argv)
     }
     if (!file)
         return die("asm: no file given%s", "");
+    if (out && strcmp(out, "-") && strcmp(file, "-") && same_file(file, out))
+        return die("asm: -o '%s' is the source file; refusing to overwrite it", out);
     size_t n;
     uint8_t *src;
     char err[512];
@@ -149,12 +168,12 @@ static int cmd_asm(int argc, char **argv)
         return 1;
     }
     FILE *f = stdout;
-    if (out && strcmp(out, "-")) {
+    bool to_file = out && strcmp(out, "-");
+    if (to_file) {
         f = fopen(out, "wb");
         if (!f) {
-            perror(out);
             eravm_asm_free(&res);
-            return 1;
+            return tool_die("asm: cannot write '%s': %s", out, strerror(errno));
         }
     } else if (!hex && isatty(1)) {
         eravm_asm_free(&res);
@@ -168,16 +187,17 @@ static int cmd_asm(int argc, char **argv)
     } else {
         fwrite(res.code, 1, res.len, f);
     }
-    int bad = ferror(f);
-    if (f != stdout && fclose(f) != 0)
-        bad = 1;
-    if (bad) {
-        fprintf(stderr, "eravm: asm: write error\n");
-        if (out)
-            remove(out);
-    }
     eravm_asm_free(&res);
-    return bad ? 1 : 0;
+    if (!to_file)
+        return 0; /* stdout is checked once, in main */
+    char what[1100];
+    snprintf(what, sizeof what, "'%s'", out);
+    struct stat st;
+    bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    rc = tool_close_output(f, what, 0);
+    if (rc && regular)
+        remove(out); /* nothing half-written (but never a device such as /dev/full) */
+    return rc;
 }
 
 static int cmd_keccak(int argc, char **argv)
@@ -206,13 +226,8 @@ static int cmd_keccak(int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    eravm_optab_init();
-    if (argc < 2) {
-        fputs(usage_text, stderr);
-        return 2;
-    }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -237,4 +252,15 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "replay"))
         return tool_replay(argc - 2, argv + 2);
     return die("unknown command '%s' (see eravm --help)", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    eravm_optab_init();
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    /* a report lost to a full disk or a closed pipe is an error, not a success */
+    return tool_close_output(stdout, "standard output", dispatch(argc, argv));
 }

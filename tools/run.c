@@ -75,86 +75,128 @@ static void trace_fn(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word, 
     fprintf(t->out, "%*s%5u  %-44s ergs=%u\n", depth * 2, "", pc, text, ergs);
 }
 
-/* ---- output ---- */
+/* ---- output ----
+ * Written as it goes, never built in memory first: a run may leave millions
+ * of events, and a JSON tree of them took ~30 bytes per erg paid. */
+
+static void put_hex(FILE *f, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    fputs("0x", f);
+    for (size_t i = 0; i < n; i++) {
+        putc(digits[p[i] >> 4], f);
+        putc(digits[p[i] & 15], f);
+    }
+}
+
+static void put_u256(FILE *f, u256 v)
+{
+    char b[80];
+    u256_to_hex(v, b, sizeof b);
+    fputs(b, f);
+}
+
+static void put_addr(FILE *f, u256 a)
+{
+    char b[43];
+    tool_addr_hex(a, b);
+    fwrite(b, 1, 42, f);
+}
+
+/* The layout is jansson's JSON_INDENT(2), as it was when this was a json_t. */
+void tool_result_json_write(FILE *f, const eravm_vm *vm, const eravm_result *res)
+{
+    fprintf(f, "{\n  \"status\": \"%s\",\n  \"ergs_left\": %u,\n  \"instructions\": %llu,\n"
+               "  \"skipped\": %llu,\n  \"returndata\": \"",
+            eravm_status_name(res->status), res->ergs_left, (unsigned long long)res->instructions,
+            (unsigned long long)res->skipped);
+    put_hex(f, res->returndata, res->returndata_len);
+    fputs("\",\n  \"storage_writes\": {", f);
+    size_t n;
+    eravm_slot *s = eravm_vm_storage_writes(vm, &n);
+    for (size_t i = 0; i < n; i++) {
+        bool first_of_addr = i == 0 || !u256_eq(s[i].address, s[i - 1].address);
+        if (first_of_addr) {
+            fputs(i ? "\n    },\n    \"" : "\n    \"", f);
+            put_addr(f, s[i].address);
+            fputs("\": {\n      \"", f);
+        } else {
+            fputs(",\n      \"", f);
+        }
+        put_u256(f, s[i].key);
+        fputs("\": \"", f);
+        put_u256(f, s[i].value);
+        putc('"', f);
+    }
+    fputs(n ? "\n    }\n  },\n" : "},\n", f);
+    free(s);
+    for (int which = 0; which < 2; which++) {
+        const eravm_log *l = which ? eravm_vm_l2l1_logs(vm, &n) : eravm_vm_events(vm, &n);
+        fprintf(f, "  \"%s\": [", which ? "l2_l1_logs" : "events");
+        for (size_t i = 0; i < n; i++) {
+            fputs(i ? ",\n    {\n      \"address\": \"" : "\n    {\n      \"address\": \"", f);
+            put_addr(f, l[i].address);
+            fputs("\",\n      \"key\": \"", f);
+            put_u256(f, l[i].key);
+            fputs("\",\n      \"value\": \"", f);
+            put_u256(f, l[i].value);
+            fprintf(f, "\",\n      \"%s\": %s,\n      \"tx_number\": %u\n    }",
+                    which ? "is_service" : "first", l[i].first ? "true" : "false", l[i].tx_number);
+        }
+        fputs(n ? "\n  ]" : "]", f);
+        fputs(which ? "\n}\n" : ",\n", f);
+    }
+}
 
 json_t *tool_result_json(const eravm_vm *vm, const eravm_result *res)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "status", json_string(eravm_status_name(res->status)));
-    json_object_set_new(o, "ergs_left", json_integer(res->ergs_left));
-    json_object_set_new(o, "instructions", json_integer((json_int_t)res->instructions));
-    json_object_set_new(o, "skipped", json_integer((json_int_t)res->skipped));
-    char *hex = tool_hex(res->returndata, res->returndata_len);
-    json_object_set_new(o, "returndata", json_string(hex));
-    free(hex);
-    size_t n;
-    eravm_slot *s = eravm_vm_storage_writes(vm, &n);
-    json_t *sw = json_object();
-    for (size_t i = 0; i < n; i++) {
-        char a[80], k[80], v[80];
-        tool_addr_hex(s[i].address, a);
-        u256_to_hex(s[i].key, k, sizeof k);
-        u256_to_hex(s[i].value, v, sizeof v);
-        json_t *m = json_object_get(sw, a);
-        if (!m) {
-            m = json_object();
-            json_object_set_new(sw, a, m);
-        }
-        json_object_set_new(m, k, json_string(v));
-    }
-    free(s);
-    json_object_set_new(o, "storage_writes", sw);
-    for (int which = 0; which < 2; which++) {
-        const eravm_log *l = which ? eravm_vm_l2l1_logs(vm, &n) : eravm_vm_events(vm, &n);
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n; i++) {
-            char a[80], k[80], v[80];
-            tool_addr_hex(l[i].address, a);
-            u256_to_hex(l[i].key, k, sizeof k);
-            u256_to_hex(l[i].value, v, sizeof v);
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:i}", "address", a, "key", k,
-                                                 "value", v, which ? "is_service" : "first",
-                                                 l[i].first, "tx_number", l[i].tx_number));
-        }
-        json_object_set_new(o, which ? "l2_l1_logs" : "events", arr);
-    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        tool_out_of_memory();
+    tool_result_json_write(m, vm, res);
+    if (fclose(m) != 0)
+        tool_out_of_memory();
+    json_t *o = json_loadb(text, len, 0, NULL);
+    free(text);
     return o;
 }
 
-static void print_text(const eravm_vm *vm, const eravm_result *res)
+/* "<label>: [address ]key = value<suffix>" */
+static void put_entry(FILE *f, const char *label, const u256 *address, u256 key, u256 value,
+                      const char *suffix)
 {
-    printf("status: %s\n", eravm_status_name(res->status));
-    printf("ergs_left: %u\n", res->ergs_left);
-    printf("instructions: %llu (skipped %llu)\n", (unsigned long long)res->instructions,
-           (unsigned long long)res->skipped);
-    char *hex = tool_hex(res->returndata, res->returndata_len);
-    printf("returndata: %s\n", hex);
-    free(hex);
+    fprintf(f, "%s: ", label);
+    if (address) {
+        put_addr(f, *address);
+        putc(' ', f);
+    }
+    put_u256(f, key);
+    fputs(" = ", f);
+    put_u256(f, value);
+    fputs(suffix, f);
+    putc('\n', f);
+}
+
+static void print_text(FILE *f, const eravm_vm *vm, const eravm_result *res)
+{
+    fprintf(f, "status: %s\nergs_left: %u\ninstructions: %llu (skipped %llu)\nreturndata: ",
+            eravm_status_name(res->status), res->ergs_left, (unsigned long long)res->instructions,
+            (unsigned long long)res->skipped);
+    put_hex(f, res->returndata, res->returndata_len);
+    putc('\n', f);
     size_t n;
     eravm_slot *s = eravm_vm_storage_writes(vm, &n);
-    for (size_t i = 0; i < n; i++) {
-        char a[80], k[80], v[80];
-        tool_addr_hex(s[i].address, a);
-        u256_to_hex(s[i].key, k, sizeof k);
-        u256_to_hex(s[i].value, v, sizeof v);
-        printf("storage: %s %s = %s\n", a, k, v);
-    }
+    for (size_t i = 0; i < n; i++)
+        put_entry(f, "storage", &s[i].address, s[i].key, s[i].value, "");
     free(s);
     const eravm_log *l = eravm_vm_events(vm, &n);
-    for (size_t i = 0; i < n; i++) {
-        char k[80], v[80];
-        u256_to_hex(l[i].key, k, sizeof k);
-        u256_to_hex(l[i].value, v, sizeof v);
-        printf("event: %s = %s%s\n", k, v, l[i].first ? " (first)" : "");
-    }
+    for (size_t i = 0; i < n; i++)
+        put_entry(f, "event", NULL, l[i].key, l[i].value, l[i].first ? " (first)" : "");
     l = eravm_vm_l2l1_logs(vm, &n);
-    for (size_t i = 0; i < n; i++) {
-        char a[80], k[80], v[80];
-        tool_addr_hex(l[i].address, a);
-        u256_to_hex(l[i].key, k, sizeof k);
-        u256_to_hex(l[i].value, v, sizeof v);
-        printf("l2_l1_log: %s %s = %s%s\n", a, k, v, l[i].first ? " (service)" : "");
-    }
+    for (size_t i = 0; i < n; i++)
+        put_entry(f, "l2_l1_log", &l[i].address, l[i].key, l[i].value, l[i].first ? " (service)" : "");
 }
 
 int tool_run(int argc, char **argv)
@@ -162,7 +204,10 @@ int tool_run(int argc, char **argv)
     const char *file = NULL, *calldata_hex = NULL, *format = "text";
     uint32_t ergs = DEFAULT_ERGS;
     bool constructor = false, truncate = false, trace = false;
-    int engine = ERAVM_ENGINE_FAST;
+    int engine = tool_engine_default();
+    const char *max_memory = NULL;
+    if (engine < 0)
+        return 2;
     u256 address = u256_from_u64(0x1234567890abcdefull), caller = u256_zero(), value = u256_zero();
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -202,14 +247,11 @@ int tool_run(int argc, char **argv)
             format = v;
         } else if (!strcmp(a, "--engine")) {
             NEED_VALUE();
-            if (!strcmp(v, "fast"))
-                engine = ERAVM_ENGINE_FAST;
-            else if (!strcmp(v, "counting"))
-                engine = ERAVM_ENGINE_COUNTING;
-            else if (!strcmp(v, "simple"))
-                engine = ERAVM_ENGINE_SIMPLE;
-            else
+            if ((engine = tool_engine(v)) < 0)
                 return tool_die("run: --engine is fast, counting or simple, not '%s'", v);
+        } else if (!strcmp(a, "--max-memory")) {
+            NEED_VALUE();
+            max_memory = v;
         } else if (!strcmp(a, "--constructor")) {
             constructor = true;
         } else if (!strcmp(a, "--truncate")) {
@@ -227,6 +269,9 @@ int tool_run(int argc, char **argv)
     }
     if (!file)
         return tool_die("run: no file given%s", "");
+    if (!tool_set_memory_limit(max_memory))
+        return tool_die("run: --max-memory wants a size such as 512M or 4G (0 = no limit), not '%s'",
+                        max_memory);
     uint8_t *code;
     size_t len;
     char err[512];
@@ -273,15 +318,10 @@ int tool_run(int argc, char **argv)
     eravm_vm_run(vm, prog, &call, &res);
     if (trace)
         trace_changes(&ts, vm);
-    if (!strcmp(format, "json")) {
-        json_t *o = tool_result_json(vm, &res);
-        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("%s\n", s);
-        free(s);
-        json_decref(o);
-    } else {
-        print_text(vm, &res);
-    }
+    if (!strcmp(format, "json"))
+        tool_result_json_write(stdout, vm, &res);
+    else
+        print_text(stdout, vm, &res);
     eravm_vm_free(vm);
     eravm_memworld_free(w);
     free(code);

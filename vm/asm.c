@@ -18,6 +18,7 @@
 
 #include "opcode.h"
 #include "u256.h"
+#include "xalloc.h"
 
 #define ASM_MAX_INSNS 65536u
 #define ASM_MAX_WORDS 65535u
@@ -61,11 +62,7 @@ static void aliases_init(void)
     if (asm_aliases)
         return;
     eravm_optab_init();
-    asm_aliases = calloc(16 * EOP_COUNT, sizeof *asm_aliases);
-    if (!asm_aliases) {
-        fprintf(stderr, "eravm: out of memory\n");
-        exit(1);
-    }
+    asm_aliases = xcalloc(16 * EOP_COUNT, sizeof *asm_aliases);
     for (int op = 1; op < EOP_COUNT; op++) {
         const eravm_family *f = &eravm_families[op];
         alias_add(f->name, strlen(f->name), op, 0);
@@ -135,6 +132,8 @@ typedef struct {
     eravm_asm_sym *syms;
     size_t nsyms, capsyms;
     int *sym_line;
+    uint32_t *sym_index; /* open addressing over syms: index + 1, 0 = empty */
+    size_t sym_icap;     /* a power of two, at least twice nsyms */
 } asm_state;
 
 static void asm_error(asm_state *st, int col, const char *fmt, ...)
@@ -160,22 +159,14 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
     size_t nc = *cap ? *cap * 2 : 64;
     while (nc < need)
         nc *= 2;
-    void *q = realloc(p, nc * elem);
-    if (!q) {
-        fprintf(stderr, "eravm: out of memory\n");
-        exit(1);
-    }
+    void *q = xrealloc(p, nc * elem);
     *cap = nc;
     return q;
 }
 
 static char *xstrndup(const char *s, size_t n)
 {
-    char *p = malloc(n + 1);
-    if (!p) {
-        fprintf(stderr, "eravm: out of memory\n");
-        exit(1);
-    }
+    char *p = xmalloc(n + 1);
     memcpy(p, s, n);
     p[n] = 0;
     return p;
@@ -186,14 +177,57 @@ static bool is_sym_char(int c)
     return isalnum(c) || c == '_' || c == '.' || c == '$';
 }
 
+static uint32_t sym_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
+/* The slot of `name` in the index: where it is, or the empty slot it would take. */
+static size_t sym_slot(const asm_state *st, const char *name, size_t len)
+{
+    size_t mask = st->sym_icap - 1, i = sym_hash(name, len) & mask;
+    while (st->sym_index[i]) {
+        const char *other = st->syms[st->sym_index[i] - 1].name;
+        if (strlen(other) == len && memcmp(other, name, len) == 0)
+            break;
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+/* A hash index, not a scan: sources with tens of thousands of labels are real
+ * (zksolc output of large contracts) and a scan made them quadratic. */
+static void sym_index_grow(asm_state *st)
+{
+    free(st->sym_index);
+    st->sym_icap = st->sym_icap ? st->sym_icap * 2 : 256;
+    st->sym_index = xcalloc(st->sym_icap, sizeof *st->sym_index);
+    for (size_t k = 0; k < st->nsyms; k++) {
+        const char *name = st->syms[k].name;
+        st->sym_index[sym_slot(st, name, strlen(name))] = (uint32_t)k + 1;
+    }
+}
+
+static const eravm_asm_sym *find_sym(const asm_state *st, const char *name)
+{
+    if (!st->sym_icap)
+        return NULL;
+    uint32_t k = st->sym_index[sym_slot(st, name, strlen(name))];
+    return k ? &st->syms[k - 1] : NULL;
+}
+
 static void define_label(asm_state *st, const char *name, size_t len, int col)
 {
-    for (size_t i = 0; i < st->nsyms; i++) {
-        if (strlen(st->syms[i].name) == len && memcmp(st->syms[i].name, name, len) == 0) {
-            asm_error(st, col, "duplicate label '%.*s' (first defined on line %d)", (int)len,
-                      name, st->sym_line[i]);
-            return;
-        }
+    if (2 * (st->nsyms + 1) > st->sym_icap)
+        sym_index_grow(st);
+    size_t slot = sym_slot(st, name, len);
+    if (st->sym_index[slot]) {
+        asm_error(st, col, "duplicate label '%.*s' (first defined on line %d)", (int)len, name,
+                  st->sym_line[st->sym_index[slot] - 1]);
+        return;
     }
     size_t cap = st->capsyms;
     st->syms = grow(st->syms, &st->capsyms, st->nsyms + 1, sizeof *st->syms);
@@ -211,7 +245,7 @@ static void define_label(asm_state *st, const char *name, size_t len, int col)
         s->value = (uint32_t)st->nitems;
     }
     st->sym_line[st->nsyms] = st->line;
-    st->nsyms++;
+    st->sym_index[slot] = (uint32_t)++st->nsyms;
 }
 
 /* ---- lexing helpers ------------------------------------------------------- */
@@ -949,14 +983,6 @@ static void assemble_line(asm_state *st, const char *s, size_t len)
         expr_free(&ops[i].e);
 }
 
-static const eravm_asm_sym *find_sym(asm_state *st, const char *name)
-{
-    for (size_t i = 0; i < st->nsyms; i++)
-        if (strcmp(st->syms[i].name, name) == 0)
-            return &st->syms[i];
-    return NULL;
-}
-
 /* Resolves an expression to a 16-bit immediate. */
 static bool resolve(asm_state *st, asm_expr *e, int line, uint16_t *out)
 {
@@ -1019,6 +1045,11 @@ int eravm_asm(const char *src, size_t n, const char *filename, eravm_asm_result 
     uint64_t words = (uint64_t)code_words + st.ncells;
     if (words % 2 == 0)
         words++;
+    if (!st.failed && ninsn == 0) {
+        /* it would be one zero word: a program that only panics, surely not what was meant */
+        st.line = 1;
+        asm_error(&st, 1, "no instructions (an empty program)");
+    }
     if (!st.failed && words > ASM_MAX_WORDS) {
         st.line = st.line ? st.line : 1;
         asm_error(&st, 1, "bytecode of %llu words exceeds the %u-word limit",
@@ -1026,11 +1057,7 @@ int eravm_asm(const char *src, size_t n, const char *filename, eravm_asm_result 
     }
     uint8_t *code = NULL;
     if (!st.failed) {
-        code = calloc(words, 32);
-        if (!code) {
-            fprintf(stderr, "eravm: out of memory\n");
-            exit(1);
-        }
+        code = xcalloc(words, 32);
     }
     for (size_t i = 0; i < st.nitems && !st.failed; i++) {
         asm_item *it = &st.items[i];
@@ -1069,6 +1096,7 @@ int eravm_asm(const char *src, size_t n, const char *filename, eravm_asm_result 
     free(st.items);
     free(st.cells);
     free(st.sym_line);
+    free(st.sym_index);
     res->syms = st.syms;
     res->nsyms = st.nsyms;
     if (st.failed) {

@@ -82,13 +82,12 @@ static bool looks_hex(const uint8_t *p, size_t n)
 }
 
 /* foundry: {"bytecode": {"object": "0x…"}}; hardhat/zksolc: {"bytecode": "0x…"} */
-static int from_json(const char *path, const char *text, size_t n, uint8_t **out, size_t *len,
-                     char *err, size_t errn)
+static int from_json(const char *path, json_t *root, uint8_t **out, size_t *len, char *err,
+                     size_t errn)
 {
-    json_error_t je;
-    json_t *root = json_loadb(text, n, 0, &je);
-    if (!root) {
-        snprintf(err, errn, "%s:%d:%d: bad JSON: %s", path, je.line, je.column, je.text);
+    if (!json_is_object(root)) {
+        snprintf(err, errn, "%s: top-level JSON is %s, not an artifact object with \"bytecode\"",
+                 path, json_is_array(root) ? "an array" : json_is_string(root) ? "a string" : "not an object");
         return -1;
     }
     json_t *bc = json_object_get(root, "bytecode");
@@ -97,17 +96,19 @@ static int from_json(const char *path, const char *text, size_t n, uint8_t **out
     if (!json_is_string(bc)) {
         snprintf(err, errn, "%s: JSON artifact has no \"bytecode\" string (or bytecode.object)",
                  path);
-        json_decref(root);
         return -1;
     }
-    int rc = eravm_hex_decode(json_string_value(bc), json_string_length(bc), out, len, err, errn);
-    if (rc == 0 && *len == 0) {
+    char sub[200];
+    if (eravm_hex_decode(json_string_value(bc), json_string_length(bc), out, len, sub, sizeof sub)) {
+        snprintf(err, errn, "%s: the artifact's bytecode: %s", path, sub);
+        return -1;
+    }
+    if (*len == 0) {
         snprintf(err, errn, "%s: JSON artifact has an empty bytecode", path);
         free(*out);
-        rc = -1;
+        return -1;
     }
-    json_decref(root);
-    return rc;
+    return 0;
 }
 
 int eravm_read_file(const char *path, uint8_t **out, size_t *len, char *err, size_t errn)
@@ -166,18 +167,36 @@ int eravm_load_bytecode(const char *path, uint8_t **out, size_t *len, char *err,
     size_t n;
     if (eravm_read_file(path, &buf, &n, err, errn) != 0)
         return -1;
-    size_t i = 0;
-    while (i < n && isspace(buf[i]))
+    /* text written by editors that put a UTF-8 byte order mark first */
+    size_t bom = n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    const char *text = (const char *)buf + bom;
+    size_t tn = n - bom, i = 0;
+    while (i < tn && isspace((unsigned char)text[i]))
         i++;
     int rc;
-    if (i < n && buf[i] == '{') {
-        rc = from_json(path, (const char *)buf, n, out, len, err, errn);
+    /* '{' is always an artifact; '[' or '"' only if the whole file is JSON
+     * (raw bytecode may start with those bytes), which is then refused */
+    json_t *root = NULL;
+    json_error_t je;
+    if (i < tn && text[i] == '{') {
+        root = json_loadb(text, tn, 0, &je);
+        if (!root) {
+            snprintf(err, errn, "%s:%d:%d: bad JSON: %s", path, je.line, je.column, je.text);
+            free(buf);
+            return -1;
+        }
+    } else if (i < tn && (text[i] == '[' || text[i] == '"')) {
+        root = json_loadb(text, tn, JSON_DECODE_ANY, &je);
+    }
+    if (root) {
+        rc = from_json(path, root, out, len, err, errn);
+        json_decref(root);
         free(buf);
         return rc;
     }
-    if (looks_hex(buf, n)) {
+    if (looks_hex((const uint8_t *)text, tn)) {
         char sub[200];
-        rc = eravm_hex_decode((const char *)buf, n, out, len, sub, sizeof sub);
+        rc = eravm_hex_decode(text, tn, out, len, sub, sizeof sub);
         if (rc != 0)
             snprintf(err, errn, "%s: %s", path, sub);
         free(buf);
@@ -205,11 +224,16 @@ int eravm_check_container(size_t *len, int truncate, char *err, size_t errn)
             snprintf(err, errn, "empty bytecode");
             return -1;
         }
+        if (*len < 32) {
+            snprintf(err, errn, "bytecode of %zu bytes is shorter than one 32-byte word", *len);
+            return -1;
+        }
         if (*len % 32 != 0) {
+            size_t keep = words % 2 ? words : words - 1;
             snprintf(err, errn,
                      "bytecode length %zu is not a multiple of 32 bytes (use --truncate to cut "
-                     "it to %zu words)",
-                     *len, words % 2 ? words : (words ? words - 1 : 0));
+                     "it to %zu word%s)",
+                     *len, keep, keep == 1 ? "" : "s");
             return -1;
         }
         if (words % 2 == 0) {

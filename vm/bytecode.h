@@ -13,8 +13,9 @@
 int eravm_read_file(const char *path, uint8_t **out, size_t *len, char *err, size_t errn);
 
 /* Reads FILE; returns 0 and a malloc'd buffer, or -1 with one line in err.
- * Format is detected: JSON ('{'), hex text (optional 0x, hex digits and
- * whitespace), otherwise raw bytes. */
+ * Format is detected after an optional UTF-8 byte order mark: a JSON
+ * artifact ('{'; a file that is wholly JSON but not an object is refused),
+ * hex text (optional 0x, hex digits and whitespace), otherwise raw bytes. */
 int eravm_load_bytecode(const char *path, uint8_t **out, size_t *len, char *err, size_t errn);
 
 /* As eravm_load_bytecode, and a `.zasm` file is assembled on the fly (so

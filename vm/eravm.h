@@ -209,6 +209,22 @@ uint16_t eravm_vm_near_target(const eravm_vm *vm, unsigned depth, unsigned i);
 u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged);
 unsigned eravm_vm_flags(const eravm_vm *vm); /* bit 0 LT, bit 1 EQ, bit 2 GT */
 
+/* ---- memory ------------------------------------------------------------------ */
+
+/* What a run may hold is bounded by the ergs it pays (README, "Memory"), but
+ * 2^32 ergs pay for gigabytes. The VM checks the process's resident size
+ * against a limit while it allocates (0, the default, = none). When the host
+ * refuses memory or the limit would be passed, the process ends: the handler
+ * (default: "eravm: MESSAGE" on stderr) is called with a one-line message,
+ * then exit(ERAVM_EXIT_OUT_OF_MEMORY), so atexit handlers run. */
+#define ERAVM_EXIT_OUT_OF_MEMORY 3
+void eravm_set_memory_limit(uint64_t bytes);
+uint64_t eravm_memory_limit(void);
+typedef void (*eravm_oom_fn)(const char *message);
+void eravm_set_oom_handler(eravm_oom_fn fn);
+/* The process's resident size in bytes (0 if unknown). */
+uint64_t eravm_resident_bytes(void);
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 /* Versioned hash of a bytecode as a u256 (see vm/bytecode.h). */

@@ -36,10 +36,8 @@ static uint8_t *page_chunk_w(vm_page *p, uint64_t chunk_index)
     if (!p->top[t])
         p->top[t] = xcalloc(1u << PAGE_MID_BITS, sizeof(uint8_t *));
     uint8_t **slot = &p->top[t][chunk_index & ((1u << PAGE_MID_BITS) - 1)];
-    if (!*slot) {
+    if (!*slot)
         *slot = xcalloc(1, PAGE_CHUNK);
-        p->bytes += PAGE_CHUNK;
-    }
     return *slot;
 }
 

@@ -44,7 +44,6 @@ struct eravm_program {
 typedef struct {
     uint8_t ***top; /* top[addr >> 16][(addr >> 8) & 255] -> chunk */
     uint32_t ntop;
-    uint64_t bytes; /* allocated chunk bytes, for the memory bound */
     /* Liveness of far-call pages: how many (frame, role) references live
      * frames hold (heap, aux heap, calldata, returndata kept), and whether a
      * decommit pinned it as code. A page dies when both end, in O(1), so a
