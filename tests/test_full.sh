@@ -106,6 +106,41 @@ for f in tests/batches/*.json; do
 done
 end "full tier: all $n batch files in tests/batches meet their expectations (ERC-20 included: 2^128 - 5 after five transfers)"
 
+# --- the LoadnextContract port (workloads/contracts/): its child's hash, the
+# generated expectations, and no event beyond the ones they list
+begin
+"$E" asm workloads/contracts/loadnext_foo.zasm -o "$T/foo.zbin" 2>"$T/ln.err" || note "$(cat "$T/ln.err")"
+foo=$("$E" hash "$T/foo.zbin" 2>>"$T/ln.err")
+grep -qi "^	\.cell	$foo	; versioned hash of loadnext_foo.zasm" workloads/contracts/loadnext.zasm ||
+    note "FOO_HASH in loadnext.zasm is not loadnext_foo.zasm's hash $foo"
+if python3 scripts/gen-loadnext.py --out "$T" 2>"$T/gen.err"; then
+    cmp -s "$T/batches-loadnext.json" tests/batches/loadnext.json &&
+        cmp -s "$T/scenarios-loadnext.json" tests/scenarios/loadnext.json ||
+        note "tests/batches or tests/scenarios loadnext.json differ from scripts/gen-loadnext.py's output"
+else
+    note "gen-loadnext.py: $(head -c 300 "$T/gen.err")"
+fi
+if "$E" batch --format json tests/batches/loadnext.json >"$T/ln.json" 2>"$T/ln.err"; then
+    extra=$(python3 - tests/batches/loadnext.json "$T/ln.json" <<'EOF2'
+import json, sys
+want, got = json.load(open(sys.argv[1]))["transactions"], json.load(open(sys.argv[2]))["transactions"]
+me = got[0]["deployed_address"]
+for i, (w, g) in enumerate(zip(want, got)):
+    if g["kind"] != "execute":
+        continue
+    ev = w.get("expect", {}).get("events", [])
+    mine = sum(1 for e in g["events"] if e["address"] == me)
+    made = sum(1 for e in g["events"] if e["address"].endswith("8006") and e["topics"][1] == me)
+    if (mine, made) != (sum(e["address"] == "loadnext" for e in ev), sum(e["address"] == "0x8006" for e in ev)):
+        print("transactions[%d]: %d events and %d deploys, not the %d listed" % (i, mine, made, len(ev)))
+EOF2
+)
+    [ -z "$extra" ] || note "$(echo "$extra" | tr "\n" " ")"
+else
+    note "$(head -c 600 "$T/ln.err" | tr "\n" " ")"
+fi
+end "loadnext port: Foo's hash is the one it deploys; expectations regenerate unchanged; no unlisted Event or deploy"
+
 # --- expectations that fail, and bad batch files
 begin
 cat >"$T/bad.json" <<'EOF'
