@@ -990,40 +990,61 @@ static int tx_opts(bf_ctx *b, json_t *tx, const char *path, chain_tx_opts *t)
     return 0;
 }
 
+/* An entry's "factory_deps": the bytecodes, loaded (free with free_deps). */
+typedef struct {
+    chain_code code[64];
+    uint8_t *buf[64];
+    size_t n;
+} bf_deps;
+
+static int load_deps(bf_ctx *b, json_t *tx, const char *path, bf_deps *d)
+{
+    d->n = 0;
+    json_t *fd = json_object_get(tx, "factory_deps");
+    if (fd && (!json_is_array(fd) || json_array_size(fd) > 64))
+        return berr(b, path, "%s", "factory_deps is an array of at most 64 bytecodes");
+    for (size_t i = 0; fd && i < json_array_size(fd); i++) {
+        char p[300];
+        size_t dl;
+        snprintf(p, sizeof p, "%s.factory_deps[%zu]", path, i);
+        if (load_path_code(b, json_array_get(fd, i), p, &d->buf[i], &dl) != 0)
+            return -1;
+        d->code[i] = (chain_code){d->buf[i], dl};
+        d->n++;
+    }
+    return 0;
+}
+
+static void free_deps(bf_deps *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        free(d->buf[i]);
+    d->n = 0;
+}
+
 static int build_deploy(bf_ctx *b, json_t *tx, const char *path, const chain_tx_opts *t,
                         chain_tx **out)
 {
     uint8_t *code = NULL, *args = NULL;
-    size_t len = 0, nargs = 0, ndeps = 0;
-    chain_code deps[64];
-    uint8_t *dep_bufs[64];
+    size_t len = 0, nargs = 0;
+    bf_deps d = {.n = 0};
     char p[300];
-    json_t *v = json_object_get(tx, "bytecode"), *fd = json_object_get(tx, "factory_deps");
+    json_t *v = json_object_get(tx, "bytecode");
     snprintf(p, sizeof p, "%s.bytecode", path);
     int rc = v ? load_path_code(b, v, p, &code, &len)
                : berr(b, path, "%s", "a deploy needs \"bytecode\"");
     snprintf(p, sizeof p, "%s.args", path);
     if (rc == 0 && (v = json_object_get(tx, "args")))
         rc = get_calldata(b, v, p, false, &args, &nargs);
-    if (rc == 0 && fd && (!json_is_array(fd) || json_array_size(fd) > 64))
-        rc = berr(b, path, "%s", "factory_deps is an array of at most 64 bytecodes");
-    for (size_t i = 0; rc == 0 && fd && i < json_array_size(fd); i++) {
-        snprintf(p, sizeof p, "%s.factory_deps[%zu]", path, i);
-        size_t dl;
-        rc = load_path_code(b, json_array_get(fd, i), p, &dep_bufs[i], &dl);
-        if (rc == 0) {
-            deps[i] = (chain_code){dep_bufs[i], dl};
-            ndeps++;
-        }
-    }
+    if (rc == 0)
+        rc = load_deps(b, tx, path, &d);
     char err[600];
-    if (rc == 0 && chain_build_deploy(b->c, t, (chain_code){code, len}, args, nargs, deps, ndeps,
+    if (rc == 0 && chain_build_deploy(b->c, t, (chain_code){code, len}, args, nargs, d.code, d.n,
                                       out, err, sizeof err) != 0)
         rc = berr(b, path, "%s", err);
     free(code);
     free(args);
-    for (size_t i = 0; i < ndeps; i++)
-        free(dep_bufs[i]);
+    free_deps(&d);
     return rc;
 }
 
@@ -1060,12 +1081,19 @@ int bf_build(bf_ctx *b, json_t *tx, const char *path, chain_tx **out)
         else
             rc = get_calldata(b, v, p, true, &cd, &ncd);
     }
+    bf_deps d = {.n = 0};
+    if (rc == 0 && json_object_get(tx, "factory_deps") && !strcmp(kind, "transfer"))
+        rc = berr(b, path, "%s", "a transfer carries no factory_deps");
+    if (rc == 0)
+        rc = load_deps(b, tx, path, &d);
     if (rc == 0) {
-        rc = !strcmp(kind, "execute") ? chain_build_execute(b->c, &t, to, cd, ncd, out, err, sizeof err)
-                                      : chain_build_transfer(b->c, &t, to, out, err, sizeof err);
+        rc = !strcmp(kind, "execute")
+                 ? chain_build_execute(b->c, &t, to, cd, ncd, d.code, d.n, out, err, sizeof err)
+                 : chain_build_transfer(b->c, &t, to, out, err, sizeof err);
         if (rc != 0)
             berr(b, path, "%s", err);
     }
+    free_deps(&d);
     free(cd);
     return rc;
 }

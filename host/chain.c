@@ -307,13 +307,19 @@ int chain_build_deploy(chain *c, const chain_tx_opts *t, chain_code code, const 
 }
 
 int chain_build_execute(chain *c, const chain_tx_opts *t, u256 to, const uint8_t *calldata,
-                        size_t n, chain_tx **out, char *err, size_t errn)
+                        size_t n, const chain_code *deps, size_t ndeps, chain_tx **out, char *err,
+                        size_t errn)
 {
     if (check_key(c, t, err, errn) != 0)
         return -1;
     chain_tx *ct = new_tx(t);
     int rc = tx_make_execute(&ct->tx, &c->keys[t->key], tx_nonce(c, t), to, calldata, n, t->value,
                              t->gas_limit ? t->gas_limit : TX_DEPLOY_GAS_LIMIT, false, err, errn);
+    for (size_t i = 0; rc == 0 && i < ndeps; i++)
+        if (tx_add_dep(&ct->tx, deps[i].code, deps[i].len, err, errn) != 0) {
+            tx_free(&ct->tx);
+            rc = -1;
+        }
     return built(c, ct, rc, out, err, errn);
 }
 
@@ -357,7 +363,7 @@ int chain_execute(chain *c, const chain_tx_opts *t, u256 to, const uint8_t *call
 {
     chain_tx *ct = NULL;
     memset(r, 0, sizeof *r);
-    int rc = chain_build_execute(c, t, to, calldata, n, &ct, err, errn);
+    int rc = chain_build_execute(c, t, to, calldata, n, NULL, 0, &ct, err, errn);
     return build_run(c, ct, rc, r, err, errn);
 }
 

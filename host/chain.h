@@ -73,8 +73,11 @@ typedef struct chain_tx chain_tx;
 int chain_build_deploy(chain *c, const chain_tx_opts *t, chain_code code, const uint8_t *args,
                        size_t nargs, const chain_code *deps, size_t ndeps, chain_tx **out,
                        char *err, size_t errn);
+/* A call with calldata; deps are factory dependencies it carries (code the
+ * call may deploy), as upstream's load test sends its child contract. */
 int chain_build_execute(chain *c, const chain_tx_opts *t, u256 to, const uint8_t *calldata,
-                        size_t n, chain_tx **out, char *err, size_t errn);
+                        size_t n, const chain_code *deps, size_t ndeps, chain_tx **out, char *err,
+                        size_t errn);
 int chain_build_transfer(chain *c, const chain_tx_opts *t, u256 to, chain_tx **out, char *err,
                          size_t errn);
 /* What upstream times: encoding, compression, the push into the heap and

@@ -51,7 +51,7 @@ static const char *usage_text =
 static int load_checked(const char *path, int truncate, uint8_t **code, size_t *len)
 {
     char err[512];
-    if (eravm_load_bytecode(path, code, len, err, sizeof err) != 0) {
+    if (eravm_load_code_or_source(path, code, len, err, sizeof err) != 0) {
         fprintf(stderr, "eravm: %s\n", err);
         return -1;
     }

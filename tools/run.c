@@ -275,7 +275,7 @@ int tool_run(int argc, char **argv)
     uint8_t *code;
     size_t len;
     char err[512];
-    if (eravm_load_bytecode(file, &code, &len, err, sizeof err) != 0) {
+    if (eravm_load_code_or_source(file, &code, &len, err, sizeof err) != 0) {
         fprintf(stderr, "eravm: %s\n", err);
         return 1;
     }
