@@ -658,31 +658,62 @@ static int get_calldata(batch_ctx *b, json_t *v, const char *path, bool selector
     return rc;
 }
 
+/* A bytecode: a path (relative to the batch file, then $ERAVM_DATA) or hex;
+ * or {"bytecode": ..., "code_hash": ...} to check the versioned hash a
+ * provenance lists, so a changed artifact is refused, not run. */
 static int load_path_code(batch_ctx *b, json_t *v, const char *path, uint8_t **code, size_t *len)
 {
+    json_t *want = NULL;
+    char p[340];
+    if (json_is_object(v)) {
+        snprintf(p, sizeof p, "%s", path);
+        if (only_keys(b, v, p, "bytecode code_hash") != 0)
+            return -1;
+        want = json_object_get(v, "code_hash");
+        v = json_object_get(v, "bytecode");
+        snprintf(p, sizeof p, "%s.bytecode", path);
+        path = p;
+    }
     if (!json_is_string(v))
         return berr(b, path, "%s", "wants a file path or hex bytecode");
     const char *s = json_string_value(v);
     char why[600];
+    char full[4200] = "";
     if (!strncmp(s, "0x", 2)) {
         if (eravm_hex_decode(s, strlen(s), code, len, why, sizeof why) != 0)
             return berr(b, path, "%s", why);
-        return 0;
+    } else {
+        const char *slash = strrchr(b->file, '/');
+        if (s[0] != '/' && slash)
+            snprintf(full, sizeof full, "%.*s/%s", (int)(slash - b->file), b->file, s);
+        else
+            snprintf(full, sizeof full, "%s", s);
+        FILE *f = fopen(full, "rb");
+        if (f)
+            fclose(f);
+        else if (s[0] != '/')
+            snprintf(full, sizeof full, "%s/%s", data_dir(), s);
+        if (bf_load_code(full, code, len, why, sizeof why) != 0)
+            return berr(b, path, "%s", why);
     }
-    /* relative to the batch file, then to $ERAVM_DATA */
-    char full[4200];
-    const char *slash = strrchr(b->file, '/');
-    if (s[0] != '/' && slash)
-        snprintf(full, sizeof full, "%.*s/%s", (int)(slash - b->file), b->file, s);
-    else
-        snprintf(full, sizeof full, "%s", s);
-    FILE *f = fopen(full, "rb");
-    if (f)
-        fclose(f);
-    else if (s[0] != '/')
-        snprintf(full, sizeof full, "%s/%s", data_dir(), s);
-    if (bf_load_code(full, code, len, why, sizeof why) != 0)
-        return berr(b, path, "%s", why);
+    if (want) {
+        u256 w, got = eravm_code_hash(*code, *len);
+        if (!json_is_string(want) || !u256_parse(json_string_value(want),
+                                                 strlen(json_string_value(want)), &w)) {
+            free(*code);
+            *code = NULL;
+            return berr(b, path, "%s", "code_hash wants a 0x versioned hash");
+        }
+        if (!u256_eq(w, got)) {
+            char g[80];
+            u256_to_hex(got, g, sizeof g);
+            snprintf(why, sizeof why, "%s has versioned hash %s, not the %s its provenance lists",
+                     full[0] ? full : "the bytecode", g, json_string_value(want));
+            free(*code);
+            *code = NULL;
+            return berr(b, path, "%s", why);
+        }
+    }
     return 0;
 }
 

@@ -359,6 +359,18 @@ void boot_revert_text(const syscon_set *sys, const uint8_t *data, size_t len, ch
     out[0] = 0;
     if (!len)
         return;
+    /* ABI-encoded bytes around the real data (what anvil's DefaultAccount
+     * returns): look inside */
+    if (len >= 64 && len % 32 == 0 && u256_eq(u256_from_be(data), u256_from_u64(32))) {
+        u256 l = u256_from_be(data + 32);
+        if (u256_fits_u32(l) && (l.w[0] + 31) / 32 * 32 == len - 64) {
+            if (l.w[0] == 0)
+                snprintf(out, n, "empty revert data (possibly out of gas)");
+            else
+                boot_revert_text(sys, data + 64, (size_t)l.w[0], out, n);
+            return;
+        }
+    }
     static const uint8_t error_sel[4] = {0x08, 0xc3, 0x79, 0xa0}, panic_sel[4] = {0x4e, 0x48,
                                                                                   0x7b, 0x71};
     if (len >= 68 && !memcmp(data, error_sel, 4)) {

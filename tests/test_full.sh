@@ -156,7 +156,15 @@ printf '{"transactions": [' >"$T/j.json"
 expect_error 'batch: .*j.json' "$E" batch "$T/j.json"
 printf '{"transactions": [{"kind": "deploy", "bytecode": "missing.zbin"}]}' >"$T/m.json"
 expect_error 'missing.zbin' "$E" batch "$T/m.json"
-end "full tier: a failed expectation exits 1 naming it; unknown keys, names, bad JSON and missing files get one line"
+# a changed artifact (hash against its provenance) and an artifact without bytecode
+printf '{"transactions": [{"kind": "deploy", "bytecode": {"bytecode": "contracts/uniswap-v3-zksync/artifacts/TestERC20.json", "code_hash": "0x010000d9f64802aecdc8257a855405c4ec90751d5c38cb3f4476b5b6df0aa21d"}}]}' >"$T/h.json"
+expect_error "TestERC20.json has versioned hash 0x10000d9f64802aecdc8257a855405c4ec90751d5c38cb3f4476b5b6df0aa21c, not" "$E" batch "$T/h.json"
+printf '{"abi": []}' >"$T/nobytecode.json"
+printf '{"transactions": [{"kind": "deploy", "bytecode": "nobytecode.json"}]}' >"$T/nb.json"
+expect_error "nobytecode.json" "$E" batch "$T/nb.json"
+printf '{"transactions": [{"kind": "transfer", "factory_deps": ["x"]}]}' >"$T/td.json"
+expect_error "a transfer carries no factory_deps" "$E" batch "$T/td.json"
+end "full tier: a failed expectation exits 1 naming it; unknown keys, names, bad JSON, missing files, a changed or bytecode-less artifact get one line"
 
 # --- bad environment: no data, a corrupt bootloader
 begin
