@@ -16,6 +16,7 @@
 #include "bytecode.h"
 #include "precompile.h"
 #include "prof.h"
+#include "ref.h"
 #include "vm_internal.h"
 #include "xalloc.h"
 
@@ -885,24 +886,25 @@ _Static_assert((int)VOP_PANIC == (int)ERAVM_FAMILY_PANIC && (int)VOP_WRAP == (in
 #undef ENGINE_COUNTING
 #undef ENGINE_SIMPLE
 
-#define ENGINE_FN run_simple
-#define ENGINE_COUNTING 0
-#define ENGINE_SIMPLE 1
-#include "interp.h"
-#undef ENGINE_FN
-#undef ENGINE_COUNTING
-#undef ENGINE_SIMPLE
-
 static int run(eravm_vm *vm, eravm_result *res)
 {
-    if (vm->trace || vm->engine == ERAVM_ENGINE_SIMPLE)
-        return run_simple(vm, res);
     if (vm->engine == ERAVM_ENGINE_COUNTING)
         return run_counting(vm, res);
     return run_fast(vm, res);
 }
 
 /* ---- public API ------------------------------------------------------------------------ */
+
+/* The simple engine (and any traced run) is the reference interpreter of
+ * vm/ref.c; while it is selected every function below delegates to it. */
+static void select_engine(eravm_vm *vm)
+{
+    vm->on_ref = vm->engine == ERAVM_ENGINE_SIMPLE || vm->trace;
+    if (vm->on_ref && !vm->ref)
+        vm->ref = ref_new(&vm->world, &vm->settings);
+    if (vm->ref)
+        ref_set_trace(vm->ref, vm->trace, vm->trace_ctx, vm);
+}
 
 eravm_vm *eravm_vm_new(const eravm_world *world, const eravm_settings *settings)
 {
@@ -949,6 +951,7 @@ void eravm_vm_free(eravm_vm *vm)
     eravm_program_free(vm->empty_program);
     eravm_program_free(vm->panic_program);
     free(vm->counters);
+    ref_free(vm->ref);
     free(vm);
 }
 
@@ -970,6 +973,11 @@ static eravm_status finish(eravm_vm *vm, int rc, eravm_result *res)
 
 void eravm_vm_start(eravm_vm *vm, const eravm_program *program, const eravm_call *call)
 {
+    select_engine(vm);
+    if (vm->on_ref) {
+        ref_start(vm->ref, program, call);
+        return;
+    }
     vm_reset(vm);
     memset(vm->regs, 0, sizeof vm->regs);
     vm->tags = 2;
@@ -1019,11 +1027,15 @@ eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const erav
 {
     eravm_vm_start(vm, program, call);
     memset(res, 0, sizeof *res);
+    if (vm->on_ref)
+        return ref_continue(vm->ref, res);
     return finish(vm, run(vm, res), res);
 }
 
 eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *res)
 {
+    if (vm->on_ref)
+        return ref_continue(vm->ref, res);
     res->hook_value = 0;
     if (!vm->running) {
         res->status = ERAVM_PANIC;
@@ -1034,6 +1046,10 @@ eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *res)
 
 void eravm_vm_read_memory(eravm_vm *vm, uint32_t page, uint64_t offset, uint8_t *dst, size_t n)
 {
+    if (vm->on_ref) {
+        ref_read_memory(vm->ref, page, offset, dst, n);
+        return;
+    }
     page_read(pages_get(&vm->pages, page), offset, dst, n);
 }
 
@@ -1061,6 +1077,8 @@ void eravm_vm_set_ergs(eravm_vm *vm, uint32_t ergs)
 
 uint32_t eravm_vm_heap_page(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_heap_page(vm->ref);
     return vm->frames[0].heap;
 }
 
@@ -1090,22 +1108,30 @@ static eravm_slot *map_dump(const wd_map *m, size_t *n)
 
 eravm_slot *eravm_vm_storage_writes(const eravm_vm *vm, size_t *n)
 {
+    if (vm->on_ref)
+        return ref_storage_writes(vm->ref, n);
     return map_dump(&vm->diff.storage, n);
 }
 
 eravm_slot *eravm_vm_transient(const eravm_vm *vm, size_t *n)
 {
+    if (vm->on_ref)
+        return ref_transient(vm->ref, n);
     return map_dump(&vm->diff.transient, n);
 }
 
 const eravm_log *eravm_vm_events(const eravm_vm *vm, size_t *n)
 {
+    if (vm->on_ref)
+        return ref_events(vm->ref, n);
     *n = vm->diff.events.n;
     return vm->diff.events.v;
 }
 
 const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n)
 {
+    if (vm->on_ref)
+        return ref_l2l1_logs(vm->ref, n);
     *n = vm->diff.l2l1.n;
     return vm->diff.l2l1.v;
 }
@@ -1121,12 +1147,15 @@ bool eravm_vm_storage_written(eravm_vm *vm, u256 address, u256 key, u256 *value)
 
 int32_t eravm_vm_pubdata(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_pubdata(vm->ref);
     return vm->diff.pubdata;
 }
 
 void eravm_vm_set_engine(eravm_vm *vm, int engine)
 {
     vm->engine = engine;
+    select_engine(vm);
     if (engine == ERAVM_ENGINE_COUNTING && !vm->counters) {
         vm->counters = xcalloc(1, sizeof *vm->counters);
         vm->counters->last = ERAVM_COUNTER_SLOTS;
@@ -1150,10 +1179,13 @@ void eravm_vm_set_trace(eravm_vm *vm, eravm_trace_fn fn, void *ctx)
 {
     vm->trace = fn;
     vm->trace_ctx = ctx;
+    select_engine(vm);
 }
 
 u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged)
 {
+    if (vm->on_ref)
+        return ref_register(vm->ref, r, tagged);
     if (tagged)
         *tagged = (vm->tags >> (r & 15)) & 1;
     return vm->regs[r & 15];
@@ -1161,11 +1193,15 @@ u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged)
 
 unsigned eravm_vm_depth(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_depth(vm->ref);
     return vm->depth;
 }
 
 u256 eravm_vm_frame_address(const eravm_vm *vm, unsigned depth, u256 *code_address)
 {
+    if (vm->on_ref)
+        return ref_frame_address(vm->ref, depth, code_address);
     const vm_frame *f = &vm->frames[depth <= vm->depth ? depth : vm->depth];
     if (code_address)
         *code_address = f->code_address;
@@ -1174,11 +1210,15 @@ u256 eravm_vm_frame_address(const eravm_vm *vm, unsigned depth, u256 *code_addre
 
 unsigned eravm_vm_near_count(const eravm_vm *vm, unsigned depth)
 {
+    if (vm->on_ref)
+        return ref_near_count(vm->ref, depth);
     return depth <= vm->depth ? vm->frames[depth].nnear : 0;
 }
 
 uint16_t eravm_vm_near_target(const eravm_vm *vm, unsigned depth, unsigned i)
 {
+    if (vm->on_ref)
+        return ref_near_target(vm->ref, depth, i);
     if (depth > vm->depth || i >= vm->frames[depth].nnear)
         return 0;
     return vm->frames[depth].near[i].target;
@@ -1186,5 +1226,7 @@ uint16_t eravm_vm_near_target(const eravm_vm *vm, unsigned depth, unsigned i)
 
 unsigned eravm_vm_flags(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_flags(vm->ref);
     return vm->flags;
 }
