@@ -81,7 +81,8 @@ static u256 forward_word(rng *r)
 static u256 precompile_word(rng *r)
 {
     uint64_t in_off = below(r, 256), in_len = below(r, 300), out_off = below(r, 16), out_len = below(r, 4);
-    uint64_t pages = below(r, 3) ? 0 : rnd(r) & 0x0000FFFF0000FFFFull;
+    static const uint64_t page_ids[] = {0, 10, 11, 7, 1, 2050};
+    uint64_t pages = page_ids[below(r, 6)] | page_ids[below(r, 6)] << 32; /* read, write */
     return word_u64(in_off | in_len << 32, out_off | out_len << 32, pages, below(r, 3));
 }
 
@@ -379,6 +380,15 @@ static void compare_state(uint64_t seed, eravm_vm *f, eravm_vm *s)
     compare_logs(seed, la, na, lb, nb, "L2->L1 logs");
     if (eravm_vm_pubdata(f) != eravm_vm_pubdata(s))
         differ(seed, "pubdata");
+    if (eravm_vm_ergs(f) != eravm_vm_ergs(s))
+        differ(seed, "ergs of the current frame");
+    for (uint64_t k = 0; k < 4; k++) {
+        u256 va = u256_zero(), vb = u256_zero();
+        bool wa = eravm_vm_storage_written(f, u256_from_u64(0x10001), u256_from_u64(k), &va);
+        bool wb = eravm_vm_storage_written(s, u256_from_u64(0x10001), u256_from_u64(k), &vb);
+        if (wa != wb || !u256_eq(va, vb))
+            differ(seed, "storage_written");
+    }
     for (int r = 0; r < 16; r++) {
         bool ta, tb;
         u256 va = eravm_vm_register(f, r, &ta), vb = eravm_vm_register(s, r, &tb);
@@ -417,8 +427,38 @@ static void compare_results(uint64_t seed, const eravm_result *a, const eravm_re
         differ(seed, "returndata");
 }
 
+/* What a bootloader host does at a hook, on both VMs alike: snapshot,
+ * rollback or pop, write the heap, change the ergs. */
+static void host_step(uint64_t seed, rng *r, eravm_vm *f, eravm_vm *s)
+{
+    bool a = true, b = true;
+    switch (below(r, 6)) {
+    case 0: a = eravm_vm_snapshot(f); b = eravm_vm_snapshot(s); break;
+    case 1: a = eravm_vm_rollback(f); b = eravm_vm_rollback(s); break;
+    case 2: a = eravm_vm_pop_snapshot(f); b = eravm_vm_pop_snapshot(s); break;
+    case 3: {
+        uint8_t bytes[40];
+        for (size_t i = 0; i < sizeof bytes; i++)
+            bytes[i] = (uint8_t)rnd(r);
+        uint32_t page = below(r, 2) ? eravm_vm_heap_page(f) : 11, off = below(r, 300);
+        eravm_vm_write_memory(f, page, off, bytes, sizeof bytes);
+        eravm_vm_write_memory(s, page, off, bytes, sizeof bytes);
+        break;
+    }
+    case 4: {
+        uint32_t e = eravm_vm_ergs(f) / 2 + below(r, 1000);
+        eravm_vm_set_ergs(f, e);
+        eravm_vm_set_ergs(s, e);
+        break;
+    }
+    default: break;
+    }
+    if (a != b)
+        differ(seed, "what snapshot, rollback or pop returned");
+}
+
 /* One world, run on both engines side by side; at each hook suspension the
- * same random snapshot action is applied to both. */
+ * same random host action is applied to both. */
 static void one_case(uint64_t seed)
 {
     rng r = {seed * 0x9E3779B97F4A7C15ull + 1};
@@ -466,18 +506,29 @@ static void one_case(uint64_t seed)
     call.is_static = below(&r, 10) == 0;
     const eravm_program *prog = eravm_memworld_program(w, hashes[0]);
     eravm_result ra, rb;
-    eravm_status sa = eravm_vm_run(f, prog, &call, &ra), sb = eravm_vm_run(s, prog, &call, &rb);
+    eravm_status sa, sb;
+    if (below(&r, 2)) {
+        sa = eravm_vm_run(f, prog, &call, &ra);
+        sb = eravm_vm_run(s, prog, &call, &rb);
+    } else { /* as a bootloader host: set up, write the heap, snapshot, run */
+        eravm_vm_start(f, prog, &call);
+        eravm_vm_start(s, prog, &call);
+        for (int k = below(&r, 4); k > 0; k--)
+            host_step(seed, &r, f, s);
+        memset(&ra, 0, sizeof ra);
+        memset(&rb, 0, sizeof rb);
+        sa = eravm_vm_continue(f, &ra);
+        sb = eravm_vm_continue(s, &rb);
+    }
     for (int steps = 0;; steps++) {
         compare_results(seed, &ra, &rb);
         compare_state(seed, f, s);
-        if (sa != ERAVM_SUSPENDED || sb != ERAVM_SUSPENDED || steps > 50)
+        if (steps > 50)
             break;
-        switch (below(&r, 4)) { /* a host's transaction bookkeeping at a hook */
-        case 0: eravm_vm_snapshot(f); eravm_vm_snapshot(s); break;
-        case 1: eravm_vm_rollback(f); eravm_vm_rollback(s); break;
-        case 2: eravm_vm_pop_snapshot(f); eravm_vm_pop_snapshot(s); break;
-        default: break;
-        }
+        /* after the end a rollback may revive the run: the host goes on */
+        if ((sa != ERAVM_SUSPENDED || sb != ERAVM_SUSPENDED) && below(&r, 2))
+            break;
+        host_step(seed, &r, f, s);
         compare_state(seed, f, s);
         sa = eravm_vm_continue(f, &ra);
         sb = eravm_vm_continue(s, &rb);

@@ -496,11 +496,32 @@ static u256 ref_read_word(const ref_vm *vm, uint32_t page, uint32_t offset)
     return u256_from_be(b);
 }
 
+/* Every write to a page goes through here: while an external snapshot is
+ * open, what it overwrites in the initial frame's heap or aux heap is
+ * journaled, whoever writes (vm2 Heaps::write_u256 / write_bytes). */
+static void ref_write(ref_vm *vm, uint32_t page, uint64_t offset, const uint8_t *src, size_t n)
+{
+    ref_ext *x = vm->ext;
+    if (x && n && (page == vm->frame[0]->heap || page == vm->frame[0]->aux)) {
+        if (x->nundo == x->capundo) {
+            x->capundo = x->capundo ? x->capundo * 2 : 64;
+            x->undo = xrealloc(x->undo, x->capundo * sizeof *x->undo);
+        }
+        ref_heap_undo *u = &x->undo[x->nundo++];
+        u->page = page;
+        u->offset = offset;
+        u->length = n;
+        u->old = xmalloc(n);
+        ref_read(vm, page, offset, u->old, n);
+    }
+    ref_page_write(ref_page_get(&vm->pages, page), offset, src, n);
+}
+
 static void ref_write_word(ref_vm *vm, uint32_t page, uint32_t offset, u256 v)
 {
     uint8_t b[32];
     u256_to_be(v, b);
-    ref_page_write(ref_page_get(&vm->pages, page), offset, b, 32);
+    ref_write(vm, page, offset, b, 32);
 }
 
 /* Heap growth (isa §8.2): reaching past the paid bound costs 1 erg per byte. */
@@ -552,6 +573,7 @@ static ref_frame *ref_frame_at(ref_vm *vm, uint32_t depth)
     f->pc = 0;
     f->sp = 0;
     f->panic_pending = false;
+    f->ended = false;
     return f;
 }
 
@@ -907,10 +929,9 @@ static uint32_t ref_materialize(ref_vm *vm, u256 hash, const eravm_program *p, u
     ref_decommit *x = ref_wd_decommit(&vm->wd, hash);
     if (x && x->succeeded)
         return x->page;
-    ref_page *page = ref_page_get(&vm->pages, page_id);
     if (p)
-        ref_page_write(page, 0, eravm_program_code(p), ref_code_bytes(p));
-    page->pinned = true;
+        ref_write(vm, page_id, 0, eravm_program_code(p), ref_code_bytes(p));
+    ref_page_get(&vm->pages, page_id)->pinned = true;
     ref_wd_set_decommit(&vm->wd, hash, true, page_id);
     return page_id;
 }
@@ -960,7 +981,12 @@ static void ref_op_precompile(ref_vm *vm, const ref_insn *d)
     if (abi.write_page == 0)
         abi.write_page = f->heap;
     u256 out[ERAVM_PRECOMPILE_MAX_OUT];
-    int n = eravm_precompile_run((uint16_t)f->address.w[0], &abi, ref_precompile_read, vm, out);
+    uint16_t which = (uint16_t)f->address.w[0]; /* the low 16 bits of `this` pick it */
+    int n = -1;
+    if (vm->world.call_precompile) /* the embedder may answer instead (eravm.h) */
+        n = vm->world.call_precompile(vm->world.ctx, which, &abi, ref_precompile_read, vm, out);
+    if (n < 0)
+        n = eravm_precompile_run(which, &abi, ref_precompile_read, vm, out);
     uint32_t at = abi.output_offset * 32u; /* words, as a u32 byte offset (wrapping) */
     for (int i = 0; i < n && (uint32_t)i < abi.output_length; i++, at += 32)
         ref_write_word(vm, abi.write_page, at, out[i]);
@@ -1274,6 +1300,7 @@ static int ref_far_return(ref_vm *vm, int kind, unsigned abi_reg)
     }
     uint32_t leftover = f->ergs;
     if (vm->depth == 0) { /* the run ends; the initial frame is not rolled back (the embedder's job) */
+        f->ended = true; /* vm2 points the pc at the invalid instruction */
         ref_set_returndata(vm, have, rv);
         return kind == KIND_OK ? REF_DONE_OK : kind == KIND_REVERT ? REF_DONE_REVERT : REF_DONE_PANIC;
     }
@@ -1386,7 +1413,7 @@ static int ref_loop(ref_vm *vm, eravm_result *res)
             d = ref_decode(word);
             cost = ref_cost(RF_RET_PANIC);
         } else {
-            word = ref_fetch(f, f->pc);
+            word = f->ended ? 0 : ref_fetch(f, f->pc);
             d = ref_decode(word);
             cost = ref_cost(d.family);
         }
@@ -1411,6 +1438,8 @@ ref_vm *ref_new(const eravm_world *world, const eravm_settings *settings)
     return vm;
 }
 
+static void ref_ext_free(ref_vm *vm);
+
 /* Forgets the previous run: frames' stacks, pages, the world diff. */
 static void ref_reset(ref_vm *vm)
 {
@@ -1423,7 +1452,7 @@ static void ref_reset(ref_vm *vm)
     vm->returndata = NULL;
     vm->returndata_len = 0;
     vm->depth = 0;
-    vm->has_ext = false;
+    ref_ext_free(vm);
 }
 
 void ref_free(ref_vm *vm)
@@ -1489,9 +1518,11 @@ void ref_start(ref_vm *vm, const eravm_program *program, const eravm_call *call)
     f->heap = REF_HEAP_PAGE;
     f->aux = REF_AUX_PAGE;
     f->calldata_page = REF_CALLDATA_PAGE;
-    f->heap_bound = f->aux_bound = f->is_kernel ? REF_KERNEL_STIPEND : REF_USER_STIPEND;
+    f->heap_bound = f->aux_bound = call->heap_bound ? call->heap_bound /* the embedder's choice */
+                                   : f->is_kernel  ? REF_KERNEL_STIPEND
+                                                   : REF_USER_STIPEND;
     f->ergs = call->ergs;
-    f->handler = 0;
+    f->handler = call->exception_handler;
     f->snap = ref_wd_snap(&vm->wd);
     if (call->calldata_len)
         ref_page_write(ref_page_get(&vm->pages, REF_CALLDATA_PAGE), 0, call->calldata, call->calldata_len);
@@ -1504,6 +1535,7 @@ void ref_start(ref_vm *vm, const eravm_program *program, const eravm_call *call)
 
 eravm_status ref_continue(ref_vm *vm, eravm_result *res)
 {
+    res->hook_value = 0;
     if (!vm->running) {
         res->status = ERAVM_PANIC;
         return ERAVM_PANIC;
@@ -1516,6 +1548,22 @@ eravm_status ref_continue(ref_vm *vm, eravm_result *res)
 void ref_read_memory(const ref_vm *vm, uint32_t page, uint64_t offset, uint8_t *dst, size_t n)
 {
     ref_read(vm, page, offset, dst, n);
+}
+
+void ref_write_memory(ref_vm *vm, uint32_t page, uint64_t offset, const uint8_t *src, size_t n)
+{
+    ref_write(vm, page, offset, src, n);
+}
+
+uint32_t ref_ergs(const ref_vm *vm)
+{
+    return vm->capframe && vm->frame[0] ? ref_cur(vm)->ergs : 0;
+}
+
+void ref_set_ergs(ref_vm *vm, uint32_t ergs)
+{
+    if (vm->capframe && vm->frame[0])
+        ref_cur(vm)->ergs = ergs;
 }
 
 uint32_t ref_heap_page(const ref_vm *vm)
@@ -1574,27 +1622,80 @@ int32_t ref_pubdata(const ref_vm *vm)
     return vm->wd.pubdata;
 }
 
-/* ---- external (transaction) snapshots (model §3.4) ------------------------------------------------ */
-
-void ref_snapshot(ref_vm *vm)
+bool ref_storage_written(ref_vm *vm, u256 address, u256 key, u256 *value)
 {
-    vm->has_ext = true;
-    vm->ext_snap = ref_wd_snap(&vm->wd);
-    vm->ext_flag_undo = vm->wd.nflag_undo;
-    vm->ext_dec_undo = vm->wd.ndec_undo;
+    ref_slot *s = ref_slot_find(&vm->wd.storage, address, key, false);
+    if (!s || !s->present)
+        return false;
+    *value = s->value;
+    return true;
 }
 
-void ref_rollback(ref_vm *vm)
+/* ---- external (transaction) snapshots (model §3.4) ------------------------------------------------ */
+
+static void ref_ext_free(ref_vm *vm)
 {
-    if (!vm->has_ext)
+    ref_ext *x = vm->ext;
+    if (!x)
         return;
-    ref_wd_rollback(&vm->wd, &vm->ext_snap);
-    while (vm->wd.nflag_undo > vm->ext_flag_undo) {
+    for (size_t i = 0; i < x->nundo; i++)
+        free(x->undo[i].old);
+    free(x->undo);
+    free(x->near);
+    ref_stack_clear(&x->stack);
+    free(x);
+    vm->ext = NULL;
+}
+
+static void ref_stack_copy(ref_stack *to, const ref_stack *from)
+{
+    ref_stack_clear(to);
+    for (size_t i = 0; i < sizeof from->chunk / sizeof from->chunk[0]; i++) {
+        if (from->chunk[i]) {
+            to->chunk[i] = xmalloc(sizeof *to->chunk[i]);
+            *to->chunk[i] = *from->chunk[i];
+        }
+    }
+}
+
+/* Only in the initial frame (its near calls allowed), one at a time. */
+bool ref_snapshot(ref_vm *vm)
+{
+    if (vm->ext || vm->depth != 0 || !vm->capframe || !vm->frame[0])
+        return false;
+    ref_ext *x = xcalloc(1, sizeof *x);
+    ref_frame *f = vm->frame[0];
+    x->wd = ref_wd_snap(&vm->wd);
+    x->flag_undo = vm->wd.nflag_undo;
+    x->dec_undo = vm->wd.ndec_undo;
+    memcpy(x->reg, vm->reg, sizeof x->reg);
+    memcpy(x->tag, vm->tag, sizeof x->tag);
+    x->lt = vm->lt;
+    x->eq = vm->eq;
+    x->gt = vm->gt;
+    x->tx_number = vm->tx_number;
+    x->context_pending = vm->context_pending;
+    x->next_base_page = vm->next_base_page;
+    x->frame = *f; /* fields only: the stack and the arrays are copied or kept */
+    memset(&x->frame.stack, 0, sizeof x->frame.stack);
+    x->near = xmalloc((f->nnear ? f->nnear : 1) * sizeof *x->near);
+    memcpy(x->near, f->near, f->nnear * sizeof *x->near);
+    ref_stack_copy(&x->stack, &f->stack);
+    vm->ext = x;
+    return true;
+}
+
+/* Rolls the world diff back (warm flags and decommits too), and clears
+ * transient storage: vm2 records it as empty in the snapshot. */
+static void ref_rollback_world(ref_vm *vm, const ref_ext *x)
+{
+    ref_wd_rollback(&vm->wd, &x->wd);
+    while (vm->wd.nflag_undo > x->flag_undo) {
         ref_flag_undo *u = &vm->wd.flag_undo[--vm->wd.nflag_undo];
         vm->wd.storage.v[u->slot].warm_read = u->was_read;
         vm->wd.storage.v[u->slot].warm_written = u->was_written;
     }
-    while (vm->wd.ndec_undo > vm->ext_dec_undo) {
+    while (vm->wd.ndec_undo > x->dec_undo) {
         ref_dec_undo *u = &vm->wd.dec_undo[--vm->wd.ndec_undo];
         if (!u->existed) {
             vm->wd.ndec = u->index; /* it was the newest entry */
@@ -1603,12 +1704,76 @@ void ref_rollback(ref_vm *vm)
             vm->wd.dec[u->index].page = u->page;
         }
     }
-    vm->has_ext = false;
+    ref_wd_clear_transient(&vm->wd);
 }
 
-void ref_pop_snapshot(ref_vm *vm)
+/* Pages of far calls made after the snapshot are gone, and their ids will
+ * be handed out again. */
+static void ref_forget_pages_from(ref_vm *vm, uint32_t first)
 {
-    vm->has_ext = false;
+    for (uint32_t i = 0; i < vm->pages.cap; i++) {
+        ref_page *p = vm->pages.slot[i];
+        if (p && p->id >= first && p->id >= REF_FIRST_BASE_PAGE) {
+            ref_page_release(p);
+            p->pinned = false;
+        }
+    }
+}
+
+bool ref_rollback(ref_vm *vm)
+{
+    ref_ext *x = vm->ext;
+    if (!x || vm->depth != 0)
+        return false;
+    ref_rollback_world(vm, x);
+    for (size_t i = x->nundo; i-- > 0;) /* heap words, newest first */
+        ref_page_write(ref_page_get(&vm->pages, x->undo[i].page), x->undo[i].offset, x->undo[i].old,
+                       x->undo[i].length);
+    ref_frame *f = vm->frame[0];
+    ref_near *near = f->near;
+    uint32_t capnear = f->capnear;
+    uint32_t *owned = f->owned;
+    uint32_t capowned = f->capowned;
+    ref_stack_copy(&x->frame.stack, &x->stack); /* the copy becomes the frame's own */
+    ref_stack_clear(&f->stack);
+    *f = x->frame; /* pages kept since are dropped with the longer owned list */
+    if (f->nnear > capnear) {
+        capnear = f->nnear;
+        near = xrealloc(near, capnear * sizeof *near);
+    }
+    memcpy(near, x->near, f->nnear * sizeof *near);
+    f->near = near;
+    f->capnear = capnear;
+    f->owned = owned;
+    f->capowned = capowned;
+    ref_forget_pages_from(vm, x->next_base_page);
+    memcpy(vm->reg, x->reg, sizeof vm->reg);
+    memcpy(vm->tag, x->tag, sizeof vm->tag);
+    ref_set_flags(vm, x->lt, x->eq, x->gt);
+    vm->tx_number = x->tx_number;
+    vm->context_pending = x->context_pending;
+    vm->next_base_page = x->next_base_page;
+    vm->running = true; /* a bootloader that ended runs on from the snapshot */
+    ref_ext_free(vm);
+    return true;
+}
+
+/* The transaction stays; the pages its calls returned to the initial frame
+ * are released (vm2 reclaim_bootloader_returndata_heaps), decommitted code
+ * stays pinned. */
+bool ref_pop_snapshot(ref_vm *vm)
+{
+    if (!vm->ext || vm->depth != 0)
+        return false;
+    ref_ext_free(vm);
+    ref_frame *f = vm->frame[0];
+    for (uint32_t i = 0; i < f->nowned; i++) {
+        ref_page *p = ref_page_find(&vm->pages, f->owned[i]);
+        if (p && !p->pinned)
+            ref_page_release(p);
+    }
+    f->nowned = 0;
+    return true;
 }
 
 /* ---- inspection for tracers ---------------------------------------------------------------- */

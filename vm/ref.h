@@ -21,6 +21,9 @@ void ref_start(ref_vm *vm, const eravm_program *program, const eravm_call *call)
 eravm_status ref_continue(ref_vm *vm, eravm_result *result);
 
 void ref_read_memory(const ref_vm *vm, uint32_t page, uint64_t offset, uint8_t *dst, size_t n);
+void ref_write_memory(ref_vm *vm, uint32_t page, uint64_t offset, const uint8_t *src, size_t n);
+uint32_t ref_ergs(const ref_vm *vm);
+void ref_set_ergs(ref_vm *vm, uint32_t ergs);
 uint32_t ref_heap_page(const ref_vm *vm);
 
 eravm_slot *ref_storage_writes(const ref_vm *vm, size_t *n);
@@ -28,10 +31,11 @@ eravm_slot *ref_transient(const ref_vm *vm, size_t *n);
 const eravm_log *ref_events(const ref_vm *vm, size_t *n);
 const eravm_log *ref_l2l1_logs(const ref_vm *vm, size_t *n);
 int32_t ref_pubdata(const ref_vm *vm);
+bool ref_storage_written(ref_vm *vm, u256 address, u256 key, u256 *value);
 
-void ref_snapshot(ref_vm *vm);
-void ref_rollback(ref_vm *vm);
-void ref_pop_snapshot(ref_vm *vm);
+bool ref_snapshot(ref_vm *vm);
+bool ref_rollback(ref_vm *vm);
+bool ref_pop_snapshot(ref_vm *vm);
 
 unsigned ref_depth(const ref_vm *vm);
 u256 ref_frame_address(const ref_vm *vm, unsigned depth, u256 *code_address);

@@ -170,6 +170,7 @@ typedef struct {
     uint32_t nwords; /* code-page words */
     uint16_t pc;
     bool panic_pending; /* the next dispatch is the implicit ret.panic (isa §5.1 step 6) */
+    bool ended;         /* the run returned from here: what would come next is the invalid opcode */
     uint16_t sp;
     uint32_t ergs;
     u256 address, code_address, caller;
@@ -189,6 +190,34 @@ typedef struct {
     uint32_t *owned;
     uint32_t nowned, capowned;
 } ref_frame;
+
+/* ---- external (transaction) snapshots (model §3.4) ------------------------------
+ * Besides the world diff, a snapshot keeps the initial frame's state and
+ * journals every later write to its heap and aux heap, so that a rollback
+ * puts the bootloader back exactly where it was. */
+
+typedef struct {
+    uint32_t page; /* the initial frame's heap or aux heap */
+    uint64_t offset;
+    size_t length;
+    uint8_t *old; /* what the bytes held before the write */
+} ref_heap_undo;
+
+typedef struct {
+    ref_snap wd;
+    size_t flag_undo, dec_undo;
+    u256 reg[16];
+    bool tag[16];
+    bool lt, eq, gt;
+    uint16_t tx_number;
+    u256 context_pending;
+    uint32_t next_base_page;
+    ref_frame frame;  /* the initial frame's fields; its arrays are copied below */
+    ref_near *near;   /* frame.nnear near calls */
+    ref_stack stack;  /* a copy of the stack's chunks */
+    ref_heap_undo *undo;
+    size_t nundo, capundo;
+} ref_ext;
 
 struct ref_vm {
     /* registers and flags (isa §1) */
@@ -216,10 +245,7 @@ struct ref_vm {
     uint64_t instructions, skipped;
     uint8_t *returndata;
     size_t returndata_len;
-    /* external snapshot (model §3.4) */
-    bool has_ext;
-    ref_snap ext_snap;
-    size_t ext_flag_undo, ext_dec_undo;
+    ref_ext *ext; /* the open external snapshot, or NULL */
 };
 
 #endif

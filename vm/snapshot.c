@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref.h"
 #include "vm_internal.h"
 #include "xalloc.h"
 
@@ -69,6 +70,8 @@ void snapshot_journal_heap(eravm_vm *vm, bool aux, uint32_t off)
 
 bool eravm_vm_snapshot(eravm_vm *vm)
 {
+    if (vm->on_ref) /* the simple engine keeps its own (vm/ref.c) */
+        return ref_snapshot(vm->ref);
     if (vm->has_ext || vm->depth != 0 || !vm->frames[0].stack)
         return false;
     struct vm_ext_snapshot *x = xcalloc(1, sizeof *x);
@@ -114,6 +117,8 @@ static void restore_stack(vm_stack *st, const struct vm_ext_snapshot *x)
 
 bool eravm_vm_rollback(eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_rollback(vm->ref);
     struct vm_ext_snapshot *x = vm->ext;
     if (!x || vm->depth != 0)
         return false;
@@ -169,6 +174,8 @@ bool eravm_vm_rollback(eravm_vm *vm)
 
 bool eravm_vm_pop_snapshot(eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_pop_snapshot(vm->ref);
     if (!vm->ext || vm->depth != 0)
         return false;
     snapshot_free(vm);

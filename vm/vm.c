@@ -1056,6 +1056,10 @@ void eravm_vm_read_memory(eravm_vm *vm, uint32_t page, uint64_t offset, uint8_t 
 void eravm_vm_write_memory(eravm_vm *vm, uint32_t page, uint64_t offset, const uint8_t *src,
                            size_t n)
 {
+    if (vm->on_ref) {
+        ref_write_memory(vm->ref, page, offset, src, n);
+        return;
+    }
     vm_frame *f0 = &vm->frames[0];
     if (vm->has_ext && (page == f0->heap || page == f0->aux))
         for (uint64_t o = offset; o < offset + n && o < (1ull << 32); o += 32)
@@ -1067,11 +1071,17 @@ void eravm_vm_write_memory(eravm_vm *vm, uint32_t page, uint64_t offset, const u
 
 uint32_t eravm_vm_ergs(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_ergs(vm->ref);
     return vm->frames[vm->depth].ergs;
 }
 
 void eravm_vm_set_ergs(eravm_vm *vm, uint32_t ergs)
 {
+    if (vm->on_ref) {
+        ref_set_ergs(vm->ref, ergs);
+        return;
+    }
     vm->frames[vm->depth].ergs = ergs;
 }
 
@@ -1138,6 +1148,8 @@ const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n)
 
 bool eravm_vm_storage_written(eravm_vm *vm, u256 address, u256 key, u256 *value)
 {
+    if (vm->on_ref)
+        return ref_storage_written(vm->ref, address, key, value);
     wd_entry *e = wd_lookup(&vm->diff.storage, &address, &key, false);
     if (!e || !e->has_write)
         return false;
