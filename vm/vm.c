@@ -409,8 +409,20 @@ static inline bool heap_offset(vm_frame *f, u256 a, bool aux, uint32_t *addr)
     return grow_bound(f, aux ? &f->aux_bound : &f->heap_bound, *addr + 32);
 }
 
+/* With an external snapshot open, what any write to the bootloader's heap or
+ * aux heap overwrites is journaled, whoever writes: a store, the host, dcmt
+ * materialising code, precompile output (vm2 Heaps::write_u256/write_bytes). */
+static void journal_initial_heap(eravm_vm *vm, uint32_t page, uint64_t off, size_t n)
+{
+    vm_frame *f0 = &vm->frames[0];
+    if (vm->has_ext && (page == f0->heap || page == f0->aux))
+        for (uint64_t o = off; o < off + n && o < (1ull << 32); o += 32)
+            snapshot_journal_heap(vm, page == f0->aux, (uint32_t)o);
+}
+
 static void mem_write_word(eravm_vm *vm, uint32_t page, uint32_t off, u256 v)
 {
+    journal_initial_heap(vm, page, off, 32);
     vm_page *p = pages_get(&vm->pages, page);
     if (!p) {
         if (u256_is_zero(v))
@@ -522,8 +534,10 @@ static uint32_t materialize(eravm_vm *vm, u256 hash, const eravm_program *prog, 
     if (d && d->page)
         return d->page;
     vm_page *p = pages_get_or_create(&vm->pages, page);
-    if (p && prog && prog->len)
+    if (p && prog && prog->len) {
+        journal_initial_heap(vm, page, 0, prog->len);
         page_write(p, 0, prog->code, prog->len);
+    }
     if (p)
         p->pinned = true; /* page ids are observable: the code stays for the run */
     wd_decommit_set(&vm->diff, hash, page);
@@ -1060,10 +1074,7 @@ void eravm_vm_write_memory(eravm_vm *vm, uint32_t page, uint64_t offset, const u
         ref_write_memory(vm->ref, page, offset, src, n);
         return;
     }
-    vm_frame *f0 = &vm->frames[0];
-    if (vm->has_ext && (page == f0->heap || page == f0->aux))
-        for (uint64_t o = offset; o < offset + n && o < (1ull << 32); o += 32)
-            snapshot_journal_heap(vm, page == f0->aux, (uint32_t)o);
+    journal_initial_heap(vm, page, offset, n);
     vm_page *p = pages_get_or_create(&vm->pages, page);
     if (p)
         page_write(p, offset, src, n);

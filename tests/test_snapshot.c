@@ -1,0 +1,103 @@
+/* tests/test_snapshot.c — external (transaction) snapshots restore the
+ * bootloader's heap whatever wrote to it after the snapshot: its own stores,
+ * the host, code that `dcmt` materialises there, precompile output (vm2
+ * journals every write to the bootloader heap and aux heap: Heaps::write_u256
+ * and write_bytes). Each case runs a kernel program as the initial frame:
+ * start, snapshot, run to the hook (a store at 4096), roll back, then the
+ * heap must read as it did at the snapshot. On every engine. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "asm.h"
+#include "check.h"
+#include "eravm.h"
+#include "world_mem.h"
+
+#define HOOK 4096
+
+static uint8_t *assemble(const char *src, size_t *len)
+{
+    eravm_asm_result r;
+    char err[512];
+    if (eravm_asm(src, strlen(src), "test_snapshot", &r, err, sizeof err) != 0) {
+        EXPECT(0, "%s", err);
+        return NULL;
+    }
+    uint8_t *code = r.code;
+    *len = r.len;
+    r.code = NULL;
+    eravm_asm_free(&r);
+    return code;
+}
+
+/* Runs `body` (then the hook store) at `address` on one engine; returns the
+ * first 64 bytes of the heap at the hook in `before`, after the rollback in
+ * `heap`. */
+static void run_case(const char *body, uint64_t address, int engine, uint8_t before[64], uint8_t heap[64],
+                     bool *suspended)
+{
+    static const char target[] = "\t.text\n\tadd\tr0, r0, r1\n\tret\n";
+    size_t tlen, len;
+    uint8_t *tcode = assemble(target, &tlen);
+    eravm_memworld *w = eravm_memworld_new();
+    u256 th = eravm_memworld_deploy(w, u256_from_u64(0x10001), tcode, tlen, false);
+    char hash[80], src[2048];
+    u256_to_hex(th, hash, sizeof hash);
+    snprintf(src, sizeof src,
+             "\t.text\n%s\tadd\t%d, r0, r9\n\tstm.h\tr9, r0\n\tret\n\t.rodata\nH:\n\t.cell\t%s\n", body,
+             HOOK, hash);
+    uint8_t *code = assemble(src, &len);
+    u256 h = eravm_memworld_deploy(w, u256_from_u64(address), code, len, false);
+    eravm_world iface = eravm_memworld_iface(w);
+    eravm_settings settings;
+    memset(&settings, 0, sizeof settings);
+    settings.hooks_enabled = true;
+    settings.hook_address = HOOK;
+    eravm_vm *vm = eravm_vm_new(&iface, &settings);
+    eravm_vm_set_engine(vm, engine);
+    eravm_call call;
+    memset(&call, 0, sizeof call);
+    call.address = u256_from_u64(address);
+    call.ergs = 1000000;
+    eravm_vm_start(vm, eravm_memworld_program(w, h), &call);
+    EXPECT(eravm_vm_snapshot(vm), "snapshot refused");
+    eravm_result res;
+    memset(&res, 0, sizeof res);
+    *suspended = eravm_vm_continue(vm, &res) == ERAVM_SUSPENDED;
+    eravm_vm_read_memory(vm, eravm_vm_heap_page(vm), 0, before, 64);
+    EXPECT(eravm_vm_rollback(vm), "rollback refused");
+    eravm_vm_read_memory(vm, eravm_vm_heap_page(vm), 0, heap, 64);
+    eravm_vm_free(vm);
+    eravm_memworld_free(w);
+    free(code);
+    free(tcode);
+}
+
+static void check(const char *what, const char *body, uint64_t address)
+{
+    static const char *const names[] = {"fast", "counting", "simple"};
+    CASE_BEGIN();
+    for (int e = ERAVM_ENGINE_FAST; e <= ERAVM_ENGINE_SIMPLE; e++) {
+        uint8_t before[64], heap[64], zero[64] = {0};
+        bool suspended;
+        run_case(body, address, e, before, heap, &suspended);
+        EXPECT(suspended, "%s engine: the run did not reach the hook", names[e]);
+        EXPECT(memcmp(before, zero, sizeof before), "%s engine: nothing was written", names[e]);
+        EXPECT(!memcmp(heap, zero, sizeof heap), "%s engine: the heap is not restored", names[e]);
+    }
+    CASE_END("snapshot: rollback restores the bootloader heap after %s", what);
+}
+
+int main(void)
+{
+    check("its own store", "\tadd\t1234, r0, r1\n\tstm.h\t32, r1\n", 0x8001);
+    /* dcmt writes the code into the running frame's heap at offset 0 */
+    check("dcmt materialised code there", "\tadd\tcode[@H], r0, r1\n\tdcmt\tr1, r0, r2\n", 0x8001);
+    /* at 0x8010 precompile_call is keccak256; write page 0 = the current heap,
+     * output at word 1, one word: the hash of 0 bytes lands at byte 32 */
+    check("a precompile wrote its output there",
+          "\tadd\t1, r0, r1\n\tshl.s\t32, r1, r1\n\tadd\t1, r1, r1\n\tshl.s\t64, r1, r1\n"
+          "\tcallp\tr1, r0, r2\n",
+          0x8010);
+    return check_exit();
+}
