@@ -1656,6 +1656,7 @@ static void ref_stack_copy(ref_stack *to, const ref_stack *from)
             *to->chunk[i] = *from->chunk[i];
         }
     }
+    to->nchunks = from->nchunks;
 }
 
 /* Only in the initial frame (its near calls allowed), one at a time. */

@@ -53,6 +53,7 @@ typedef struct {
 
 typedef struct {
     ref_stack_chunk *chunk[65536 / REF_STACK_CHUNK]; /* NULL: all zero, untagged */
+    unsigned nchunks; /* how many are allocated: clearing an unused stack is free */
 } ref_stack;
 
 u256 ref_stack_read(const ref_stack *s, uint16_t slot, bool *tag);

@@ -166,17 +166,22 @@ u256 ref_stack_read(const ref_stack *s, uint16_t slot, bool *tag)
 void ref_stack_write(ref_stack *s, uint16_t slot, u256 value, bool tag)
 {
     ref_stack_chunk **c = &s->chunk[slot / REF_STACK_CHUNK];
-    if (!*c)
+    if (!*c) {
         *c = xcalloc(1, sizeof **c);
+        s->nchunks++;
+    }
     (*c)->value[slot % REF_STACK_CHUNK] = value;
     (*c)->tag[slot % REF_STACK_CHUNK] = tag;
 }
 
 void ref_stack_clear(ref_stack *s)
 {
-    for (size_t i = 0; i < sizeof s->chunk / sizeof s->chunk[0]; i++) {
-        free(s->chunk[i]);
-        s->chunk[i] = NULL;
+    for (size_t i = 0; s->nchunks && i < sizeof s->chunk / sizeof s->chunk[0]; i++) {
+        if (s->chunk[i]) {
+            free(s->chunk[i]);
+            s->chunk[i] = NULL;
+            s->nchunks--;
+        }
     }
 }
 
