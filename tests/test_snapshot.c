@@ -4,7 +4,8 @@
  * journals every write to the bootloader heap and aux heap: Heaps::write_u256
  * and write_bytes). Each case runs a kernel program as the initial frame:
  * start, snapshot, run to the hook (a store at 4096), roll back, then the
- * heap must read as it did at the snapshot. On every engine. */
+ * heap must read as it did at the snapshot. And the bootloader's stack comes
+ * back whole, in every chunk of it. On every engine. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,8 +89,73 @@ static void check(const char *what, const char *body, uint64_t address)
     CASE_END("snapshot: rollback restores the bootloader heap after %s", what);
 }
 
+/* Stack slots 3 and 300 (two different chunks in any sparse layout) hold
+ * 1234 and 5678 at the snapshot (first hook); then 1 and 2 (second hook,
+ * where the host rolls back and sets heap word 0); after the rollback the
+ * program returns the two slots. */
+static void check_stack(void)
+{
+    static const char src[] = "\t.text\n"
+                              "\tadd\t1234, r0, stack[3]\n"
+                              "\tadd\t5678, r0, stack[300]\n"
+                              "\tadd\t4096, r0, r9\n"
+                              "\tstm.h\tr9, r0\n"
+                              "\tldm.h\t0, r1\n"
+                              "\tsub!\tr1, r0, r0\n"
+                              "\tjump.ne\t@check\n"
+                              "\tadd\t1, r0, stack[3]\n"
+                              "\tadd\t2, r0, stack[300]\n"
+                              "\tstm.h\tr9, r0\n"
+                              "\tret\n"
+                              "check:\n"
+                              "\tadd\tstack[3], r0, r2\n"
+                              "\tadd\tstack[300], r0, r3\n"
+                              "\tstm.h\t0, r2\n"
+                              "\tstm.h\t32, r3\n"
+                              "\tadd\t64, r0, r1\n"
+                              "\tshl.s\t96, r1, r1\n"
+                              "\tret\n";
+    static const char *const names[] = {"fast", "counting", "simple"};
+    CASE_BEGIN();
+    size_t len;
+    uint8_t *code = assemble(src, &len);
+    for (int e = ERAVM_ENGINE_FAST; code && e <= ERAVM_ENGINE_SIMPLE; e++) {
+        eravm_memworld *w = eravm_memworld_new();
+        u256 h = eravm_memworld_deploy(w, u256_from_u64(0x8001), code, len, false);
+        eravm_world iface = eravm_memworld_iface(w);
+        eravm_settings settings;
+        memset(&settings, 0, sizeof settings);
+        settings.hooks_enabled = true;
+        settings.hook_address = HOOK;
+        eravm_vm *vm = eravm_vm_new(&iface, &settings);
+        eravm_vm_set_engine(vm, e);
+        eravm_call call;
+        memset(&call, 0, sizeof call);
+        call.address = u256_from_u64(0x8001);
+        call.ergs = 1000000;
+        eravm_result res;
+        bool ok = eravm_vm_run(vm, eravm_memworld_program(w, h), &call, &res) == ERAVM_SUSPENDED &&
+                  eravm_vm_snapshot(vm) && eravm_vm_continue(vm, &res) == ERAVM_SUSPENDED &&
+                  eravm_vm_rollback(vm);
+        EXPECT(ok, "%s engine: the run did not reach both hooks", names[e]);
+        uint8_t one[32] = {0};
+        one[31] = 1;
+        eravm_vm_write_memory(vm, eravm_vm_heap_page(vm), 0, one, 32);
+        eravm_vm_continue(vm, &res);
+        uint8_t want[64] = {0};
+        want[30] = 1234 >> 8, want[31] = 1234 & 255, want[62] = 5678 >> 8, want[63] = 5678 & 255;
+        EXPECT(res.status == ERAVM_OK && res.returndata_len == 64 && !memcmp(res.returndata, want, 64),
+               "%s engine: after the rollback stack[3], stack[300] are not 1234, 5678", names[e]);
+        eravm_vm_free(vm);
+        eravm_memworld_free(w);
+    }
+    free(code);
+    CASE_END("snapshot: rollback restores the bootloader's stack in every chunk");
+}
+
 int main(void)
 {
+    check_stack();
     check("its own store", "\tadd\t1234, r0, r1\n\tstm.h\t32, r1\n", 0x8001);
     /* dcmt writes the code into the running frame's heap at offset 0 */
     check("dcmt materialised code there", "\tadd\tcode[@H], r0, r1\n\tdcmt\tr1, r0, r2\n", 0x8001);

@@ -111,8 +111,8 @@ static void restore_stack(vm_stack *st, const struct vm_ext_snapshot *x)
 {
     for (uint32_t i = 0; i < st->nused; i++)
         memset(st->chunk[st->used[i]], 0, sizeof(vm_stack_chunk));
-    for (uint32_t i = 0; i < x->nstack; i++)
-        *stack_chunk_for_write(st, x->stack[i].index) = x->stack[i].data;
+    for (uint32_t i = 0; i < x->nstack; i++) /* it takes a slot, not a chunk index */
+        *stack_chunk_for_write(st, (uint16_t)(x->stack[i].index * STACK_CHUNK)) = x->stack[i].data;
 }
 
 bool eravm_vm_rollback(eravm_vm *vm)
