@@ -1680,7 +1680,8 @@ bool ref_snapshot(ref_vm *vm)
     x->frame = *f; /* fields only: the stack and the arrays are copied or kept */
     memset(&x->frame.stack, 0, sizeof x->frame.stack);
     x->near = xmalloc((f->nnear ? f->nnear : 1) * sizeof *x->near);
-    memcpy(x->near, f->near, f->nnear * sizeof *x->near);
+    if (f->nnear)
+        memcpy(x->near, f->near, f->nnear * sizeof *x->near);
     ref_stack_copy(&x->stack, &f->stack);
     vm->ext = x;
     return true;
@@ -1742,7 +1743,8 @@ bool ref_rollback(ref_vm *vm)
         capnear = f->nnear;
         near = xrealloc(near, capnear * sizeof *near);
     }
-    memcpy(near, x->near, f->nnear * sizeof *near);
+    if (f->nnear)
+        memcpy(near, x->near, f->nnear * sizeof *near);
     f->near = near;
     f->capnear = capnear;
     f->owned = owned;
