@@ -31,6 +31,28 @@ static uint8_t *assemble(const char *src, size_t *len)
     return code;
 }
 
+static const char *const names[] = {"fast", "counting", "simple"};
+
+/* A VM on `engine` with hooks at HOOK, set up (not run) to run `code`,
+ * deployed in `w` at `address`, with a million ergs. */
+static eravm_vm *hooked_vm(eravm_memworld *w, const uint8_t *code, size_t len, uint64_t address, int engine)
+{
+    u256 h = eravm_memworld_deploy(w, u256_from_u64(address), code, len, false);
+    eravm_world iface = eravm_memworld_iface(w);
+    eravm_settings settings;
+    memset(&settings, 0, sizeof settings);
+    settings.hooks_enabled = true;
+    settings.hook_address = HOOK;
+    eravm_vm *vm = eravm_vm_new(&iface, &settings);
+    eravm_vm_set_engine(vm, engine);
+    eravm_call call;
+    memset(&call, 0, sizeof call);
+    call.address = u256_from_u64(address);
+    call.ergs = 1000000;
+    eravm_vm_start(vm, eravm_memworld_program(w, h), &call);
+    return vm;
+}
+
 /* Runs `body` (then the hook store) at `address` on one engine; returns the
  * first 64 bytes of the heap at the hook in `before`, after the rollback in
  * `heap`. */
@@ -48,19 +70,7 @@ static void run_case(const char *body, uint64_t address, int engine, uint8_t bef
              "\t.text\n%s\tadd\t%d, r0, r9\n\tstm.h\tr9, r0\n\tret\n\t.rodata\nH:\n\t.cell\t%s\n", body,
              HOOK, hash);
     uint8_t *code = assemble(src, &len);
-    u256 h = eravm_memworld_deploy(w, u256_from_u64(address), code, len, false);
-    eravm_world iface = eravm_memworld_iface(w);
-    eravm_settings settings;
-    memset(&settings, 0, sizeof settings);
-    settings.hooks_enabled = true;
-    settings.hook_address = HOOK;
-    eravm_vm *vm = eravm_vm_new(&iface, &settings);
-    eravm_vm_set_engine(vm, engine);
-    eravm_call call;
-    memset(&call, 0, sizeof call);
-    call.address = u256_from_u64(address);
-    call.ergs = 1000000;
-    eravm_vm_start(vm, eravm_memworld_program(w, h), &call);
+    eravm_vm *vm = hooked_vm(w, code, len, address, engine);
     EXPECT(eravm_vm_snapshot(vm), "snapshot refused");
     eravm_result res;
     memset(&res, 0, sizeof res);
@@ -76,7 +86,6 @@ static void run_case(const char *body, uint64_t address, int engine, uint8_t bef
 
 static void check(const char *what, const char *body, uint64_t address)
 {
-    static const char *const names[] = {"fast", "counting", "simple"};
     CASE_BEGIN();
     for (int e = ERAVM_ENGINE_FAST; e <= ERAVM_ENGINE_SIMPLE; e++) {
         uint8_t before[64], heap[64], zero[64] = {0};
@@ -115,28 +124,16 @@ static void check_stack(void)
                               "\tadd\t64, r0, r1\n"
                               "\tshl.s\t96, r1, r1\n"
                               "\tret\n";
-    static const char *const names[] = {"fast", "counting", "simple"};
     CASE_BEGIN();
     size_t len;
     uint8_t *code = assemble(src, &len);
     for (int e = ERAVM_ENGINE_FAST; code && e <= ERAVM_ENGINE_SIMPLE; e++) {
         eravm_memworld *w = eravm_memworld_new();
-        u256 h = eravm_memworld_deploy(w, u256_from_u64(0x8001), code, len, false);
-        eravm_world iface = eravm_memworld_iface(w);
-        eravm_settings settings;
-        memset(&settings, 0, sizeof settings);
-        settings.hooks_enabled = true;
-        settings.hook_address = HOOK;
-        eravm_vm *vm = eravm_vm_new(&iface, &settings);
-        eravm_vm_set_engine(vm, e);
-        eravm_call call;
-        memset(&call, 0, sizeof call);
-        call.address = u256_from_u64(0x8001);
-        call.ergs = 1000000;
+        eravm_vm *vm = hooked_vm(w, code, len, 0x8001, e);
         eravm_result res;
-        bool ok = eravm_vm_run(vm, eravm_memworld_program(w, h), &call, &res) == ERAVM_SUSPENDED &&
-                  eravm_vm_snapshot(vm) && eravm_vm_continue(vm, &res) == ERAVM_SUSPENDED &&
-                  eravm_vm_rollback(vm);
+        memset(&res, 0, sizeof res);
+        bool ok = eravm_vm_continue(vm, &res) == ERAVM_SUSPENDED && eravm_vm_snapshot(vm) &&
+                  eravm_vm_continue(vm, &res) == ERAVM_SUSPENDED && eravm_vm_rollback(vm);
         EXPECT(ok, "%s engine: the run did not reach both hooks", names[e]);
         uint8_t one[32] = {0};
         one[31] = 1;
