@@ -77,6 +77,127 @@ static int tokens(char *s, char **t, int max)
     return n;
 }
 
+static const char *const engine_names[] = {"fast", "counting", "simple"};
+
+/* Runs the file's program on one engine and checks the file's expectations. */
+static void check_on_engine(const char *text, const char *name, const eravm_world *iface,
+                            const eravm_settings *settings, const eravm_program *prog,
+                            const eravm_call *call, int engine)
+{
+    eravm_vm *vm = eravm_vm_new(iface, settings);
+    eravm_vm_set_engine(vm, engine);
+    int before = check_case_failures;
+    eravm_result res;
+    eravm_vm_run(vm, prog, call, &res);
+
+    /* second pass: expectations */
+    int checks = 0;
+    char *copy = strdup(text);
+    char *lsave;
+    size_t nw;
+    eravm_slot *writes = eravm_vm_storage_writes(vm, &nw);
+    size_t nt;
+    eravm_slot *trans = eravm_vm_transient(vm, &nt);
+    size_t nev, nl1;
+    const eravm_log *ev = eravm_vm_events(vm, &nev);
+    const eravm_log *l1 = eravm_vm_l2l1_logs(vm, &nl1);
+    lsave = NULL;
+    for (char *line = strtok_r(copy, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
+        if (strncmp(line, "; expect ", 9))
+            continue;
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s", line + 9);
+        char *colon = strchr(buf, ':');
+        if (!colon) {
+            EXPECT(0, "bad expect line '%s'", line);
+            continue;
+        }
+        *colon = 0;
+        char *what = buf, *t[8];
+        int k = tokens(colon + 1, t, 8);
+        u256 v, key, addr;
+        checks++;
+        if (!strcmp(what, "status")) {
+            EXPECT(k == 1 && !strcmp(t[0], eravm_status_name(res.status)), "status %s, want %s",
+                   eravm_status_name(res.status), k ? t[0] : "?");
+        } else if (!strcmp(what, "ergs_left")) {
+            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == res.ergs_left, "ergs_left %u, want %s",
+                   res.ergs_left, k ? t[0] : "?");
+        } else if (!strcmp(what, "instructions")) {
+            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == res.instructions,
+                   "instructions %llu, want %s", (unsigned long long)res.instructions, k ? t[0] : "?");
+        } else if (!strcmp(what, "skipped")) {
+            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == res.skipped, "skipped %llu, want %s",
+                   (unsigned long long)res.skipped, k ? t[0] : "?");
+        } else if (!strcmp(what, "returndata")) {
+            uint8_t *want = NULL;
+            size_t wl = 0;
+            char err[128];
+            bool ok = k == 1 && eravm_hex_decode(t[0], strlen(t[0]), &want, &wl, err, sizeof err) == 0;
+            EXPECT(ok && wl == res.returndata_len && (wl == 0 || !memcmp(want, res.returndata, wl)),
+                   "returndata differs (%zu bytes, want %zu)", res.returndata_len, wl);
+            free(want);
+        } else if (!strcmp(what, "storage") || !strcmp(what, "no-storage")) {
+            bool no = what[0] == 'n';
+            int base = 0;
+            addr = call->address;
+            if (k == (no ? 2 : 3)) {
+                parse_num(t[0], &addr);
+                base = 1;
+            }
+            bool ok = k >= base + (no ? 1 : 2) && parse_num(t[base], &key) &&
+                      (no || parse_num(t[base + 1], &v));
+            EXPECT(ok, "bad storage expectation '%s'", line);
+            const eravm_slot *hit = NULL;
+            for (size_t i = 0; i < nw; i++)
+                if (u256_eq(writes[i].address, addr) && u256_eq(writes[i].key, key))
+                    hit = &writes[i];
+            if (no) {
+                EXPECT(!hit, "slot %s written, want not written", t[base]);
+            } else {
+                char g[80] = "(not written)";
+                if (hit)
+                    u256_to_hex(hit->value, g, sizeof g);
+                EXPECT(hit && u256_eq(hit->value, v), "storage %s = %s, want %s", t[base], g,
+                       t[base + 1]);
+            }
+        } else if (!strcmp(what, "writes")) {
+            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == nw, "%zu slots written, want %s", nw,
+                   k ? t[0] : "?");
+        } else if (!strcmp(what, "transient")) {
+            bool ok = k == 2 && parse_num(t[0], &key) && parse_num(t[1], &v);
+            const eravm_slot *hit = NULL;
+            for (size_t i = 0; ok && i < nt; i++)
+                if (u256_eq(trans[i].key, key))
+                    hit = &trans[i];
+            EXPECT(ok && hit && u256_eq(hit->value, v), "transient %s, want %s", k ? t[0] : "?",
+                   k > 1 ? t[1] : "?");
+        } else if (!strcmp(what, "events") || !strcmp(what, "l2l1s")) {
+            size_t have = what[0] == 'e' ? nev : nl1;
+            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == have, "%s: %zu, want %s", what, have,
+                   k ? t[0] : "?");
+        } else if (!strcmp(what, "event") || !strcmp(what, "l2l1")) {
+            const eravm_log *l = what[0] == 'e' ? ev : l1;
+            size_t have = what[0] == 'e' ? nev : nl1;
+            u256 idx;
+            bool ok = k >= 3 && parse_num(t[0], &idx) && parse_num(t[1], &key) && parse_num(t[2], &v) &&
+                      idx.w[0] < have;
+            EXPECT(ok && u256_eq(l[idx.w[0]].key, key) && u256_eq(l[idx.w[0]].value, v) &&
+                       l[idx.w[0]].first == (k >= 4),
+                   "%s %s differs", what, k ? t[0] : "?");
+        } else {
+            EXPECT(0, "unknown expectation '%s'", what);
+        }
+    }
+    EXPECT(checks > 0, "%s has no expectations", name);
+    free(writes);
+    free(trans);
+    free(copy);
+    eravm_vm_free(vm);
+    if (check_case_failures > before)
+        printf("  # (those on the %s engine)\n", engine_names[engine]);
+}
+
 static void run_file(const char *dir, const char *name)
 {
     char path[2048];
@@ -179,113 +300,11 @@ static void run_file(const char *dir, const char *name)
     eravm_world iface = eravm_memworld_iface(w);
     eravm_settings settings;
     memset(&settings, 0, sizeof settings);
-    eravm_vm *vm = eravm_vm_new(&iface, &settings);
-    eravm_result res;
-    eravm_vm_run(vm, eravm_memworld_program(w, eravm_code_hash(code, len)), &call, &res);
-
-    /* second pass: expectations */
-    int checks = 0;
-    copy = strdup(text);
-    size_t nw;
-    eravm_slot *writes = eravm_vm_storage_writes(vm, &nw);
-    size_t nt;
-    eravm_slot *trans = eravm_vm_transient(vm, &nt);
-    size_t nev, nl1;
-    const eravm_log *ev = eravm_vm_events(vm, &nev);
-    const eravm_log *l1 = eravm_vm_l2l1_logs(vm, &nl1);
-    lsave = NULL;
-    for (char *line = strtok_r(copy, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
-        if (strncmp(line, "; expect ", 9))
-            continue;
-        char buf[4096];
-        snprintf(buf, sizeof buf, "%s", line + 9);
-        char *colon = strchr(buf, ':');
-        if (!colon) {
-            EXPECT(0, "bad expect line '%s'", line);
-            continue;
-        }
-        *colon = 0;
-        char *what = buf, *t[8];
-        int k = tokens(colon + 1, t, 8);
-        u256 v, key, addr;
-        checks++;
-        if (!strcmp(what, "status")) {
-            EXPECT(k == 1 && !strcmp(t[0], eravm_status_name(res.status)), "status %s, want %s",
-                   eravm_status_name(res.status), k ? t[0] : "?");
-        } else if (!strcmp(what, "ergs_left")) {
-            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == res.ergs_left, "ergs_left %u, want %s",
-                   res.ergs_left, k ? t[0] : "?");
-        } else if (!strcmp(what, "instructions")) {
-            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == res.instructions,
-                   "instructions %llu, want %s", (unsigned long long)res.instructions, k ? t[0] : "?");
-        } else if (!strcmp(what, "skipped")) {
-            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == res.skipped, "skipped %llu, want %s",
-                   (unsigned long long)res.skipped, k ? t[0] : "?");
-        } else if (!strcmp(what, "returndata")) {
-            uint8_t *want = NULL;
-            size_t wl = 0;
-            char err[128];
-            bool ok = k == 1 && eravm_hex_decode(t[0], strlen(t[0]), &want, &wl, err, sizeof err) == 0;
-            EXPECT(ok && wl == res.returndata_len && (wl == 0 || !memcmp(want, res.returndata, wl)),
-                   "returndata differs (%zu bytes, want %zu)", res.returndata_len, wl);
-            free(want);
-        } else if (!strcmp(what, "storage") || !strcmp(what, "no-storage")) {
-            bool no = what[0] == 'n';
-            int base = 0;
-            addr = call.address;
-            if (k == (no ? 2 : 3)) {
-                parse_num(t[0], &addr);
-                base = 1;
-            }
-            bool ok = k >= base + (no ? 1 : 2) && parse_num(t[base], &key) &&
-                      (no || parse_num(t[base + 1], &v));
-            EXPECT(ok, "bad storage expectation '%s'", line);
-            const eravm_slot *hit = NULL;
-            for (size_t i = 0; i < nw; i++)
-                if (u256_eq(writes[i].address, addr) && u256_eq(writes[i].key, key))
-                    hit = &writes[i];
-            if (no) {
-                EXPECT(!hit, "slot %s written, want not written", t[base]);
-            } else {
-                char g[80] = "(not written)";
-                if (hit)
-                    u256_to_hex(hit->value, g, sizeof g);
-                EXPECT(hit && u256_eq(hit->value, v), "storage %s = %s, want %s", t[base], g,
-                       t[base + 1]);
-            }
-        } else if (!strcmp(what, "writes")) {
-            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == nw, "%zu slots written, want %s", nw,
-                   k ? t[0] : "?");
-        } else if (!strcmp(what, "transient")) {
-            bool ok = k == 2 && parse_num(t[0], &key) && parse_num(t[1], &v);
-            const eravm_slot *hit = NULL;
-            for (size_t i = 0; ok && i < nt; i++)
-                if (u256_eq(trans[i].key, key))
-                    hit = &trans[i];
-            EXPECT(ok && hit && u256_eq(hit->value, v), "transient %s, want %s", k ? t[0] : "?",
-                   k > 1 ? t[1] : "?");
-        } else if (!strcmp(what, "events") || !strcmp(what, "l2l1s")) {
-            size_t have = what[0] == 'e' ? nev : nl1;
-            EXPECT(k == 1 && parse_num(t[0], &v) && v.w[0] == have, "%s: %zu, want %s", what, have,
-                   k ? t[0] : "?");
-        } else if (!strcmp(what, "event") || !strcmp(what, "l2l1")) {
-            const eravm_log *l = what[0] == 'e' ? ev : l1;
-            size_t have = what[0] == 'e' ? nev : nl1;
-            u256 idx;
-            bool ok = k >= 3 && parse_num(t[0], &idx) && parse_num(t[1], &key) && parse_num(t[2], &v) &&
-                      idx.w[0] < have;
-            EXPECT(ok && u256_eq(l[idx.w[0]].key, key) && u256_eq(l[idx.w[0]].value, v) &&
-                       l[idx.w[0]].first == (k >= 4),
-                   "%s %s differs", what, k ? t[0] : "?");
-        } else {
-            EXPECT(0, "unknown expectation '%s'", what);
-        }
-    }
-    EXPECT(checks > 0, "%s has no expectations", name);
-    free(writes);
-    free(trans);
-    free(copy);
-    eravm_vm_free(vm);
+    const eravm_program *prog = eravm_memworld_program(w, eravm_code_hash(code, len));
+    /* every engine must meet the expectations: the simple one is an
+     * independent implementation (vm/ref.c) */
+    for (int engine = ERAVM_ENGINE_FAST; engine <= ERAVM_ENGINE_SIMPLE; engine++)
+        check_on_engine(text, name, &iface, &settings, prog, &call, engine);
     eravm_memworld_free(w);
     free(code);
     free(calldata);

@@ -170,8 +170,11 @@ bool eravm_vm_pop_snapshot(eravm_vm *vm);
 /* ---- engines and counters ---------------------------------------------------- */
 
 /* fast: pre-decoded dispatch (default); counting: the same plus per-opcode
- * counts, ergs and host cycles and opcode-pair counts; simple: decodes every
- * word as it goes - the plain reference the others are checked against. */
+ * counts, ergs and host cycles and opcode-pair counts; simple: an independent
+ * reference interpreter (vm/ref.c, sharing no decoder or handler with the
+ * others) that decodes every word as it goes - the one the others are checked
+ * against. Select before a run: every function here then answers for the
+ * selected engine. Tracing runs the simple engine. */
 enum { ERAVM_ENGINE_FAST, ERAVM_ENGINE_COUNTING, ERAVM_ENGINE_SIMPLE };
 void eravm_vm_set_engine(eravm_vm *vm, int engine);
 

@@ -367,10 +367,12 @@ static int ENGINE_FN(eravm_vm *vm, eravm_result *res)
                 int kind = I->op == EOP_RET_OK ? RET_OK : I->op == EOP_RET_REVERT ? RET_REVERT
                                                                                 : RET_PANIC;
                 rc = do_ret(vm, kind, (I->flags & OPF_VARIANT) != 0, I->imm0, I->src0);
+                /* clears in the caller's registers, and also when the run
+                 * ends (vm2 full_boilerplate clears after any handler) */
+                set_reg(vm, dst1, u256_zero());
                 if (rc != RUN_ON)
                     ENGINE_RETURN(rc);
                 f = cur(vm);
-                set_reg(vm, dst1, u256_zero()); /* clears in the caller's registers */
                 continue;
             }
             case VOP_PANIC:

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref.h"
 #include "vm_internal.h"
 #include "xalloc.h"
 
@@ -69,6 +70,8 @@ void snapshot_journal_heap(eravm_vm *vm, bool aux, uint32_t off)
 
 bool eravm_vm_snapshot(eravm_vm *vm)
 {
+    if (vm->on_ref) /* the simple engine keeps its own (vm/ref.c) */
+        return ref_snapshot(vm->ref);
     if (vm->has_ext || vm->depth != 0 || !vm->frames[0].stack)
         return false;
     struct vm_ext_snapshot *x = xcalloc(1, sizeof *x);
@@ -108,12 +111,14 @@ static void restore_stack(vm_stack *st, const struct vm_ext_snapshot *x)
 {
     for (uint32_t i = 0; i < st->nused; i++)
         memset(st->chunk[st->used[i]], 0, sizeof(vm_stack_chunk));
-    for (uint32_t i = 0; i < x->nstack; i++)
+    for (uint32_t i = 0; i < x->nstack; i++) /* it takes a slot, not a chunk index */
         *stack_chunk_for_write(st, (uint16_t)(x->stack[i].index * STACK_CHUNK)) = x->stack[i].data;
 }
 
 bool eravm_vm_rollback(eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_rollback(vm->ref);
     struct vm_ext_snapshot *x = vm->ext;
     if (!x || vm->depth != 0)
         return false;
@@ -169,6 +174,8 @@ bool eravm_vm_rollback(eravm_vm *vm)
 
 bool eravm_vm_pop_snapshot(eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_pop_snapshot(vm->ref);
     if (!vm->ext || vm->depth != 0)
         return false;
     snapshot_free(vm);

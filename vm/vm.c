@@ -16,6 +16,7 @@
 #include "bytecode.h"
 #include "precompile.h"
 #include "prof.h"
+#include "ref.h"
 #include "vm_internal.h"
 #include "xalloc.h"
 
@@ -408,8 +409,20 @@ static inline bool heap_offset(vm_frame *f, u256 a, bool aux, uint32_t *addr)
     return grow_bound(f, aux ? &f->aux_bound : &f->heap_bound, *addr + 32);
 }
 
+/* With an external snapshot open, what any write to the bootloader's heap or
+ * aux heap overwrites is journaled, whoever writes: a store, the host, dcmt
+ * materialising code, precompile output (vm2 Heaps::write_u256/write_bytes). */
+static void journal_initial_heap(eravm_vm *vm, uint32_t page, uint64_t off, size_t n)
+{
+    vm_frame *f0 = &vm->frames[0];
+    if (vm->has_ext && (page == f0->heap || page == f0->aux))
+        for (uint64_t o = off; o < off + n && o < (1ull << 32); o += 32)
+            snapshot_journal_heap(vm, page == f0->aux, (uint32_t)o);
+}
+
 static void mem_write_word(eravm_vm *vm, uint32_t page, uint32_t off, u256 v)
 {
+    journal_initial_heap(vm, page, off, 32);
     vm_page *p = pages_get(&vm->pages, page);
     if (!p) {
         if (u256_is_zero(v))
@@ -521,8 +534,10 @@ static uint32_t materialize(eravm_vm *vm, u256 hash, const eravm_program *prog, 
     if (d && d->page)
         return d->page;
     vm_page *p = pages_get_or_create(&vm->pages, page);
-    if (p && prog && prog->len)
+    if (p && prog && prog->len) {
+        journal_initial_heap(vm, page, 0, prog->len);
         page_write(p, 0, prog->code, prog->len);
+    }
     if (p)
         p->pinned = true; /* page ids are observable: the code stays for the run */
     wd_decommit_set(&vm->diff, hash, page);
@@ -885,24 +900,25 @@ _Static_assert((int)VOP_PANIC == (int)ERAVM_FAMILY_PANIC && (int)VOP_WRAP == (in
 #undef ENGINE_COUNTING
 #undef ENGINE_SIMPLE
 
-#define ENGINE_FN run_simple
-#define ENGINE_COUNTING 0
-#define ENGINE_SIMPLE 1
-#include "interp.h"
-#undef ENGINE_FN
-#undef ENGINE_COUNTING
-#undef ENGINE_SIMPLE
-
 static int run(eravm_vm *vm, eravm_result *res)
 {
-    if (vm->trace || vm->engine == ERAVM_ENGINE_SIMPLE)
-        return run_simple(vm, res);
     if (vm->engine == ERAVM_ENGINE_COUNTING)
         return run_counting(vm, res);
     return run_fast(vm, res);
 }
 
 /* ---- public API ------------------------------------------------------------------------ */
+
+/* The simple engine (and any traced run) is the reference interpreter of
+ * vm/ref.c; while it is selected every function below delegates to it. */
+static void select_engine(eravm_vm *vm)
+{
+    vm->on_ref = vm->engine == ERAVM_ENGINE_SIMPLE || vm->trace;
+    if (vm->on_ref && !vm->ref)
+        vm->ref = ref_new(&vm->world, &vm->settings);
+    if (vm->ref)
+        ref_set_trace(vm->ref, vm->trace, vm->trace_ctx, vm);
+}
 
 eravm_vm *eravm_vm_new(const eravm_world *world, const eravm_settings *settings)
 {
@@ -949,6 +965,7 @@ void eravm_vm_free(eravm_vm *vm)
     eravm_program_free(vm->empty_program);
     eravm_program_free(vm->panic_program);
     free(vm->counters);
+    ref_free(vm->ref);
     free(vm);
 }
 
@@ -970,6 +987,11 @@ static eravm_status finish(eravm_vm *vm, int rc, eravm_result *res)
 
 void eravm_vm_start(eravm_vm *vm, const eravm_program *program, const eravm_call *call)
 {
+    select_engine(vm);
+    if (vm->on_ref) {
+        ref_start(vm->ref, program, call);
+        return;
+    }
     vm_reset(vm);
     memset(vm->regs, 0, sizeof vm->regs);
     vm->tags = 2;
@@ -1019,11 +1041,15 @@ eravm_status eravm_vm_run(eravm_vm *vm, const eravm_program *program, const erav
 {
     eravm_vm_start(vm, program, call);
     memset(res, 0, sizeof *res);
+    if (vm->on_ref)
+        return ref_continue(vm->ref, res);
     return finish(vm, run(vm, res), res);
 }
 
 eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *res)
 {
+    if (vm->on_ref)
+        return ref_continue(vm->ref, res);
     res->hook_value = 0;
     if (!vm->running) {
         res->status = ERAVM_PANIC;
@@ -1034,16 +1060,21 @@ eravm_status eravm_vm_continue(eravm_vm *vm, eravm_result *res)
 
 void eravm_vm_read_memory(eravm_vm *vm, uint32_t page, uint64_t offset, uint8_t *dst, size_t n)
 {
+    if (vm->on_ref) {
+        ref_read_memory(vm->ref, page, offset, dst, n);
+        return;
+    }
     page_read(pages_get(&vm->pages, page), offset, dst, n);
 }
 
 void eravm_vm_write_memory(eravm_vm *vm, uint32_t page, uint64_t offset, const uint8_t *src,
                            size_t n)
 {
-    vm_frame *f0 = &vm->frames[0];
-    if (vm->has_ext && (page == f0->heap || page == f0->aux))
-        for (uint64_t o = offset; o < offset + n && o < (1ull << 32); o += 32)
-            snapshot_journal_heap(vm, page == f0->aux, (uint32_t)o);
+    if (vm->on_ref) {
+        ref_write_memory(vm->ref, page, offset, src, n);
+        return;
+    }
+    journal_initial_heap(vm, page, offset, n);
     vm_page *p = pages_get_or_create(&vm->pages, page);
     if (p)
         page_write(p, offset, src, n);
@@ -1051,16 +1082,24 @@ void eravm_vm_write_memory(eravm_vm *vm, uint32_t page, uint64_t offset, const u
 
 uint32_t eravm_vm_ergs(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_ergs(vm->ref);
     return vm->frames[vm->depth].ergs;
 }
 
 void eravm_vm_set_ergs(eravm_vm *vm, uint32_t ergs)
 {
+    if (vm->on_ref) {
+        ref_set_ergs(vm->ref, ergs);
+        return;
+    }
     vm->frames[vm->depth].ergs = ergs;
 }
 
 uint32_t eravm_vm_heap_page(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_heap_page(vm->ref);
     return vm->frames[0].heap;
 }
 
@@ -1090,28 +1129,38 @@ static eravm_slot *map_dump(const wd_map *m, size_t *n)
 
 eravm_slot *eravm_vm_storage_writes(const eravm_vm *vm, size_t *n)
 {
+    if (vm->on_ref)
+        return ref_storage_writes(vm->ref, n);
     return map_dump(&vm->diff.storage, n);
 }
 
 eravm_slot *eravm_vm_transient(const eravm_vm *vm, size_t *n)
 {
+    if (vm->on_ref)
+        return ref_transient(vm->ref, n);
     return map_dump(&vm->diff.transient, n);
 }
 
 const eravm_log *eravm_vm_events(const eravm_vm *vm, size_t *n)
 {
+    if (vm->on_ref)
+        return ref_events(vm->ref, n);
     *n = vm->diff.events.n;
     return vm->diff.events.v;
 }
 
 const eravm_log *eravm_vm_l2l1_logs(const eravm_vm *vm, size_t *n)
 {
+    if (vm->on_ref)
+        return ref_l2l1_logs(vm->ref, n);
     *n = vm->diff.l2l1.n;
     return vm->diff.l2l1.v;
 }
 
 bool eravm_vm_storage_written(eravm_vm *vm, u256 address, u256 key, u256 *value)
 {
+    if (vm->on_ref)
+        return ref_storage_written(vm->ref, address, key, value);
     wd_entry *e = wd_lookup(&vm->diff.storage, &address, &key, false);
     if (!e || !e->has_write)
         return false;
@@ -1121,12 +1170,15 @@ bool eravm_vm_storage_written(eravm_vm *vm, u256 address, u256 key, u256 *value)
 
 int32_t eravm_vm_pubdata(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_pubdata(vm->ref);
     return vm->diff.pubdata;
 }
 
 void eravm_vm_set_engine(eravm_vm *vm, int engine)
 {
     vm->engine = engine;
+    select_engine(vm);
     if (engine == ERAVM_ENGINE_COUNTING && !vm->counters) {
         vm->counters = xcalloc(1, sizeof *vm->counters);
         vm->counters->last = ERAVM_COUNTER_SLOTS;
@@ -1150,10 +1202,13 @@ void eravm_vm_set_trace(eravm_vm *vm, eravm_trace_fn fn, void *ctx)
 {
     vm->trace = fn;
     vm->trace_ctx = ctx;
+    select_engine(vm);
 }
 
 u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged)
 {
+    if (vm->on_ref)
+        return ref_register(vm->ref, r, tagged);
     if (tagged)
         *tagged = (vm->tags >> (r & 15)) & 1;
     return vm->regs[r & 15];
@@ -1161,11 +1216,15 @@ u256 eravm_vm_register(const eravm_vm *vm, int r, bool *tagged)
 
 unsigned eravm_vm_depth(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_depth(vm->ref);
     return vm->depth;
 }
 
 u256 eravm_vm_frame_address(const eravm_vm *vm, unsigned depth, u256 *code_address)
 {
+    if (vm->on_ref)
+        return ref_frame_address(vm->ref, depth, code_address);
     const vm_frame *f = &vm->frames[depth <= vm->depth ? depth : vm->depth];
     if (code_address)
         *code_address = f->code_address;
@@ -1174,11 +1233,15 @@ u256 eravm_vm_frame_address(const eravm_vm *vm, unsigned depth, u256 *code_addre
 
 unsigned eravm_vm_near_count(const eravm_vm *vm, unsigned depth)
 {
+    if (vm->on_ref)
+        return ref_near_count(vm->ref, depth);
     return depth <= vm->depth ? vm->frames[depth].nnear : 0;
 }
 
 uint16_t eravm_vm_near_target(const eravm_vm *vm, unsigned depth, unsigned i)
 {
+    if (vm->on_ref)
+        return ref_near_target(vm->ref, depth, i);
     if (depth > vm->depth || i >= vm->frames[depth].nnear)
         return 0;
     return vm->frames[depth].near[i].target;
@@ -1186,5 +1249,7 @@ uint16_t eravm_vm_near_target(const eravm_vm *vm, unsigned depth, unsigned i)
 
 unsigned eravm_vm_flags(const eravm_vm *vm)
 {
+    if (vm->on_ref)
+        return ref_flags(vm->ref);
     return vm->flags;
 }

@@ -239,6 +239,10 @@ struct eravm_vm {
     eravm_counters *counters;
     eravm_trace_fn trace;
     void *trace_ctx;
+    /* the simple engine: an independent interpreter (vm/ref.h) that every
+     * public function delegates to while it is selected */
+    struct ref_vm *ref;
+    bool on_ref;
     /* external (transaction) snapshot, vm/snapshot.c */
     bool has_ext;
     struct vm_ext_snapshot *ext;

@@ -6,8 +6,10 @@
  * (padded with zero bytes to an odd number of words). The same code is also
  * deployed at a user and a kernel address so far calls find code. Each
  * input also goes through disassemble -> assemble, which must give the same
- * bytes back. Built with -fsanitize=fuzzer,address,undefined by
- * `make fuzz`; tests/fuzz/driver.c replays saved inputs in plain builds. */
+ * bytes back. Each input runs on the fast engine and on the simple one (an
+ * independent implementation, vm/ref.c); any difference in what they report
+ * aborts. Built with -fsanitize=fuzzer,address,undefined by `make fuzz`;
+ * tests/fuzz/driver.c replays saved inputs in plain builds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,56 @@ static void check_round_trip(const uint8_t *code, size_t len)
     }
     eravm_asm_free(&r);
     free(text);
+}
+
+static void differ(const char *what)
+{
+    fprintf(stderr, "the fast and simple engines differ in %s\n", what);
+    abort();
+}
+
+static void same_slots(eravm_slot *a, size_t na, eravm_slot *b, size_t nb, const char *what)
+{
+    if (na != nb || (na && memcmp(a, b, na * sizeof *a)))
+        differ(what);
+    free(a);
+    free(b);
+}
+
+static void same_logs(const eravm_log *a, size_t na, const eravm_log *b, size_t nb, const char *what)
+{
+    if (na != nb)
+        differ(what);
+    for (size_t i = 0; i < na; i++)
+        if (!u256_eq(a[i].address, b[i].address) || !u256_eq(a[i].key, b[i].key) ||
+            !u256_eq(a[i].value, b[i].value) || a[i].first != b[i].first ||
+            a[i].tx_number != b[i].tx_number)
+            differ(what);
+}
+
+/* Everything a run reports through the public interface. */
+static void same_outcome(eravm_vm *f, const eravm_result *rf, eravm_vm *s, const eravm_result *rs)
+{
+    if (rf->status != rs->status || rf->ergs_left != rs->ergs_left)
+        differ("status or ergs");
+    if (rf->instructions != rs->instructions || rf->skipped != rs->skipped)
+        differ("instruction counts");
+    if (rf->returndata_len != rs->returndata_len ||
+        (rf->returndata_len && memcmp(rf->returndata, rs->returndata, rf->returndata_len)))
+        differ("returndata");
+    size_t na, nb;
+    eravm_slot *a = eravm_vm_storage_writes(f, &na), *b = eravm_vm_storage_writes(s, &nb);
+    same_slots(a, na, b, nb, "storage writes");
+    a = eravm_vm_transient(f, &na);
+    b = eravm_vm_transient(s, &nb);
+    same_slots(a, na, b, nb, "transient storage");
+    const eravm_log *la = eravm_vm_events(f, &na), *lb = eravm_vm_events(s, &nb);
+    same_logs(la, na, lb, nb, "events");
+    la = eravm_vm_l2l1_logs(f, &na);
+    lb = eravm_vm_l2l1_logs(s, &nb);
+    same_logs(la, na, lb, nb, "L2->L1 logs");
+    if (eravm_vm_pubdata(f) != eravm_vm_pubdata(s))
+        differ("pubdata");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -84,14 +136,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     call.ergs = budgets[(flags >> 3) & 3];
     call.constructor = flags & 1;
     call.is_static = (flags & 4) != 0;
-    eravm_result res;
-    eravm_vm_run(vm, eravm_memworld_program(w, eravm_code_hash(code, words * 32)), &call, &res);
+    const eravm_program *prog = eravm_memworld_program(w, eravm_code_hash(code, words * 32));
+    eravm_result res, res_simple;
+    eravm_vm_run(vm, prog, &call, &res);
     if (res.ergs_left > call.ergs) {
         fprintf(stderr, "ergs grew from %u to %u\n", call.ergs, res.ergs_left);
         abort();
     }
-    size_t n;
-    free(eravm_vm_storage_writes(vm, &n));
+    eravm_vm *simple = eravm_vm_new(&iface, &settings);
+    eravm_vm_set_engine(simple, ERAVM_ENGINE_SIMPLE);
+    eravm_vm_run(simple, prog, &call, &res_simple);
+    same_outcome(vm, &res, simple, &res_simple);
+    eravm_vm_free(simple);
     eravm_vm_free(vm);
     eravm_memworld_free(w);
     free(code);
