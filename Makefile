@@ -28,7 +28,7 @@ HOSTLIB := $(BUILD)/libhost.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-asan bench clean tests synthetic plots
+.PHONY: all deps test test-asan bench clean tests synthetic plots gen-engine fusion-profile golden
 
 all: $(LIB) $(HOSTLIB) $(BIN)/eravm $(BIN)/eravm-bench $(BIN)/eravm-gbench $(BIN)/eravm-flamegraph
 
@@ -131,6 +131,33 @@ $(BUILD)/tests/test_flamesvg.o: tests/test_flamesvg.c
 
 plots: all
 	scripts/plots
+
+# ---- the engine's generated handlers (vm/engine.gen.h) ----
+# gen-engine: the specialised and fused handlers chosen from the committed
+# variant profile; CI regenerates and fails on a diff (tests/test_generated.sh).
+# fusion-profile: re-counts that profile over the vm-benchmark bytecodes.
+$(BUILD)/tools/gen-engine: tools/gen-engine.c vm/opcode.c vm/opcode.h vm/opcodes.def
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ tools/gen-engine.c vm/opcode.c
+
+gen-engine: $(BUILD)/tools/gen-engine
+	$(BUILD)/tools/gen-engine profiles/fusion.csv > $(BUILD)/engine.gen.h
+	mv $(BUILD)/engine.gen.h vm/engine.gen.h
+
+$(BUILD)/tools/fusion-profile: $(BUILD)/tools/fusion-profile.o $(BUILD)/bench/workload.o $(BUILD)/gen/embedded.o $(HOSTLIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/fusion-profile.o: tools/fusion-profile.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
+
+fusion-profile: $(BUILD)/tools/fusion-profile
+	$(BUILD)/tools/fusion-profile > $(BUILD)/fusion.csv
+	mv $(BUILD)/fusion.csv profiles/fusion.csv
+
+# the golden pre-decoded records of tests/predecode/*.zasm (tests/test_engine.sh)
+golden: $(BIN)/eravm
+	for f in tests/predecode/*.zasm; do $(BIN)/eravm disasm --predecoded $$f > $${f%.zasm}.golden; done
 
 # regenerates the committed synthetic workloads from the opcode table
 synthetic: $(BUILD)/gen-synthetic

@@ -23,8 +23,9 @@ static const char *usage_text =
     "\n"
     "commands:\n"
     "  asm FILE.zasm [-o OUT.zbin] [--hex]   assemble zksolc assembly to bytecode\n"
-    "  disasm FILE [--raw] [--no-labels] [--truncate]\n"
-    "                                         print bytecode as zksolc assembly\n"
+    "  disasm FILE [--raw] [--no-labels] [--truncate] [--predecoded]\n"
+    "                                         print bytecode as zksolc assembly (--predecoded:\n"
+    "                                         the engine's records; FILE may be .zasm)\n"
     "  hash FILE [--truncate]                 print the versioned bytecode hash\n"
     "  run FILE [--calldata HEX] [--ergs N] [--constructor] [--address A] [--caller A]\n"
     "      [--value N] [--truncate] [--format text|json] [--trace] [--engine fast|counting|simple]\n"
@@ -93,10 +94,40 @@ static int cmd_hash(int argc, char **argv)
     return 0;
 }
 
+/* `disasm --predecoded` reads an assembly snippet too: the records of its
+ * instructions, not of the padding and constants after them. */
+static int load_snippet(const char *path, int truncate, uint8_t **code, size_t *len,
+                        uint32_t *count)
+{
+    size_t pl = strlen(path);
+    if (pl > 5 && !strcmp(path + pl - 5, ".zasm")) {
+        char err[512];
+        uint8_t *src;
+        size_t sn;
+        eravm_asm_result r;
+        if (eravm_read_file(path, &src, &sn, err, sizeof err) ||
+            eravm_asm((const char *)src, sn, path, &r, err, sizeof err)) {
+            fprintf(stderr, "eravm: %s\n", err);
+            return -1;
+        }
+        free(src);
+        *code = r.code;
+        *len = r.len;
+        *count = r.ninsn;
+        r.code = NULL;
+        eravm_asm_free(&r);
+        return 0;
+    }
+    if (load_checked(path, truncate, code, len) != 0)
+        return -1;
+    *count = (uint32_t)(*len / 8);
+    return 0;
+}
+
 static int cmd_disasm(int argc, char **argv)
 {
     const char *file = NULL;
-    int truncate = 0, flags = 0;
+    int truncate = 0, flags = 0, predecoded = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--truncate"))
             truncate = 1;
@@ -104,6 +135,8 @@ static int cmd_disasm(int argc, char **argv)
             flags |= DISASM_RAW;
         else if (!strcmp(argv[i], "--no-labels"))
             flags |= DISASM_NO_LABELS;
+        else if (!strcmp(argv[i], "--predecoded"))
+            predecoded = 1;
         else if (argv[i][0] == '-' && argv[i][1])
             return die("disasm: unknown option '%s' (see eravm --help)", argv[i]);
         else if (file)
@@ -115,9 +148,16 @@ static int cmd_disasm(int argc, char **argv)
         return die("disasm: no file given%s", "");
     uint8_t *code;
     size_t len;
-    if (load_checked(file, truncate, &code, &len) != 0)
-        return 1;
-    eravm_disasm_file(stdout, code, len, flags);
+    if (predecoded) {
+        uint32_t count;
+        if (load_snippet(file, truncate, &code, &len, &count) != 0)
+            return 1;
+        eravm_disasm_predecoded(stdout, code, len, count);
+    } else {
+        if (load_checked(file, truncate, &code, &len) != 0)
+            return 1;
+        eravm_disasm_file(stdout, code, len, flags);
+    }
     free(code);
     return 0;
 }

@@ -37,4 +37,11 @@ enum { DISASM_RAW = 1, DISASM_NO_LABELS = 2 };
  * objdump-like listing with index and bytes instead). */
 void eravm_disasm_file(FILE *out, const uint8_t *code, size_t len, int flags);
 
+/* Prints the engine's pre-decoded records of a bytecode's first `count`
+ * instructions and the two it appends (vm/predecode.c): handler (G_ generic,
+ * S_ specialised, F_ fused, named by opcode indices), opcode index,
+ * predicate mask, OPF/mode bits, the registers read as values, operands
+ * (r0 destinations print as "-", the sink), then the instruction. */
+void eravm_disasm_predecoded(FILE *out, const uint8_t *code, size_t len, uint32_t count);
+
 #endif

@@ -177,6 +177,8 @@ void pages_release_all(vm_pages *ps)
 
 /* ---- stacks ---- */
 
+const vm_stack_chunk stack_zero_chunk;
+
 vm_stack *stack_get(vm_stack **pool)
 {
     vm_stack *s = *pool;
@@ -185,7 +187,12 @@ vm_stack *stack_get(vm_stack **pool)
         s->next_free = NULL;
         return s;
     }
-    return xcalloc(1, sizeof(vm_stack));
+    s = xmalloc(sizeof(vm_stack));
+    for (uint32_t i = 0; i < 65536 / STACK_CHUNK; i++)
+        s->chunk[i] = (vm_stack_chunk *)&stack_zero_chunk; /* only read through */
+    s->nused = 0;
+    s->next_free = NULL;
+    return s;
 }
 
 void stack_recycle(vm_stack **pool, vm_stack *s)
@@ -200,7 +207,7 @@ void stack_recycle(vm_stack **pool, vm_stack *s)
 vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot)
 {
     uint32_t c = slot / STACK_CHUNK;
-    if (!s->chunk[c]) {
+    if (s->chunk[c] == &stack_zero_chunk) {
         s->chunk[c] = xcalloc(1, sizeof(vm_stack_chunk));
         s->used[s->nused++] = (uint16_t)c;
     }

@@ -7,8 +7,8 @@
 #include <string.h>
 
 const eravm_family eravm_families[EOP_COUNT] = {
-#define X(ID, SHAPE, BASE, ERGS, K, S, OPS, N, NV, L, LV) \
-    [EOP_##ID] = {N, NV, L, LV, #ID, ERGS, BASE, SHAPE_##SHAPE, OPS, K, S},
+#define X(ID, SHAPE, BASE, ERGS, K, S, OPS, CLASS, N, NV, L, LV) \
+    [EOP_##ID] = {N, NV, L, LV, #ID, ERGS, BASE, SHAPE_##SHAPE, OPS, CLASS, K, S},
 #include "opcodes.def"
 #undef X
 };

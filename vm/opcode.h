@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 enum eravm_op {
-#define X(ID, SHAPE, BASE, ERGS, K, S, OPS, N, NV, L, LV) EOP_##ID,
+#define X(ID, SHAPE, BASE, ERGS, K, S, OPS, CLASS, N, NV, L, LV) EOP_##ID,
 #include "opcodes.def"
 #undef X
     EOP_COUNT
@@ -33,6 +33,27 @@ enum eravm_ops {
     OPS_3R,      /* rS0, rS1, rD0 */
     OPS_LOAD,    /* A(reg|imm), rD0[, rD1 with inc] */
     OPS_STORE,   /* A(reg|imm), rS1[, rD0 with inc] */
+};
+
+/* Handler classes: the engine runs every family of a class with one body
+ * (vm/handlers.h); the class also says what the engine may assume. */
+enum eravm_hclass {
+    HC_INVALID,    /* burns all ergs, panics */
+    HC_NOP,        /* sp arithmetic only */
+    HC_BINOP,      /* add sub and or xor shl shr rol ror: A op rB -> D */
+    HC_MULDIV,     /* mul div: two outputs, dst1 always written */
+    HC_JUMP,       /* pc <- A, dst0 <- return address */
+    HC_PTR,        /* fat-pointer arithmetic; may panic */
+    HC_NEAR_CALL,
+    HC_CTX_READ,   /* one frame field -> dst0 */
+    HC_WORLD,      /* storage, logs, precompiles, decommit, static memory,
+                      context writes: out of line, with the state saved */
+    HC_FAR_CALL,
+    HC_RET,
+    HC_HEAP_READ,  /* heap and aux heap; .inc writes dst1 */
+    HC_HEAP_WRITE, /* heap and aux heap; may suspend on the VM hook */
+    HC_FAT_READ,
+    HC_COUNT
 };
 
 /* Source addressing modes (src0 only) and destination modes (dst0 only). */
@@ -63,6 +84,7 @@ typedef struct {
     uint16_t base;
     uint8_t shape;
     uint8_t ops;
+    uint8_t hclass; /* enum eravm_hclass */
     bool kernel_only;
     bool static_forbidden;
 } eravm_family;

@@ -160,13 +160,12 @@ bool eravm_vm_rollback(eravm_vm *vm)
     f->capkeep = capkeep; /* nkeep came back with the frame: later kept pages are dropped */
     f->stack = stack;
     pages_free_from(&vm->pages, x->next_base_page);
-    memcpy(vm->regs, x->regs, sizeof vm->regs);
+    memcpy(vm->regs, x->regs, sizeof x->regs); /* r0..r15; the engine derives the rest */
     vm->tags = x->tags;
     vm->flags = x->flags;
     vm->tx_number = x->tx_number;
     vm->context_pending = x->context_pending;
     vm->next_base_page = x->next_base_page;
-    vm->dst1_written = false;
     vm->running = true; /* a bootloader that halted runs on from the snapshot */
     snapshot_free(vm);
     return true;

@@ -210,62 +210,93 @@ static inline uint64_t u256_bits_up(uint64_t x, unsigned s)
     return (x << 1) << (63 - s);
 }
 
+/* (hi:lo) << s, high half, and (hi:lo) >> s, low half, for s in 0..63:
+ * x86's shld/shrd (gcc keeps a test for s >= 64 around the 128-bit shift
+ * that the portable version needs). */
+#if defined(__x86_64__) && !defined(U256_NO_ASM)
+static inline uint64_t u256_funnel_left(uint64_t hi, uint64_t lo, unsigned s)
+{
+    __asm__("shldq %%cl, %1, %0" : "+r"(hi) : "r"(lo), "c"(s) : "cc");
+    return hi;
+}
+
+static inline uint64_t u256_funnel_right(uint64_t hi, uint64_t lo, unsigned s)
+{
+    __asm__("shrdq %%cl, %1, %0" : "+r"(lo) : "r"(hi), "c"(s) : "cc");
+    return lo;
+}
+#else
+static inline uint64_t u256_funnel_left(uint64_t hi, uint64_t lo, unsigned s)
+{
+    return (uint64_t)((((u256_u128)hi << 64) | lo) << (s & 63) >> 64);
+}
+
+static inline uint64_t u256_funnel_right(uint64_t hi, uint64_t lo, unsigned s)
+{
+    return (uint64_t)(((((u256_u128)hi << 64) | lo) >> (s & 63)));
+}
+#endif
+
+/* The limbs of a moved up by k (0..3) limb places, rotating (the top limbs
+ * wrap to the bottom): selects, no indexing by a variable. */
+static inline u256 u256_rotate_limbs_up(u256 a, unsigned k)
+{
+    u256 r = a;
+    if (k & 1) {
+        r.w[0] = a.w[3];
+        r.w[1] = a.w[0];
+        r.w[2] = a.w[1];
+        r.w[3] = a.w[2];
+    }
+    if (k & 2) {
+        uint64_t t0 = r.w[0], t1 = r.w[1];
+        r.w[0] = r.w[2];
+        r.w[1] = r.w[3];
+        r.w[2] = t0;
+        r.w[3] = t1;
+    }
+    return r;
+}
+
 static inline u256 u256_shl(u256 a, unsigned n)
 {
     if (n >= 256)
         return u256_zero();
-    int limbs = (int)(n >> 6);
-    unsigned bits = n & 63;
-    u256 r;
-    for (int i = 0; i < 4; i++) {
-        int src = i - limbs;
-        uint64_t cur = src >= 0 ? a.w[src] : 0;
-        uint64_t below = src >= 1 ? a.w[src - 1] : 0;
-        r.w[i] = (cur << bits) | u256_bits_down(below, bits);
-    }
-    return r;
+    unsigned limbs = n >> 6, bits = n & 63;
+    /* move whole limbs up, zero-filling from the bottom */
+    for (unsigned i = 0; i < limbs; i++)
+        a = (u256){{0, a.w[0], a.w[1], a.w[2]}};
+    return (u256){{a.w[0] << bits, u256_funnel_left(a.w[1], a.w[0], bits),
+                   u256_funnel_left(a.w[2], a.w[1], bits), u256_funnel_left(a.w[3], a.w[2], bits)}};
 }
 
 static inline u256 u256_shr(u256 a, unsigned n)
 {
     if (n >= 256)
         return u256_zero();
-    int limbs = (int)(n >> 6);
-    unsigned bits = n & 63;
-    u256 r;
-    for (int i = 0; i < 4; i++) {
-        int src = i + limbs;
-        uint64_t cur = src <= 3 ? a.w[src] : 0;
-        uint64_t above = src <= 2 ? a.w[src + 1] : 0;
-        r.w[i] = (cur >> bits) | u256_bits_up(above, bits);
-    }
-    return r;
+    unsigned limbs = n >> 6, bits = n & 63;
+    for (unsigned i = 0; i < limbs; i++)
+        a = (u256){{a.w[1], a.w[2], a.w[3], 0}};
+    return (u256){{u256_funnel_right(a.w[1], a.w[0], bits), u256_funnel_right(a.w[2], a.w[1], bits),
+                   u256_funnel_right(a.w[3], a.w[2], bits), a.w[3] >> bits}};
 }
 
-/* Rotation is a limb permutation plus a sub-limb funnel shift; indexing
- * limbs mod 4 makes every amount (including 0) take the same path. */
+/* Rotation is a limb rotation plus a funnel shift of neighbouring limbs;
+ * every amount (0 included) takes the same path. */
 static inline u256 u256_rol(u256 a, unsigned n)
 {
-    unsigned limbs = (n >> 6) & 3, bits = n & 63;
-    u256 r;
-    for (unsigned i = 0; i < 4; i++) {
-        uint64_t cur = a.w[(i - limbs) & 3];
-        uint64_t below = a.w[(i - limbs - 1) & 3];
-        r.w[i] = (cur << bits) | u256_bits_down(below, bits);
-    }
-    return r;
+    unsigned bits = n & 63;
+    u256 r = u256_rotate_limbs_up(a, (n >> 6) & 3);
+    return (u256){{u256_funnel_left(r.w[0], r.w[3], bits), u256_funnel_left(r.w[1], r.w[0], bits),
+                   u256_funnel_left(r.w[2], r.w[1], bits), u256_funnel_left(r.w[3], r.w[2], bits)}};
 }
 
 static inline u256 u256_ror(u256 a, unsigned n)
 {
-    unsigned limbs = (n >> 6) & 3, bits = n & 63;
-    u256 r;
-    for (unsigned i = 0; i < 4; i++) {
-        uint64_t cur = a.w[(i + limbs) & 3];
-        uint64_t above = a.w[(i + limbs + 1) & 3];
-        r.w[i] = (cur >> bits) | u256_bits_up(above, bits);
-    }
-    return r;
+    unsigned bits = n & 63;
+    u256 r = u256_rotate_limbs_up(a, (4 - ((n >> 6) & 3)) & 3);
+    return (u256){{u256_funnel_right(r.w[1], r.w[0], bits), u256_funnel_right(r.w[2], r.w[1], bits),
+                   u256_funnel_right(r.w[3], r.w[2], bits), u256_funnel_right(r.w[0], r.w[3], bits)}};
 }
 
 /* EraVM shift and rotate instructions only look at the low byte of the

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bytecode.h"
+#include "engine.h"
 #include "precompile.h"
 #include "prof.h"
 #include "ref.h"
@@ -34,64 +35,18 @@ enum { F_LT = 1, F_EQ = 2, F_GT = 4 };
 
 /* ---- programs ------------------------------------------------------------- */
 
-static vm_insn insn_from_word(uint64_t w)
-{
-    eravm_insn d = eravm_decode(w);
-    const eravm_family *f = &eravm_families[d.op];
-    vm_insn i;
-    i.op = d.op;
-    i.src_mode = d.src_mode;
-    i.dst_mode = d.dst_mode;
-    i.flags = d.flags;
-    i.cond = d.op == EOP_INVALID ? 0 : d.cond; /* the invalid opcode ignores its predicate */
-    i.mode_req = (uint8_t)((f->kernel_only ? 1 : 0) | (f->static_forbidden ? 2 : 0));
-    i.src0 = d.src0;
-    i.src1 = d.src1;
-    i.dst0 = d.dst0;
-    i.dst1 = d.dst1;
-    i.imm0 = d.imm0;
-    i.imm1 = d.imm1;
-    i.idx = d.index;
-    i.ergs = f->ergs;
-    bool loads_inc = (d.flags & OPF_VARIANT) && (d.op == EOP_HEAP_READ || d.op == EOP_AUX_READ ||
-                                                 d.op == EOP_FAT_READ || d.op == EOP_STATIC_READ);
-    i.dst1_rule = d.dst1 == 0 || d.op == EOP_MUL || d.op == EOP_DIV ? DST1_NONE
-                  : loads_inc                                         ? DST1_UNLESS_WRITTEN
-                                                                      : DST1_CLEAR;
-    return i;
-}
-
-static vm_insn pseudo(int op, uint32_t ergs)
-{
-    vm_insn i;
-    memset(&i, 0, sizeof i);
-    i.op = (uint8_t)op;
-    i.ergs = ergs;
-    i.idx = op == VOP_PANIC ? ERAVM_SLOT_PANIC : op == VOP_WRAP ? ERAVM_SLOT_WRAP : 0;
-    return i;
-}
-
 eravm_program *eravm_program_new(const uint8_t *code, size_t len)
 {
-    eravm_optab_init();
     eravm_program *p = xmalloc(sizeof *p);
     p->code = xmalloc(len);
     if (len)
         memcpy(p->code, code, len);
     p->len = len;
     p->nwords = (uint32_t)(len / 32 > 65536 ? 65536 : len / 32);
-    p->words = xmalloc(sizeof(u256) * (p->nwords ? p->nwords : 1));
-    for (uint32_t i = 0; i < p->nwords; i++)
-        p->words[i] = u256_from_be(code + 32 * (size_t)i);
     size_t n8 = len / 8;
     p->ndec = (uint32_t)(n8 > 65536 ? 65536 : n8);
-    p->insns = xmalloc(sizeof(vm_insn) * (p->ndec + 2));
-    for (uint32_t i = 0; i < p->ndec; i++)
-        p->insns[i] = insn_from_word(eravm_fetch_word(code, i));
-    /* vm2 appends an invalid instruction, or a wrap to pc 0 when the pc
-     * space is full; then the slot failing instructions jump to. */
-    p->insns[p->ndec] = p->ndec >= 65536 ? pseudo(VOP_WRAP, 0) : pseudo(EOP_INVALID, 0);
-    p->insns[p->ndec + 1] = pseudo(VOP_PANIC, 5);
+    p->recs = xmalloc(sizeof(vm_rec) * (p->ndec + 2));
+    predecode_program(p, predecode_default_passes());
     return p;
 }
 
@@ -99,7 +54,7 @@ eravm_program *eravm_program_new(const uint8_t *code, size_t len)
 static eravm_program *program_panicking(void)
 {
     eravm_program *p = eravm_program_new(NULL, 0);
-    p->insns[0] = pseudo(VOP_PANIC, 5);
+    p->recs[0] = predecode_pseudo(VOP_PANIC);
     return p;
 }
 
@@ -108,8 +63,7 @@ void eravm_program_free(eravm_program *p)
     if (!p)
         return;
     free(p->code);
-    free(p->words);
-    free(p->insns);
+    free(p->recs);
     free(p);
 }
 
@@ -158,25 +112,18 @@ static inline void set_pc(vm_frame *f, uint16_t target)
     f->pc = target < n ? target : n; /* beyond the program: the invalid slot */
 }
 
-static inline void panic_next(vm_frame *f)
+/* Register writes outside the engine (which caches the tags). r may be
+ * VM_SINK. */
+static inline void set_reg(eravm_vm *vm, unsigned r, u256 v)
 {
-    f->pc = f->prog->ndec + 1;
+    vm->regs[r] = v;
+    vm->tags &= (uint16_t)~(1u << r);
 }
 
-static inline __attribute__((always_inline)) void set_reg(eravm_vm *vm, unsigned r, u256 v)
+static inline void set_reg_ptr(eravm_vm *vm, unsigned r, u256 v)
 {
-    if (r) {
-        vm->regs[r] = v;
-        vm->tags &= (uint16_t)~(1u << r);
-    }
-}
-
-static inline __attribute__((always_inline)) void set_reg_ptr(eravm_vm *vm, unsigned r, u256 v)
-{
-    if (r) {
-        vm->regs[r] = v;
-        vm->tags |= (uint16_t)(1u << r);
-    }
+    vm->regs[r] = v;
+    vm->tags |= (uint16_t)(1u << r);
 }
 
 /* User-mode pointer erasure: page and start (bits 32..95) cleared. */
@@ -186,105 +133,12 @@ static inline void erase(u256 *v)
     v->w[1] &= 0xFFFFFFFF00000000ull;
 }
 
-static inline __attribute__((always_inline)) u256 reg_val(eravm_vm *vm, const vm_frame *f, unsigned r)
+static inline u256 reg_val(eravm_vm *vm, const vm_frame *f, unsigned r)
 {
     u256 v = vm->regs[r];
     if (((vm->tags >> r) & 1) && !f->is_kernel)
         erase(&v);
     return v;
-}
-
-static inline uint16_t low16(u256 v)
-{
-    return (uint16_t)v.w[0];
-}
-
-static inline __attribute__((always_inline)) u256 stack_read(const vm_stack *s, uint16_t slot, bool *tag)
-{
-    const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
-    if (!c) {
-        *tag = false;
-        return u256_zero();
-    }
-    unsigned i = slot % STACK_CHUNK;
-    *tag = (c->tags[i / 64] >> (i % 64)) & 1;
-    return c->slot[i];
-}
-
-static inline __attribute__((always_inline)) void stack_write(vm_stack *s, uint16_t slot, u256 v, bool tag)
-{
-    vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
-    if (!c) {
-        if (u256_is_zero(v) && !tag)
-            return;
-        c = stack_chunk_for_write(s, slot);
-    }
-    unsigned i = slot % STACK_CHUNK;
-    c->slot[i] = v;
-    if (tag)
-        c->tags[i / 64] |= 1ull << (i % 64);
-    else
-        c->tags[i / 64] &= ~(1ull << (i % 64));
-}
-
-/* Source operand, raw (no erasure), with its tag; pop mode moves sp first. */
-static inline __attribute__((always_inline)) u256 src_raw(eravm_vm *vm, vm_frame *f, const vm_insn *I, bool *tag)
-{
-    uint16_t a;
-    switch (I->src_mode) {
-    case SRC_REG:
-        *tag = (vm->tags >> I->src0) & 1;
-        return vm->regs[I->src0];
-    case SRC_IMM:
-        *tag = false;
-        return u256_from_u64(I->imm0);
-    case SRC_POP:
-        f->sp = (uint16_t)(f->sp - (uint16_t)(low16(vm->regs[I->src0]) + I->imm0));
-        return stack_read(f->stack, f->sp, tag);
-    case SRC_STACK_REL:
-        a = (uint16_t)(f->sp - (uint16_t)(low16(vm->regs[I->src0]) + I->imm0));
-        return stack_read(f->stack, a, tag);
-    case SRC_STACK_ABS:
-        a = (uint16_t)(low16(vm->regs[I->src0]) + I->imm0);
-        return stack_read(f->stack, a, tag);
-    default: /* SRC_CODE */
-        a = (uint16_t)(low16(vm->regs[I->src0]) + I->imm0);
-        *tag = false;
-        return a < f->nwords ? f->words[a] : u256_zero();
-    }
-}
-
-static inline __attribute__((always_inline)) u256 src_val(eravm_vm *vm, vm_frame *f, const vm_insn *I)
-{
-    bool t;
-    u256 v = src_raw(vm, f, I, &t);
-    if (t && !f->is_kernel)
-        erase(&v);
-    return v;
-}
-
-static inline __attribute__((always_inline)) void dst_write(eravm_vm *vm, vm_frame *f, const vm_insn *I, u256 v, bool tag)
-{
-    uint16_t a;
-    switch (I->dst_mode) {
-    case DST_REG:
-        if (tag)
-            set_reg_ptr(vm, I->dst0, v);
-        else
-            set_reg(vm, I->dst0, v);
-        return;
-    case DST_PUSH:
-        a = f->sp;
-        f->sp = (uint16_t)(f->sp + (uint16_t)(low16(vm->regs[I->dst0]) + I->imm1));
-        break;
-    case DST_STACK_REL:
-        a = (uint16_t)(f->sp - (uint16_t)(low16(vm->regs[I->dst0]) + I->imm1));
-        break;
-    default:
-        a = (uint16_t)(low16(vm->regs[I->dst0]) + I->imm1);
-        break;
-    }
-    stack_write(f->stack, a, v, tag);
 }
 
 /* Fat pointer fields of the low 128 bits. */
@@ -324,37 +178,6 @@ static inline bool above_last_address(u256 x)
     return x.w[0] > LAST_ADDRESS || x.w[1] || x.w[2] || x.w[3];
 }
 
-/* cond_bits[cond] has bit `flags` set when the predicate holds for them
- * (computed once from the rules below, so the loop does one shift). */
-static uint8_t cond_bits[8];
-
-static void cond_init(void)
-{
-    for (int c = 0; c < 8; c++) {
-        uint8_t m = 0;
-        for (int fl = 0; fl < 8; fl++) {
-            bool ok;
-            switch (c) {
-            case COND_ALWAYS: ok = true; break;
-            case COND_GT: ok = fl & F_GT; break;
-            case COND_LT: ok = fl & F_LT; break;
-            case COND_EQ: ok = fl & F_EQ; break;
-            case COND_GE: ok = fl & (F_GT | F_EQ); break;
-            case COND_LE: ok = fl & (F_LT | F_EQ); break;
-            case COND_NE: ok = !(fl & F_EQ); break;
-            default: ok = fl & (F_GT | F_LT); break;
-            }
-            m |= (uint8_t)(ok ? 1u << fl : 0);
-        }
-        cond_bits[c] = m;
-    }
-}
-
-static inline uint8_t cond_ok(uint8_t cond, uint8_t fl)
-{
-    return (uint8_t)((cond_bits[cond] >> fl) & 1);
-}
-
 /* Grows a heap bound, paying 1 erg per byte beyond it. */
 static inline bool grow_bound(vm_frame *f, uint32_t *bound, uint32_t new_bound)
 {
@@ -364,18 +187,6 @@ static inline bool grow_bound(vm_frame *f, uint32_t *bound, uint32_t new_bound)
         *bound = new_bound;
     }
     return true;
-}
-
-/* ld.*.inc / ldm.st.inc: dst1 = address + 32, tagged iff the address
- * operand was (vm2 PR #98, matching zk_evm). */
-static inline void load_inc_result(eravm_vm *vm, const vm_insn *I, u256 addr, bool tagged)
-{
-    u256 next = u256_add(addr, u256_from_u64(32), NULL);
-    if (tagged)
-        set_reg_ptr(vm, I->dst1, next);
-    else
-        set_reg(vm, I->dst1, next);
-    vm->dst1_written = true;
 }
 
 static inline u256 page_read_word(const vm_page *p, uint32_t off)
@@ -397,16 +208,53 @@ static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
     return page_read_word(pages_get(&vm->pages, page), off);
 }
 
-/* ld.1/st.1/ld.2/st.2 offsets: one past 2^32-33 burns the frame; growth to
- * offset + 32 is paid from the frame. False: the instruction panics. */
-static inline bool heap_offset(vm_frame *f, u256 a, bool aux, uint32_t *addr)
+/* A frame's heap or aux heap page, looked up or created when the engine
+ * first needs it: most far calls never touch their heaps, so frames start
+ * without pages. The frame takes its reference when its pointer is set
+ * (pop_frame drops it). NULL: the page does not exist and reads as zeros. */
+static __attribute__((noinline)) vm_page *frame_page(eravm_vm *vm, vm_frame *f, bool aux, bool create)
 {
-    if (above_last_address(a)) {
-        use_gas(f, 0xFFFFFFFFu);
-        return false;
-    }
-    *addr = (uint32_t)a.w[0];
-    return grow_bound(f, aux ? &f->aux_bound : &f->heap_bound, *addr + 32);
+    vm_page **slot = aux ? &f->aux_pg : &f->heap_pg;
+    uint32_t id = aux ? f->aux : f->heap;
+    vm_page *p = create ? pages_get_or_create(&vm->pages, id) : pages_get(&vm->pages, id);
+    if (p && id >= FIRST_PAGE_GROUP_ID)
+        p->refs++;
+    return *slot = p;
+}
+
+/* Heap words for the engine: one 256-byte chunk holds the whole word in
+ * 7 of 8 offsets; the rest (and absent chunks) take the general path. */
+static inline __attribute__((always_inline)) u256 page_read_word_fast(const vm_page *p, uint32_t off)
+{
+    const uint8_t *c = p ? page_chunk_at(p, off) : NULL;
+    if (__builtin_expect(c && (off & (PAGE_CHUNK - 1)) <= PAGE_CHUNK - 32, 1))
+        return u256_from_be(c + (off & (PAGE_CHUNK - 1)));
+    return page_read_word(p, off);
+}
+
+static inline __attribute__((always_inline)) void page_write_word_fast(vm_page *p, uint32_t off, u256 v)
+{
+    uint8_t *c = page_chunk_at(p, off);
+    if (__builtin_expect(c && (off & (PAGE_CHUNK - 1)) <= PAGE_CHUNK - 32, 1))
+        u256_to_be(v, c + (off & (PAGE_CHUNK - 1)));
+    else
+        page_write_word(p, off, v);
+}
+
+/* ldp: the word at a fat pointer's offset within [start, start+length),
+ * zero-padded (the caller checked tag and offset). */
+static u256 fat_read_word(eravm_vm *vm, u256 ptr)
+{
+    fatptr p = fp_of(ptr);
+    uint32_t start = p.start + (p.offset < p.length ? p.offset : p.length);
+    uint32_t lim = p.start + p.length;
+    uint32_t end = start > 0xFFFFFFFFu - 32 ? 0xFFFFFFFFu : start + 32;
+    if (end > lim)
+        end = lim;
+    uint8_t buf[32] = {0};
+    if (end > start)
+        page_read(pages_get(&vm->pages, p.page), start, buf, end - start);
+    return u256_from_be(buf);
 }
 
 /* With an external snapshot open, what any write to the bootloader's heap or
@@ -508,10 +356,20 @@ static void page_ref(eravm_vm *vm, uint32_t page)
         p->refs++;
 }
 
-/* The same with the page in hand (a frame's own heaps). */
-static void page_unref_ptr(eravm_vm *vm, vm_page *p, uint32_t page)
+/* A dying frame's own heap or aux heap: its reference goes if it took one
+ * (frame_page); a page others wrote under its id without it (a precompile's
+ * output) dies with it unless referenced or pinned. */
+static void frame_page_unref(eravm_vm *vm, vm_page *p, uint32_t page)
 {
-    if (p && page >= FIRST_PAGE_GROUP_ID && p->refs && --p->refs == 0 && !p->pinned)
+    if (page < FIRST_PAGE_GROUP_ID)
+        return;
+    if (p) {
+        if (p->refs)
+            p->refs--;
+    } else if (!(p = pages_get(&vm->pages, page))) {
+        return; /* never created: the common case */
+    }
+    if (!p->refs && !p->pinned)
         pages_free(&vm->pages, page);
 }
 
@@ -639,22 +497,48 @@ static const eravm_program *world_program(eravm_vm *vm, u256 key)
     return p ? p : vm->empty_program;
 }
 
+/* Zeroes a frame for reuse, keeping its pooled arrays. */
+static void frame_clear(vm_frame *f)
+{
+    vm_near *near = f->near;
+    uint32_t *keep = f->keep;
+    uint32_t capnear = f->capnear, capkeep = f->capkeep;
+    memset(f, 0, sizeof *f);
+    f->near = near;
+    f->keep = keep;
+    f->capnear = capnear;
+    f->capkeep = capkeep;
+}
+
+/* The registers' new file at a far call or return (explicit 16-byte stores:
+ * gcc makes a memset of this size a `rep stos`, slower to start). */
+static void regs_clear(eravm_vm *vm)
+{
+    __m128i z = _mm_setzero_si128();
+    __m128i *p = (__m128i *)(void *)vm->regs;
+#pragma GCC unroll 34
+    for (int i = 0; i < 2 * (int)(sizeof vm->regs / sizeof vm->regs[0]); i++)
+        _mm_storeu_si128(p + i, z);
+}
+
 static vm_frame *push_frame(eravm_vm *vm, int kind, u256 dest, const eravm_program *prog,
                             uint32_t gas, uint16_t handler, bool is_static, bool is_blob,
                             uint32_t calldata_page, wd_snapshot snap)
 {
     if (vm->depth + 1 >= vm->capframes) {
-        vm->capframes = vm->capframes * 2;
-        vm->frames = xrealloc(vm->frames, vm->capframes * sizeof *vm->frames);
+        vm->frames = xrealloc(vm->frames, 2 * vm->capframes * sizeof *vm->frames);
+        memset(vm->frames + vm->capframes, 0, vm->capframes * sizeof *vm->frames);
+        vm->capframes *= 2;
     }
     vm_frame *caller = &vm->frames[vm->depth];
     vm_frame *f = &vm->frames[vm->depth + 1];
     uint32_t base = vm->next_base_page;
     vm->next_base_page += 8;
-    memset(f, 0, sizeof *f);
+    frame_clear(f);
     f->prog = prog;
-    f->insns = prog->insns;
-    f->words = prog->words;
+    f->recs = prog->recs;
+    f->ndec = prog->ndec;
+    f->code = prog->code;
     f->nwords = prog->nwords;
     f->address = kind == EOP_FAR_DELEGATE ? caller->address : dest;
     f->code_address = dest;
@@ -666,10 +550,13 @@ static vm_frame *push_frame(eravm_vm *vm, int kind, u256 dest, const eravm_progr
     f->is_static = is_static;
     f->heap = base + 2;
     f->aux = base + 3;
-    f->heap_pg = pages_get_or_create(&vm->pages, f->heap);
-    f->aux_pg = pages_get_or_create(&vm->pages, f->aux);
-    f->heap_pg->refs++;
-    f->aux_pg->refs++;
+#ifdef ERAVM_EAGER_PAGES /* the ablation of cheap far calls: pages at every call */
+    f->heap_pg = f->aux_pg = NULL;
+    frame_page(vm, f, false, true);
+    frame_page(vm, f, true, true);
+#else
+    f->heap_pg = f->aux_pg = NULL; /* created on the first write (frame_page) */
+#endif
     f->heap_bound = f->aux_bound = f->is_kernel ? KERNEL_STIPEND : is_blob ? EVM_STIPEND : USER_STIPEND;
     f->calldata_page = calldata_page;
     page_ref(vm, calldata_page);
@@ -682,12 +569,11 @@ static vm_frame *push_frame(eravm_vm *vm, int kind, u256 dest, const eravm_progr
     return f;
 }
 
+/* Frames are pooled by depth: a released frame keeps its near-call and
+ * kept-page arrays for the next frame at its depth (freed with the VM). */
 static void frame_release(eravm_vm *vm, vm_frame *f)
 {
-    free(f->near);
-    free(f->keep);
-    f->near = NULL;
-    f->keep = NULL;
+    f->nnear = f->nkeep = 0;
     if (f->stack)
         stack_recycle(&vm->stack_pool, f->stack);
     f->stack = NULL;
@@ -710,8 +596,8 @@ static void pop_frame(eravm_vm *vm, bool keep, uint32_t keep_id)
     vm_frame *f = cur(vm);
     if (keep)
         keep_page(vm, &vm->frames[vm->depth - 1], keep_id);
-    page_unref_ptr(vm, f->heap_pg, f->heap);
-    page_unref_ptr(vm, f->aux_pg, f->aux);
+    frame_page_unref(vm, f->heap_pg, f->heap);
+    frame_page_unref(vm, f->aux_pg, f->aux);
     page_unref(vm, f->calldata_page);
     for (uint32_t i = 0; i < f->nkeep; i++)
         page_unref(vm, f->keep[i]);
@@ -730,74 +616,61 @@ static void read_out(eravm_vm *vm, fatptr p)
 enum { RET_OK, RET_REVERT, RET_PANIC };
 enum { RUN_ON, RUN_DONE_OK, RUN_DONE_REVERT, RUN_DONE_PANIC, RUN_SUSPENDED };
 
-/* ret / revert / panic, near or far (vm2 naked_ret). */
-static int do_ret(eravm_vm *vm, int kind, bool to_label, uint16_t label, unsigned abi_reg)
+/* A far return: ret / revert / panic from a frame with no near call open
+ * (vm2 naked_ret; near returns are the engine's). */
+static int far_ret(eravm_vm *vm, int kind, unsigned abi_reg)
 {
     vm_frame *f = cur(vm);
-    wd_snapshot snap;
-    uint32_t leftover;
-    if (f->nnear) {
-        vm_near *n = &f->near[--f->nnear];
-        leftover = f->ergs;
-        f->sp = n->sp;
-        f->ergs = n->saved_ergs;
-        f->pc = n->ret_pc;
-        if (to_label)
-            set_pc(f, label);
-        else if (kind != RET_OK)
-            set_pc(f, n->handler);
-        snap = n->snap;
+    u256 abi = vm->regs[abi_reg];
+    bool is_ptr = (vm->tags >> abi_reg) & 1;
+    fatptr rv = {0, 0, 0, 0};
+    bool have = false;
+    if (kind == RET_PANIC) {
+        abi_pointer(f, abi, is_ptr, true, &rv); /* only for its growth charge */
     } else {
-        u256 abi = vm->regs[abi_reg];
-        bool is_ptr = (vm->tags >> abi_reg) & 1;
-        fatptr rv = {0, 0, 0, 0};
-        bool have = false;
-        if (kind == RET_PANIC) {
-            abi_pointer(f, abi, is_ptr, true, &rv); /* only for its growth charge */
-        } else {
-            have = abi_pointer(f, abi, is_ptr, false, &rv);
-            /* user code may only return pointers to its own (newer) pages */
-            if (have && !f->is_kernel && (rv.page < f->heap - 2 || rv.page == f->calldata_page))
-                have = false;
-            if (!have)
-                kind = RET_PANIC;
-        }
-        leftover = f->ergs;
-        if (vm->depth == 0) {
-            f->pc = f->prog->ndec; /* nothing runs after the end */
-            if (have)
-                read_out(vm, rv);
-            else
-                vm->returndata_len = 0;
-            return kind == RET_OK ? RUN_DONE_OK : kind == RET_REVERT ? RUN_DONE_REVERT
-                                                                     : RUN_DONE_PANIC;
-        }
-        uint16_t handler = f->handler;
-        snap = f->snap;
-        pop_frame(vm, have, rv.page);
-        f = cur(vm);
-        vm->context_pending = u256_zero();
-        memset(vm->regs, 0, sizeof vm->regs);
-        if (have)
-            vm->regs[1] = fp_word(rv);
-        vm->tags = 2;
-        if (kind != RET_OK)
-            set_pc(f, handler);
+        have = abi_pointer(f, abi, is_ptr, false, &rv);
+        /* user code may only return pointers to its own (newer) pages */
+        if (have && !f->is_kernel && (rv.page < f->heap - 2 || rv.page == f->calldata_page))
+            have = false;
+        if (!have)
+            kind = RET_PANIC;
     }
-    if (kind != RET_OK)
+    uint32_t leftover = f->ergs;
+    if (vm->depth == 0) {
+        f->pc = f->prog->ndec; /* nothing runs after the end */
+        if (have)
+            read_out(vm, rv);
+        else
+            vm->returndata_len = 0;
+        return kind == RET_OK ? RUN_DONE_OK : kind == RET_REVERT ? RUN_DONE_REVERT : RUN_DONE_PANIC;
+    }
+    uint16_t handler = f->handler;
+    wd_snapshot snap = f->snap;
+    pop_frame(vm, have, rv.page);
+    f = cur(vm);
+    vm->context_pending = u256_zero();
+    regs_clear(vm);
+    if (have)
+        vm->regs[1] = fp_word(rv);
+    vm->tags = 2;
+    if (kind != RET_OK) {
+        set_pc(f, handler);
         wd_rollback(&vm->diff, &snap);
+    }
     vm->flags = kind == RET_PANIC ? F_LT : 0;
     f->ergs += leftover;
     return RUN_ON;
 }
 
-static void far_call(eravm_vm *vm, const vm_insn *I)
+/* far_call / far_call.delegate / far_call.mimic (vm2 far_call.rs): rABI in
+ * abi_reg, the destination in dest_reg, the revert handler at `handler`. */
+static void far_call(eravm_vm *vm, unsigned abi_reg, unsigned dest_reg, uint16_t handler, int op,
+                     unsigned opf)
 {
     vm_frame *f = cur(vm);
-    u256 raw_abi = vm->regs[I->src0];
-    bool abi_ptr = (vm->tags >> I->src0) & 1;
-    u256 dest = addr_mask(reg_val(vm, f, I->src1));
-    uint16_t handler = I->imm0;
+    u256 raw_abi = vm->regs[abi_reg];
+    bool abi_ptr = (vm->tags >> abi_reg) & 1;
+    u256 dest = addr_mask(reg_val(vm, f, dest_reg));
     uint32_t gas_to_pass = (uint32_t)raw_abi.w[3];
     uint32_t settings = (uint32_t)(raw_abi.w[3] >> 32);
     uint8_t shard_id = (uint8_t)(settings >> 8);
@@ -806,7 +679,7 @@ static void far_call(eravm_vm *vm, const vm_insn *I)
     uint32_t mandated =
         is_system && u256_eq(dest, u256_from_u64(ERAVM_ADDR_MSG_VALUE)) ? MSG_VALUE_MANDATED : 0;
     uint32_t new_base = vm->next_base_page;
-    bool failed = false, shard_failed = (I->flags & OPF_SHARD) && shard_id != 0;
+    bool failed = false, shard_failed = (opf & OPF_SHARD) && shard_id != 0;
     bool calldata_ok = false;
     fatptr calldata = {0, 0, 0, 0};
     decommit_plan plan;
@@ -852,16 +725,16 @@ static void far_call(eravm_vm *vm, const vm_insn *I)
         is_evm = plan.is_evm;
         is_blob = plan.is_blob;
     }
-    bool new_static = (I->flags & OPF_STATIC) || f->is_static;
+    bool new_static = (opf & OPF_STATIC) || f->is_static;
     wd_snapshot snap = wd_snapshot_take(&vm->diff);
-    push_frame(vm, I->op, dest, prog, passed + mandated, handler, new_static && !is_evm, is_blob,
+    push_frame(vm, op, dest, prog, passed + mandated, handler, new_static && !is_evm, is_blob,
                calldata.page, snap);
     vm->flags = 0;
     if (is_system) {
         for (int r = 13; r < 16; r++)
             vm->regs[r] = u256_zero();
     } else {
-        memset(vm->regs, 0, sizeof vm->regs);
+        regs_clear(vm);
     }
     vm->tags = 2;
     vm->regs[1] = fp_word(calldata);
@@ -877,6 +750,195 @@ static void precompile_read(void *ctx, uint32_t page, uint64_t offset, uint8_t *
     page_read(pages_get(&vm->pages, page), offset, dst, n);
 }
 
+/* ---- world access, out of the engine's loop ------------------------------------------ */
+
+/* Storage, transient storage, events and logs, precompiles, decommit, static
+ * memory and context writes: one function per family, called by the engine
+ * with the tags and the frame's ergs written back (and vm->cur current).
+ * Each applies the dst1 rule; false: the instruction failed (the
+ * spontaneous panic runs next). */
+
+static inline __attribute__((always_inline)) bool world_done(eravm_vm *vm, const vm_rec *R)
+{
+    set_reg(vm, R->dst1, u256_zero()); /* VM_SINK when there is nothing to clear */
+    return true;
+}
+
+static bool world_ctx_set_u128(eravm_vm *vm, const vm_rec *R)
+{
+    u256 a = reg_val(vm, vm->cur, R->src0);
+    a.w[2] = a.w[3] = 0;
+    vm->context_pending = a;
+    return world_done(vm, R);
+}
+
+static bool world_inc_tx(eravm_vm *vm, const vm_rec *R)
+{
+    vm->tx_number++;
+    wd_map_clear(&vm->diff.transient);
+    return world_done(vm, R);
+}
+
+static bool world_sload(eravm_vm *vm, const vm_rec *R)
+{
+    vm_frame *f = vm->cur;
+    bool warm;
+    u256 a = reg_val(vm, f, R->src0);
+    u256 r = storage_read(vm, f->address, a, &warm);
+    if (warm || is_free_slot(vm, f->address, a))
+        f->ergs += WARM_READ_REFUND;
+    set_reg(vm, R->dst0, r);
+    return world_done(vm, R);
+}
+
+static bool world_sstore(eravm_vm *vm, const vm_rec *R)
+{
+    vm_frame *f = vm->cur;
+    u256 a = reg_val(vm, f, R->src0), b = reg_val(vm, f, R->src1);
+    f->ergs += storage_write(vm, f->address, a, b);
+    return world_done(vm, R);
+}
+
+static inline __attribute__((always_inline)) bool world_tload(eravm_vm *vm, const vm_rec *R)
+{
+    vm_frame *f = vm->cur;
+    u256 a = reg_val(vm, f, R->src0);
+    wd_entry *e = wd_lookup(&vm->diff.transient, &f->address, &a, false);
+    set_reg(vm, R->dst0, e && e->has_write ? e->value : u256_zero());
+    return world_done(vm, R);
+}
+
+static inline __attribute__((always_inline)) bool world_tstore(eravm_vm *vm, const vm_rec *R)
+{
+    vm_frame *f = vm->cur;
+    u256 a = reg_val(vm, f, R->src0), b = reg_val(vm, f, R->src1);
+    wd_entry *e = wd_lookup(&vm->diff.transient, &f->address, &a, true);
+    wd_map_set(&vm->diff.transient, e, b, 0, true);
+    return world_done(vm, R);
+}
+
+/* event (only the event writer's are kept) and L2->L1 log */
+static bool world_log(eravm_vm *vm, const vm_rec *R, bool l1)
+{
+    vm_frame *f = vm->cur;
+    if (l1 || u256_eq(f->address, u256_from_u64(ERAVM_ADDR_EVENT_WRITER))) {
+        eravm_log l = {f->address, reg_val(vm, f, R->src0), reg_val(vm, f, R->src1),
+                       (R->fl & OPF_VARIANT) != 0, vm->tx_number};
+        wd_log_push(l1 ? &vm->diff.l2l1 : &vm->diff.events, &l);
+    }
+    return world_done(vm, R);
+}
+
+static bool world_precompile(eravm_vm *vm, const vm_rec *R)
+{
+    vm_frame *f = vm->cur;
+    u256 b = reg_val(vm, f, R->src1);
+    if (!use_gas(f, (uint32_t)b.w[0])) {
+        set_reg(vm, R->dst0, u256_zero());
+        return world_done(vm, R);
+    }
+    vm->diff.pubdata += (int32_t)(uint32_t)(b.w[0] >> 32);
+    u256 a = reg_val(vm, f, R->src0);
+    eravm_precompile_abi abi = {(uint32_t)a.w[0], (uint32_t)(a.w[0] >> 32), (uint32_t)a.w[1],
+                                (uint32_t)(a.w[1] >> 32), (uint32_t)a.w[2],
+                                (uint32_t)(a.w[2] >> 32), a.w[3]};
+    if (!abi.read_page)
+        abi.read_page = f->heap;
+    if (!abi.write_page)
+        abi.write_page = f->heap;
+    u256 out[ERAVM_PRECOMPILE_MAX_OUT];
+    int nout = -1;
+    if (vm->world.call_precompile) /* the world may answer (replays) */
+        nout = vm->world.call_precompile(vm->world.ctx, (uint16_t)f->address.w[0], &abi,
+                                         precompile_read, vm, out);
+    if (nout < 0)
+        nout = eravm_precompile_run((uint16_t)f->address.w[0], &abi, precompile_read, vm, out);
+    uint64_t off = (uint64_t)abi.output_offset * 32;
+    for (int i = 0; i < nout && (uint32_t)i < abi.output_length; i++) {
+        mem_write_word(vm, abi.write_page, (uint32_t)off, out[i]);
+        off += 32;
+    }
+    set_reg(vm, R->dst0, u256_from_u64(1));
+    return world_done(vm, R);
+}
+
+static bool world_decommit(eravm_vm *vm, const vm_rec *R)
+{
+    vm_frame *f = vm->cur;
+    u256 a = reg_val(vm, f, R->src0);
+    uint32_t extra = u256_low32(reg_val(vm, f, R->src1));
+    uint8_t hb[32];
+    u256_to_be(a, hb);
+    if (!use_gas(f, extra) || (hb[0] != 1 && hb[0] != 2) || hb[1] > 1) {
+        set_reg(vm, R->dst0, u256_zero());
+        return world_done(vm, R);
+    }
+    wd_decommit *st = wd_decommit_find(&vm->diff, a);
+    bool fresh = !(st && st->page);
+    const eravm_program *p = world_program(vm, a);
+    if (!fresh)
+        f->ergs += extra;
+    uint32_t page = materialize(vm, a, p, f->heap);
+    fatptr fp = {0, page, 0, KERNEL_STIPEND};
+    set_reg_ptr(vm, R->dst0, fp_word(fp));
+    return world_done(vm, R);
+}
+
+/* ldm.st / stm.st: static memory (page 1), no growth cost; .inc reads write
+ * A + 32 to rD1, tagged iff A was (vm2 PR #98). */
+static bool world_static(eravm_vm *vm, const vm_rec *R, bool write)
+{
+    bool imm = eng_index_tab[R->idx].src_mode == SRC_IMM, ta = false;
+    u256 a = imm ? u256_from_u64(R->imm0) : vm->regs[R->src0];
+    if (!imm)
+        ta = (vm->tags >> R->src0) & 1;
+    if (above_last_address(a)) {
+        set_reg(vm, R->dst1, u256_zero());
+        return false;
+    }
+    u256 next = u256_add(a, u256_from_u64(32), NULL);
+    if (!write) {
+        set_reg(vm, R->dst0, mem_read_word(vm, 1, (uint32_t)a.w[0]));
+        if (R->fl & OPF_VARIANT) {
+            if (ta)
+                set_reg_ptr(vm, R->dst1, next);
+            else
+                set_reg(vm, R->dst1, next);
+            return true;
+        }
+    } else {
+        mem_write_word(vm, 1, (uint32_t)a.w[0], reg_val(vm, vm->cur, R->src1));
+        if (R->fl & OPF_VARIANT)
+            set_reg(vm, R->dst0, next);
+    }
+    return world_done(vm, R);
+}
+
+static inline __attribute__((always_inline)) bool world_op(eravm_vm *vm, const vm_rec *R, int op)
+{
+    switch (op) {
+    case EOP_CTX_SET_U128: return world_ctx_set_u128(vm, R);
+    case EOP_CTX_INC_TX: return world_inc_tx(vm, R);
+    case EOP_SLOAD: return world_sload(vm, R);
+    case EOP_SSTORE: return world_sstore(vm, R);
+    case EOP_TLOAD: return world_tload(vm, R);
+    case EOP_TSTORE: return world_tstore(vm, R);
+    case EOP_EVENT: return world_log(vm, R, false);
+    case EOP_TO_L1: return world_log(vm, R, true);
+    case EOP_PRECOMPILE: return world_precompile(vm, R);
+    case EOP_DECOMMIT: return world_decommit(vm, R);
+    case EOP_STATIC_READ: return world_static(vm, R, false);
+    case EOP_STATIC_WRITE: return world_static(vm, R, true);
+    default: return world_done(vm, R); /* aux_mutating0: nothing to do */
+    }
+}
+
+static void frame_grow_near(vm_frame *f)
+{
+    f->capnear = f->capnear ? f->capnear * 2 : 16;
+    f->near = xrealloc(f->near, f->capnear * sizeof *f->near);
+}
+
 /* ---- the loop ------------------------------------------------------------------------ */
 
 _Static_assert(ERAVM_FAMILIES <= ERAVM_PAIR_FAMILIES, "pair table too small");
@@ -884,27 +946,35 @@ _Static_assert(ERAVM_SLOTS == ERAVM_COUNTER_SLOTS, "counter slots");
 _Static_assert((int)VOP_PANIC == (int)ERAVM_FAMILY_PANIC && (int)VOP_WRAP == (int)ERAVM_FAMILY_WRAP,
                "pseudo families");
 
-#define ENGINE_FN run_fast
-#define ENGINE_COUNTING 0
-#define ENGINE_SIMPLE 0
-#include "interp.h"
-#undef ENGINE_FN
-#undef ENGINE_COUNTING
-#undef ENGINE_SIMPLE
+#include "handlers.h"
 
-#define ENGINE_FN run_counting
-#define ENGINE_COUNTING 1
-#define ENGINE_SIMPLE 0
+#define VM_PROF(vm) ((prof_state *)(vm)->prof)
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("optimize-sibling-calls") /* the handlers' NEXT() */
+#endif
+
+#define ENGINE_PREFIX fast_
+#define ENGINE_COUNTING 0
 #include "interp.h"
-#undef ENGINE_FN
+#undef ENGINE_PREFIX
 #undef ENGINE_COUNTING
-#undef ENGINE_SIMPLE
+
+#define ENGINE_PREFIX count_
+#define ENGINE_COUNTING 1
+#include "interp.h"
+#undef ENGINE_PREFIX
+#undef ENGINE_COUNTING
 
 static int run(eravm_vm *vm, eravm_result *res)
 {
-    if (vm->engine == ERAVM_ENGINE_COUNTING)
-        return run_counting(vm, res);
-    return run_fast(vm, res);
+    if (vm->engine == ERAVM_ENGINE_COUNTING) {
+        prof_enter(VM_PROF(vm), vm->counters);
+        int rc = count_run(vm, res);
+        prof_leave(VM_PROF(vm), vm->counters);
+        return rc;
+    }
+    return fast_run(vm, res);
 }
 
 /* ---- public API ------------------------------------------------------------------------ */
@@ -923,7 +993,6 @@ static void select_engine(eravm_vm *vm)
 eravm_vm *eravm_vm_new(const eravm_world *world, const eravm_settings *settings)
 {
     eravm_optab_init();
-    cond_init();
     eravm_vm *vm = xmalloc(sizeof *vm);
     memset(vm, 0, sizeof *vm);
     if (world)
@@ -961,11 +1030,16 @@ void eravm_vm_free(eravm_vm *vm)
         return;
     vm_reset(vm);
     stack_destroy_pool(&vm->stack_pool);
+    for (uint32_t d = 0; d < vm->capframes; d++) {
+        free(vm->frames[d].near);
+        free(vm->frames[d].keep);
+    }
     free(vm->frames);
     eravm_program_free(vm->empty_program);
     eravm_program_free(vm->panic_program);
     free(vm->counters);
     ref_free(vm->ref);
+    free(vm->prof);
     free(vm);
 }
 
@@ -1003,10 +1077,11 @@ void eravm_vm_start(eravm_vm *vm, const eravm_program *program, const eravm_call
     if (vm->counters)
         vm->counters->last = ERAVM_COUNTER_SLOTS; /* no previous instruction yet */
     vm_frame *f = &vm->frames[0];
-    memset(f, 0, sizeof *f);
+    frame_clear(f);
     f->prog = program;
-    f->insns = program->insns;
-    f->words = program->words;
+    f->recs = program->recs;
+    f->ndec = program->ndec;
+    f->code = program->code;
     f->nwords = program->nwords;
     f->address = addr_mask(call->address);
     f->code_address = f->address;
@@ -1180,6 +1255,7 @@ void eravm_vm_set_engine(eravm_vm *vm, int engine)
     vm->engine = engine;
     select_engine(vm);
     if (engine == ERAVM_ENGINE_COUNTING && !vm->counters) {
+        vm->prof = xcalloc(1, sizeof(prof_state));
         vm->counters = xcalloc(1, sizeof *vm->counters);
         vm->counters->last = ERAVM_COUNTER_SLOTS;
     }

@@ -7,33 +7,44 @@
 #include "eravm.h"
 #include "opcode.h"
 
-/* The dst1 rule (eravm-isa.md §5.5), decided once at decode: nothing (dst1
- * is r0, or the op always writes it), always clear it, or clear it unless
- * the op wrote it (loads with .inc, which may fail before writing). */
-enum { DST1_NONE, DST1_CLEAR, DST1_UNLESS_WRITTEN };
-
 /* Pseudo-instructions appended to every decoded program. */
 enum { VOP_WRAP = EOP_COUNT, VOP_PANIC, VOP_COUNT };
 
-/* A pre-decoded instruction: everything the handler needs, widened once. */
+/* Register 16 is a sink: records name it instead of r0 wherever r0 would be
+ * written, so handlers store without testing for r0 (r0 reads stay zero). */
+#define VM_SINK 16
+
+/* A pre-decoded record (vm/predecode.c): what a handler needs, widened once
+ * per program. Records stay one per instruction; a fused record only has a
+ * different handler and reads the records after it. */
 typedef struct {
-    uint8_t op, src_mode, dst_mode, flags;
-    uint8_t cond, mode_req; /* mode_req: bit 0 kernel only, bit 1 not in static */
-    uint8_t dst1_rule;      /* DST1_*: what the dst1 rule asks after execution */
-    uint8_t src0, src1, dst0, dst1;
+    uint16_t h;      /* handler (vm/engine.gen.h): generic, specialised or fused */
+    uint8_t cmask;   /* bit `flags` set: the predicate holds for those flags */
+    uint8_t fl;      /* OPF_* bits of the index */
+    uint8_t src0, src1;
+    uint8_t dst0;    /* register-mode dst0 and dst1: r0 is VM_SINK */
+    uint8_t dst1;    /* output (mul, div, .inc loads) or the register the dst1
+                        rule clears (eravm-isa.md §5.5); VM_SINK: nothing */
     uint16_t imm0, imm1;
-    uint16_t idx; /* the 11-bit opcode index; 2048 spontaneous panic, 2049 wrap (counters) */
-    uint32_t ergs;
-} vm_insn;
+    uint16_t idx;    /* 11-bit opcode index; ERAVM_SLOT_PANIC, ERAVM_SLOT_WRAP */
+    uint16_t rmask;  /* the registers read as values (src0 in register mode,
+                        src1): one test of their tags finds a pointer to erase */
+} vm_rec;
 
 struct eravm_program {
     uint8_t *code;
     size_t len;
-    u256 *words;     /* the code page */
-    uint32_t nwords;
-    vm_insn *insns;  /* ndec decoded + [ndec] invalid-or-wrap + [ndec+1] spontaneous panic */
+    uint32_t nwords; /* whole 32-byte words of code (what code[] operands read) */
+    vm_rec *recs;    /* ndec records + [ndec] invalid-or-wrap + [ndec+1] spontaneous panic */
     uint32_t ndec;
 };
+
+/* Builds the records of a program (predecode.c); `passes` selects the
+ * optional rewrites (VM_PASS_*), for the ablation and the golden tests. */
+enum { VM_PASS_SPECIALISE = 1, VM_PASS_FUSE = 2 };
+void predecode_program(eravm_program *p, unsigned passes);
+unsigned predecode_default_passes(void);
+vm_rec predecode_pseudo(int op);
 
 /* ---- memory pages (mem.c) ---- */
 
@@ -54,6 +65,15 @@ typedef struct {
 } vm_page;
 
 void page_read(const vm_page *p, uint64_t off, uint8_t *dst, size_t n);
+
+/* The chunk holding byte `off`, or NULL when absent (reads as zero). */
+static inline uint8_t *page_chunk_at(const vm_page *p, uint32_t off)
+{
+    uint32_t t = off >> (PAGE_CHUNK_BITS + PAGE_MID_BITS);
+    if (t >= p->ntop || !p->top[t])
+        return NULL;
+    return p->top[t][(off >> PAGE_CHUNK_BITS) & ((1u << PAGE_MID_BITS) - 1)];
+}
 void page_write(vm_page *p, uint64_t off, const uint8_t *src, size_t n);
 void page_release(vm_page *p);
 
@@ -85,16 +105,43 @@ typedef struct {
 } vm_stack_chunk;
 
 typedef struct vm_stack {
-    vm_stack_chunk *chunk[65536 / STACK_CHUNK];
+    vm_stack_chunk *chunk[65536 / STACK_CHUNK]; /* absent: &stack_zero_chunk, never written */
     uint16_t used[65536 / STACK_CHUNK]; /* indices of allocated chunks, for cheap recycling */
     uint32_t nused;
     struct vm_stack *next_free;
 } vm_stack;
 
+/* Absent chunks point here, so a read needs no test; a write checks for it. */
+extern const vm_stack_chunk stack_zero_chunk;
+
 vm_stack *stack_get(vm_stack **pool);
 void stack_recycle(vm_stack **pool, vm_stack *s);
 void stack_destroy_pool(vm_stack **pool);
 vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot);
+
+static inline __attribute__((always_inline)) u256 stack_read(const vm_stack *s, uint16_t slot,
+                                                            bool *tag)
+{
+    const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
+    unsigned i = slot % STACK_CHUNK;
+    *tag = (c->tags[i / 64] >> (i % 64)) & 1;
+    return c->slot[i];
+}
+
+static inline __attribute__((always_inline)) void stack_write(vm_stack *s, uint16_t slot, u256 v,
+                                                             bool tag)
+{
+    vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
+    if (__builtin_expect(c == &stack_zero_chunk, 0)) {
+        if (u256_is_zero(v) && !tag)
+            return; /* absent chunks read as zero already */
+        c = stack_chunk_for_write(s, slot);
+    }
+    unsigned i = slot % STACK_CHUNK;
+    c->slot[i] = v;
+    uint64_t bit = 1ull << (i % 64);
+    c->tags[i / 64] = tag ? c->tags[i / 64] | bit : c->tags[i / 64] & ~bit;
+}
 
 /* ---- world diff (wdiff.c) ---- */
 
@@ -193,10 +240,11 @@ typedef struct {
 
 typedef struct {
     const eravm_program *prog;
-    const vm_insn *insns;
-    const u256 *words;
+    const vm_rec *recs;
+    uint32_t ndec;  /* prog->ndec, for jumps */
+    const uint8_t *code; /* prog->code: code[] operands read its words */
     uint32_t nwords;
-    uint32_t pc; /* index into insns */
+    uint32_t pc; /* index into recs */
     uint32_t ergs;
     uint16_t sp;
     uint16_t handler; /* pc in the caller to resume at on revert/panic */
@@ -204,7 +252,7 @@ typedef struct {
     u256 address, code_address, caller;
     u256 context; /* 128 bits */
     uint32_t heap, aux, calldata_page;
-    vm_page *heap_pg, *aux_pg; /* the pages behind heap and aux, live as long as the frame */
+    vm_page *heap_pg, *aux_pg; /* the pages behind heap and aux once used (NULL before) */
     uint32_t heap_bound, aux_bound;
     vm_stack *stack;
     vm_near *near;
@@ -215,10 +263,11 @@ typedef struct {
 } vm_frame;
 
 struct eravm_vm {
-    u256 regs[16];
+    u256 regs[17]; /* r0..r15 and the sink VM_SINK */
+    u256 eregs[17]; /* the engine's: regs[r] as a user-mode read of it as an
+                       integer sees it (erased) while its tag is set */
     uint16_t tags;
     uint8_t flags; /* 1 LT, 2 EQ, 4 GT */
-    bool dst1_written;
     vm_frame *frames; /* frames[0] is the initial frame; cur = &frames[depth] */
     uint32_t depth, capframes;
     u256 context_pending;
@@ -229,6 +278,15 @@ struct eravm_vm {
     wdiff diff;
     eravm_world world;
     eravm_settings settings;
+    /* the engine's: the current frame, the hook address while the initial
+     * frame runs with hooks on (else UINT32_MAX, which no heap offset is),
+     * where a hook's value goes, the counting engine's profiler state */
+    vm_frame *cur;
+    u256 scratch; /* an erased copy of a tagged stack operand */
+    bool watch_heap; /* the initial frame runs with hooks on or a snapshot open */
+    uint32_t hook_at;
+    eravm_result *hook_res;
+    void *prof;
     eravm_program *empty_program; /* unknown code: one invalid instruction */
     eravm_program *panic_program; /* what a failed far call runs */
     uint64_t instructions, skipped;

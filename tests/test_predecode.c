@@ -1,0 +1,157 @@
+/* tests/test_predecode.c — the predecoder and the superinstructions:
+ *  - the engine's generated index table says what the opcode table says,
+ *    for all 2048 indices (family, modes, flags, class, base cost);
+ *  - the fused-sequence table is sorted and fuses only specialised variants;
+ *  - records' predicate masks hold exactly for the flags eravm-isa.md §3.2
+ *    gives each condition;
+ *  - exactness at every ergs boundary: loops built from fused sequences
+ *    (arithmetic, the decrement-and-branch tail, heap stores with growth)
+ *    run with every starting ergs from 0 up to enough for a few iterations
+ *    give the same status, ergs left, instruction and skipped counts on the
+ *    fast engine (fused) as on the simple one (one record at a time), so an
+ *    out-of-ergs panic inside a fused sequence happens where it would
+ *    unfused. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "asm.h"
+#include "check.h"
+#include "engine.h"
+#include "world_mem.h"
+
+static void check_index_table(void)
+{
+    CASE_BEGIN();
+    eravm_optab_init();
+    for (unsigned i = 0; i < ERAVM_OPCODE_SLOTS; i++) {
+        const eng_index_entry *e = &eng_index_tab[i];
+        const eravm_opinfo *o = &eravm_optab[i];
+        EXPECT(e->op == o->op && (e->fl & 0x1F) == o->flags, "index %u: family/flags differ", i);
+        if (o->op == EOP_INVALID)
+            continue;
+        const eravm_family *f = &eravm_families[o->op];
+        EXPECT(!!(e->fl & RB_KERNEL) == f->kernel_only && !!(e->fl & RB_NOSTATIC) == f->static_forbidden,
+               "index %u: mode bits differ", i);
+        for (unsigned k = 0; k < e->nfused; k++)
+            EXPECT(eng_fused_tab[e->fused + k].a == i, "index %u: fused range", i);
+        EXPECT(e->src_mode == o->src_mode && e->dst_mode == o->dst_mode, "index %u: modes differ", i);
+        EXPECT(e->hclass == eravm_families[o->op].hclass, "index %u: class differs", i);
+        EXPECT(e->ergs == eravm_families[o->op].ergs, "index %u: ergs differ", i);
+    }
+    CASE_END("engine index table agrees with the opcode table on all 2048 indices");
+}
+
+static void check_fused_table(void)
+{
+    CASE_BEGIN();
+    for (size_t k = 0; k < eng_fused_count; k++) {
+        const eng_fused_seq *s = &eng_fused_tab[k];
+        EXPECT(eng_index_tab[s->a].spec && eng_index_tab[s->b].spec, "sequence %zu: unspecialised", k);
+        EXPECT(s->c == ENG_NONE || eng_index_tab[s->c].spec, "sequence %zu: third unspecialised", k);
+        EXPECT(s->h >= H_FUSED_FIRST && s->h < H_COUNT, "sequence %zu: handler %u", k, s->h);
+        if (k) {
+            const eng_fused_seq *p = &eng_fused_tab[k - 1];
+            EXPECT(p->a < s->a || (p->a == s->a && (p->b < s->b || (p->b == s->b && p->c < s->c))),
+                   "sequence %zu out of order", k);
+        }
+    }
+    CASE_END("fused-sequence table: %zu sequences, sorted, specialised components", eng_fused_count);
+}
+
+static void check_predicates(void)
+{
+    CASE_BEGIN();
+    for (unsigned cond = 0; cond < 8; cond++) {
+        /* nop with condition `cond`: index 1, condition in bits 13..15 */
+        uint8_t code[32] = {0};
+        uint64_t w = 1 | (uint64_t)cond << 13;
+        for (int k = 0; k < 8; k++)
+            code[k] = (uint8_t)(w >> (56 - 8 * k));
+        eravm_program *p = eravm_program_new(code, sizeof code);
+        for (unsigned fl = 0; fl < 8; fl++) {
+            bool lt = fl & 1, eq = fl & 2, gt = fl & 4;
+            bool want = cond == 0 ? true : cond == 1 ? gt : cond == 2 ? lt : cond == 3 ? eq
+                      : cond == 4 ? gt || eq : cond == 5 ? lt || eq : cond == 6 ? !eq : gt || lt;
+            EXPECT(((p->recs[0].cmask >> fl) & 1) == want, "cond %u flags %u", cond, fl);
+        }
+        eravm_program_free(p);
+    }
+    CASE_END("predicate masks: 8 conditions x 8 flag values");
+}
+
+typedef struct {
+    eravm_status status;
+    uint32_t ergs_left;
+    uint64_t instructions, skipped;
+} outcome;
+
+static outcome run_once(const uint8_t *code, size_t len, uint32_t ergs, int engine)
+{
+    eravm_memworld *w = eravm_memworld_new();
+    u256 addr = u256_from_u64(0x1234567890abcdefull);
+    u256 hash = eravm_memworld_deploy(w, addr, code, len, false);
+    eravm_world iface = eravm_memworld_iface(w);
+    eravm_vm *vm = eravm_vm_new(&iface, NULL);
+    eravm_vm_set_engine(vm, engine);
+    eravm_call call;
+    memset(&call, 0, sizeof call);
+    call.address = addr;
+    call.ergs = ergs;
+    eravm_result res;
+    eravm_vm_run(vm, eravm_memworld_program(w, hash), &call, &res);
+    outcome o = {res.status, res.ergs_left, res.instructions, res.skipped};
+    eravm_vm_free(vm);
+    eravm_memworld_free(w);
+    return o;
+}
+
+static void check_exact_at_every_ergs(const char *name, const char *src, uint32_t max_ergs)
+{
+    CASE_BEGIN();
+    char err[256];
+    eravm_asm_result r;
+    if (eravm_asm(src, strlen(src), name, &r, err, sizeof err) != 0) {
+        EXPECT(0, "%s", err);
+        CASE_END("%s: assembles", name);
+        return;
+    }
+    eravm_program *p = eravm_program_new(r.code, r.len);
+    unsigned fused = 0;
+    for (uint32_t i = 0; i < p->ndec; i++)
+        fused += p->recs[i].h >= H_FUSED_FIRST;
+    EXPECT(fused > 0, "no fused record: the test would not test fusion");
+    eravm_program_free(p);
+    for (uint32_t ergs = 0; ergs <= max_ergs; ergs++) {
+        outcome a = run_once(r.code, r.len, ergs, ERAVM_ENGINE_FAST);
+        outcome b = run_once(r.code, r.len, ergs, ERAVM_ENGINE_SIMPLE);
+        EXPECT(a.status == b.status && a.ergs_left == b.ergs_left &&
+                   a.instructions == b.instructions && a.skipped == b.skipped,
+               "ergs %u: fast %d/%u/%llu/%llu, simple %d/%u/%llu/%llu", ergs, a.status,
+               a.ergs_left, (unsigned long long)a.instructions, (unsigned long long)a.skipped,
+               b.status, b.ergs_left, (unsigned long long)b.instructions,
+               (unsigned long long)b.skipped);
+    }
+    eravm_asm_free(&r);
+    CASE_END("%s: fast (%u fused records) = simple for every starting ergs 0..%u", name, fused,
+             max_ergs);
+}
+
+int main(void)
+{
+    check_index_table();
+    check_fused_table();
+    check_predicates();
+    check_exact_at_every_ergs("arith_loop",
+                              "\t.text\n\tadd\t5, r0, r1\n\tadd\t3, r0, r2\n\tadd\t4, r0, r13\n"
+                              ".loop:\n\tadd\tr1, r2, r3\n\tadd\tr1, r2, r3\n\tadd\tr1, r2, r3\n"
+                              "\tsub.s!\t1, r13, r13\n\tjump.ne\t@.loop\n\tret\n",
+                              260);
+    /* heap stores last in fused sequences, paying growth past the 4 KiB a
+     * user frame starts with, and reads of what they wrote */
+    check_exact_at_every_ergs("heap_loop",
+                              "\t.text\n\tadd\t4000, r0, r1\n\tadd\t6, r0, r13\n"
+                              ".loop:\n\tadd\t32, r1, r1\n\tstm.h\tr1, r13\n\tadd\t0, r1, r2\n"
+                              "\tldm.h\tr2, r3\n\tsub.s!\t1, r13, r13\n\tjump.ne\t@.loop\n\tret\n",
+                              700);
+    return check_exit();
+}

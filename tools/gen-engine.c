@@ -1,0 +1,336 @@
+/* tools/gen-engine.c — writes vm/engine.gen.h from the committed variant
+ * sequence profile (profiles/fusion.csv): which opcode variants get a
+ * specialised handler, which pairs and triples become superinstructions,
+ * and the engine's const 2048-entry index table.
+ *
+ *   build/tools/gen-engine profiles/fusion.csv > vm/engine.gen.h   (make gen-engine)
+ *
+ * Choice. A variant's count is the sum of the pair rows it starts or the
+ * sum of those it ends, whichever is larger (a jump starts none). The
+ * SPEC_MAX most frequent valid variants get their own handler. A pair or
+ * triple of specialised variants may fuse when
+ * every component but the last is straight-line code that cannot change
+ * ergs behind the engine's back (nop, binops, mul/div, pointer ops, context
+ * reads) and the last is anything but world access or the invalid opcode;
+ * none may need kernel mode or forbid static frames. Candidates are ranked
+ * by count x saving, where saving is the profile's saving_ns or, when that
+ * column is empty, one dispatch (taken as 1 ns) per fused boundary; the
+ * FUSE_MAX best with at least FUSE_MIN_SHARE of all dispatches are kept.
+ * The output is a pure function of the CSV and vm/opcodes.def, so CI can
+ * regenerate it and fail on a diff. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opcode.h"
+
+#define SPEC_MAX 128
+#define FUSE_MAX 96
+#define FUSE_MIN_SHARE 0.002 /* of all profiled dispatches */
+#define NONE 0xFFFF
+
+typedef struct {
+    unsigned idx[3];
+    unsigned n;
+    double count, saving, score;
+} seq;
+
+static double variant_count[ERAVM_OPCODE_SLOTS], starts[ERAVM_OPCODE_SLOTS], ends[ERAVM_OPCODE_SLOTS];
+
+static int die(const char *msg, const char *arg)
+{
+    fprintf(stderr, "gen-engine: %s%s\n", msg, arg ? arg : "");
+    return 1;
+}
+
+static bool no_mode_req(unsigned idx)
+{
+    const eravm_family *f = &eravm_families[eravm_optab[idx].op];
+    return !f->kernel_only && !f->static_forbidden;
+}
+
+static bool specialisable(unsigned idx)
+{
+    return eravm_optab[idx].op != EOP_INVALID;
+}
+
+/* the mode requirement a specialised handler checks (RB_KERNEL 32, RB_NOSTATIC 64) */
+static unsigned mode_req(unsigned idx)
+{
+    const eravm_family *f = &eravm_families[eravm_optab[idx].op];
+    return (f->kernel_only ? 32u : 0u) | (f->static_forbidden ? 64u : 0u);
+}
+
+/* may run before another component: straight-line, no dynamic ergs */
+static bool inner_ok(unsigned idx)
+{
+    switch (eravm_families[eravm_optab[idx].op].hclass) {
+    case HC_NOP: case HC_BINOP: case HC_MULDIV: case HC_PTR: case HC_CTX_READ: return true;
+    default: return false;
+    }
+}
+
+static const char *class_name(unsigned hc)
+{
+    static const char *const n[HC_COUNT] = {"INVALID", "NOP", "BINOP", "MULDIV", "JUMP", "PTR",
+                                            "NEAR_CALL", "CTX_READ", "WORLD", "FAR_CALL", "RET",
+                                            "HEAP_READ", "HEAP_WRITE", "FAT_READ"};
+    return n[hc];
+}
+
+static const char *src_name(unsigned m)
+{
+    static const char *const n[SRC_MODES] = {"SRC_REG", "SRC_POP", "SRC_STACK_REL",
+                                             "SRC_STACK_ABS", "SRC_IMM", "SRC_CODE"};
+    return n[m];
+}
+
+static const char *dst_name(unsigned m)
+{
+    static const char *const n[DST_MODES] = {"DST_REG", "DST_PUSH", "DST_STACK_REL",
+                                             "DST_STACK_ABS"};
+    return n[m];
+}
+
+static int by_score(const void *x, const void *y)
+{
+    const seq *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score < b->score ? 1 : -1;
+    for (unsigned k = 0; k < 3; k++)
+        if (a->idx[k] != b->idx[k])
+            return a->idx[k] < b->idx[k] ? -1 : 1;
+    return 0;
+}
+
+static int by_key(const void *x, const void *y)
+{
+    const seq *a = x, *b = y;
+    for (unsigned k = 0; k < 3; k++)
+        if (a->idx[k] != b->idx[k])
+            return a->idx[k] < b->idx[k] ? -1 : 1;
+    return 0;
+}
+
+static int by_index_count(const void *x, const void *y)
+{
+    unsigned a = *(const unsigned *)x, b = *(const unsigned *)y;
+    if (variant_count[a] != variant_count[b])
+        return variant_count[a] < variant_count[b] ? 1 : -1;
+    return a < b ? -1 : a > b;
+}
+
+/* One CSV row into s; returns 0 on success. */
+static int parse_row(char *line, seq *s)
+{
+    char *field[8];
+    int nf = 0;
+    char *p = line;
+    while (nf < 8) {
+        field[nf++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = 0;
+        p = c + 1;
+    }
+    if (nf != 8)
+        return -1;
+    field[7][strcspn(field[7], "\r\n")] = 0;
+    char *end;
+    for (int k = 0; k < 3; k++) {
+        if (k == 2 && !*field[2]) {
+            s->idx[2] = NONE;
+            continue;
+        }
+        unsigned long v = strtoul(field[k], &end, 10);
+        if (*end || end == field[k] || v >= 2048)
+            return -1;
+        s->idx[k] = (unsigned)v;
+    }
+    s->n = s->idx[2] == NONE ? 2 : 3;
+    s->count = strtod(field[6], &end);
+    if (*end || end == field[6] || s->count < 0)
+        return -1;
+    s->saving = *field[7] ? strtod(field[7], &end) : (double)(s->n - 1) * 1.0;
+    if (*field[7] && *end)
+        return -1;
+    return 0;
+}
+
+static void handler_name(char *buf, size_t n, const char *prefix, const unsigned *idx, unsigned k)
+{
+    int w = snprintf(buf, n, "%s", prefix);
+    for (unsigned i = 0; i < k; i++)
+        w += snprintf(buf + w, n - (size_t)w, "_%u", idx[i]);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+        return die("usage: gen-engine PROFILE.csv", NULL);
+    eravm_optab_init();
+    FILE *in = fopen(argv[1], "r");
+    if (!in)
+        return die("cannot read ", argv[1]);
+    char line[512];
+    if (!fgets(line, sizeof line, in) || strncmp(line, "a_index,b_index,c_index,", 24) != 0) {
+        fclose(in);
+        return die("bad header in ", argv[1]);
+    }
+    size_t cap = 256, nseq = 0;
+    seq *seqs = malloc(cap * sizeof *seqs);
+    double total = 0;
+    int lineno = 1;
+    while (fgets(line, sizeof line, in)) {
+        lineno++;
+        if (line[0] == '\n')
+            continue;
+        seq s;
+        if (parse_row(line, &s) != 0) {
+            fclose(in);
+            fprintf(stderr, "gen-engine: %s:%d: bad row\n", argv[1], lineno);
+            return 1;
+        }
+        if (s.n == 2) {
+            starts[s.idx[0]] += s.count;
+            ends[s.idx[1]] += s.count;
+            total += s.count;
+        }
+        if (nseq == cap)
+            seqs = realloc(seqs, (cap *= 2) * sizeof *seqs);
+        seqs[nseq++] = s;
+    }
+    fclose(in);
+
+    /* specialised variants */
+    for (unsigned i = 0; i < ERAVM_OPCODE_SLOTS; i++)
+        variant_count[i] = starts[i] > ends[i] ? starts[i] : ends[i];
+    unsigned order[ERAVM_OPCODE_SLOTS], nord = 0;
+    for (unsigned i = 0; i < ERAVM_OPCODE_SLOTS; i++)
+        if (variant_count[i] > 0 && specialisable(i))
+            order[nord++] = i;
+    qsort(order, nord, sizeof *order, by_index_count);
+    if (nord > SPEC_MAX)
+        nord = SPEC_MAX;
+    static bool spec[ERAVM_OPCODE_SLOTS];
+    for (unsigned i = 0; i < nord; i++)
+        spec[order[i]] = true;
+    qsort(order, nord, sizeof *order, by_key); /* index order in the output */
+
+    /* fused sequences */
+    size_t nf = 0;
+    for (size_t i = 0; i < nseq; i++) {
+        seq *s = &seqs[i];
+        bool ok = s->count >= FUSE_MIN_SHARE * total;
+        for (unsigned k = 0; k < s->n && ok; k++)
+            ok = spec[s->idx[k]] && no_mode_req(s->idx[k]) &&
+                 eravm_families[eravm_optab[s->idx[k]].op].hclass != HC_WORLD &&
+                 (k == s->n - 1 || inner_ok(s->idx[k]));
+        if (!ok)
+            continue;
+        s->score = s->count * s->saving;
+        seqs[nf++] = *s;
+    }
+    qsort(seqs, nf, sizeof *seqs, by_score);
+    if (nf > FUSE_MAX)
+        nf = FUSE_MAX;
+    qsort(seqs, nf, sizeof *seqs, by_key);
+
+    printf("/* vm/engine.gen.h — GENERATED by tools/gen-engine from profiles/fusion.csv\n"
+           " * (make gen-engine); do not edit. CI regenerates it and fails on a diff.\n"
+           " * %u specialised variants, %zu fused sequences. */\n\n", nord, nf);
+    printf("/* X(NAME, INDEX, CLASS, FAMILY, SRC, DST, OPF flags, ERGS, MODE) */\n");
+    printf("#define ENGINE_SPECIALISED(X) \\\n");
+    char name[64], vn[64];
+    for (unsigned i = 0; i < nord; i++) {
+        unsigned idx = order[i];
+        const eravm_opinfo *oi = &eravm_optab[idx];
+        const eravm_family *f = &eravm_families[oi->op];
+        eravm_index_name((int)idx, vn, sizeof vn);
+        printf("    X(S_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s */ \\\n", idx, idx,
+               class_name(f->hclass), f->id, src_name(oi->src_mode), dst_name(oi->dst_mode),
+               oi->flags, f->ergs, mode_req(idx), vn);
+    }
+    printf("\n\n/* X(NAME, HANDLER AND CLASS OF THE FIRST COMPONENT) */\n#define ENGINE_FUSED(X) \\\n");
+    for (size_t i = 0; i < nf; i++) {
+        handler_name(name, sizeof name, "F", seqs[i].idx, seqs[i].n);
+        printf("    X(%s, S_%u, %s) \\\n", name, seqs[i].idx[0],
+               class_name(eravm_families[eravm_optab[seqs[i].idx[0]].op].hclass));
+    }
+    printf("\n\n#ifdef ENGINE_GEN_TABLES\n");
+    printf("/* op, src mode, dst mode, OPF and mode bits, class, fused sequences starting\n"
+           " * here, specialised handler, first of those sequences, ergs */\n");
+    printf("const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {\n");
+    size_t fi = 0;
+    for (unsigned idx = 0; idx < ERAVM_OPCODE_SLOTS; idx++) {
+        const eravm_opinfo *oi = &eravm_optab[idx];
+        const eravm_family *f = &eravm_families[oi->op];
+        char h[32] = "0";
+        if (spec[idx])
+            snprintf(h, sizeof h, "H_S_%u", idx);
+        size_t first = fi;
+        while (fi < nf && seqs[fi].idx[0] == idx)
+            fi++;
+        if (oi->op == EOP_INVALID && idx) {
+            printf("    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, %uu},\n", f->ergs);
+            continue;
+        }
+        eravm_index_name((int)idx, vn, sizeof vn);
+        printf("    {EOP_%s, %s, %s, %u, HC_%s, %zu, %s, %zu, %uu}, /* %u %s */\n", f->id,
+               src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags | mode_req(idx),
+               class_name(f->hclass), fi - first, h, fi > first ? first : 0, f->ergs, idx, vn);
+    }
+    printf("};\n\n");
+    printf("const eng_fused_seq eng_fused_tab[] = {\n");
+    for (size_t i = 0; i < nf; i++) {
+        handler_name(name, sizeof name, "H_F", seqs[i].idx, seqs[i].n);
+        char c[16] = "ENG_NONE";
+        if (seqs[i].n == 3)
+            snprintf(c, sizeof c, "%u", seqs[i].idx[2]);
+        printf("    {%u, %u, %s, %s},\n", seqs[i].idx[0], seqs[i].idx[1], c, name);
+    }
+    if (!nf)
+        printf("    {0, 0, 0, 0},\n");
+    printf("};\nconst size_t eng_fused_count = %zu;\n#endif\n\n", nf);
+
+    printf("#ifdef ENGINE_GEN_BODIES\n");
+    for (size_t i = 0; i < nf; i++) {
+        const seq *s = &seqs[i];
+        uint32_t total_ergs = 0, later_ergs[3];
+        for (unsigned k = 0; k < s->n; k++)
+            total_ergs += eravm_families[eravm_optab[s->idx[k]].op].ergs;
+        for (unsigned k = 0; k < s->n; k++) {
+            later_ergs[k] = 0;
+            for (unsigned j = k + 1; j < s->n; j++)
+                later_ergs[k] += eravm_families[eravm_optab[s->idx[j]].op].ergs;
+        }
+        handler_name(name, sizeof name, "F", s->idx, s->n);
+        printf("/*");
+        for (unsigned k = 0; k < s->n; k++) {
+            eravm_index_name((int)s->idx[k], vn, sizeof vn);
+            printf("%s %s", k ? " ;" : "", vn);
+        }
+        printf(": %.0f in the profile */\n", s->count);
+        printf("FUSED_BEGIN(%s, S_%u, %u, %u)\n", name, s->idx[0], total_ergs, s->n);
+        for (unsigned k = 0; k < s->n; k++) {
+            const eravm_opinfo *oi = &eravm_optab[s->idx[k]];
+            const eravm_family *f = &eravm_families[oi->op];
+            printf("#define C_LATER_ERGS %u\n#define C_LATER_N %u\n", later_ergs[k], s->n - 1 - k);
+            printf("#define C_BAIL_ERGS %u\n#define C_BAIL_N %u\n",
+                   k ? later_ergs[k] : total_ergs, k ? s->n - 1 - k : s->n);
+            char bail[80];
+            if (k)
+                snprintf(bail, sizeof bail, "S_%u_e", s->idx[k]);
+            else
+                snprintf(bail, sizeof bail, "%s_e", name);
+            printf("COMPONENT(%u, %s, %s, EOP_%s, %s, %s, %u)\n", k, bail, class_name(f->hclass),
+                   f->id, src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags);
+            printf("#undef C_LATER_ERGS\n#undef C_LATER_N\n#undef C_BAIL_ERGS\n#undef C_BAIL_N\n");
+        }
+        printf("FUSED_END(%s, %u)\n\n", name, s->n);
+    }
+    printf("#endif\n");
+    free(seqs);
+    return 0;
+}

@@ -1,0 +1,53 @@
+/* vm/engine.h — what the predecoder and the engine share: handler ids
+ * (generic per class, pseudo-instructions, then the specialised and fused
+ * handlers listed in the generated vm/engine.gen.h), the per-index const
+ * table and the fused-sequence table. */
+#ifndef ERAVM_ENGINE_H
+#define ERAVM_ENGINE_H
+
+#include "vm_internal.h"
+#include "engine.gen.h"
+
+/* Mode requirements, kept in vm_rec.fl beside the OPF_* bits. */
+enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
+
+enum {
+    /* 0 .. HC_COUNT-1: the generic handler of each class (enum eravm_hclass) */
+    H_END = HC_COUNT, /* the invalid instruction after the program (cost 0) */
+    H_WRAP,           /* pc 65536 -> 0, not an instruction */
+    H_PANIC,          /* the spontaneous panic failing instructions go to */
+    H_SPECIALISED_FIRST,
+    H_SPECIALISED_BEFORE_ = H_SPECIALISED_FIRST - 1,
+#define ENG_X(NAME, ...) H_##NAME,
+    ENGINE_SPECIALISED(ENG_X)
+    H_FUSED_FIRST,
+    H_FUSED_BEFORE_ = H_FUSED_FIRST - 1,
+    ENGINE_FUSED(ENG_X)
+#undef ENG_X
+    H_COUNT
+};
+
+/* What an opcode index means to the engine. */
+typedef struct {
+    uint8_t op, src_mode, dst_mode;     /* as eravm_optab */
+    uint8_t fl;                         /* eravm_optab's OPF bits, RB_KERNEL, RB_NOSTATIC */
+    uint8_t hclass;                     /* eravm_families[op].hclass */
+    uint8_t nfused;                     /* fused sequences starting with this index */
+    uint16_t spec;                      /* specialised handler, 0 = none */
+    uint16_t fused;                     /* the first of them in eng_fused_tab */
+    uint32_t ergs;                      /* eravm_families[op].ergs */
+} eng_index_entry;
+
+extern const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS];
+
+#define ENG_NONE 0xFFFF /* no third index: a pair */
+
+typedef struct {
+    uint16_t a, b, c; /* opcode indices, sorted by (a, b, c) */
+    uint16_t h;       /* the fused handler */
+} eng_fused_seq;
+
+extern const eng_fused_seq eng_fused_tab[];
+extern const size_t eng_fused_count;
+
+#endif

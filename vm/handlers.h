@@ -1,0 +1,668 @@
+/* vm/handlers.h — the body of every handler class, written once. vm/interp.h
+ * expands each body into the class's generic handler (modes and family read
+ * from the record), into the specialised handlers vm/engine.gen.h lists
+ * (family, modes and flags constant, so the switches fold away) and into the
+ * components of fused handlers.
+ *
+ * A handler is a function of the machine state that changes on every
+ * instruction - vm, the record ip, ergs, ft (the register tags in bit r,
+ * bit 16 the sink's; FT_KERNEL; the flags in bits 24-26) and the
+ * instruction count - and ends by tail-calling the
+ * next record's handler, so that state stays in host registers. The rest
+ * (sp, the frame) is read through vm->cur. A body falls off its end when
+ * the next record runs next; it leaves through these, which each expansion
+ * site defines:
+ *   NEXT()         run the record ip points at
+ *   FAIL(R)        R failed: its dst1 rule, then the spontaneous panic
+ *   FREE_PANIC()   panic now (failed mode check, the invalid opcode)
+ *   C_LATER_ERGS   ergs a fused handler pre-charged for components after
+ *   C_LATER_N      this one, and their instruction count (0 elsewhere)
+ *   C_BAIL_ERGS    what to give back when the component leaves for its
+ *   C_BAIL_N       erasing twin (BAIL): the later components' share, or
+ *                  for a fused handler's first component all of it (its
+ *                  twin is the whole fused handler, compiled erasing)
+ * Semantics follow vm2 (eravm-model.md); the reasons are in vm/vm.c. */
+
+#define ENG_INLINE static inline __attribute__((always_inline))
+
+/* What every handler takes and passes on. */
+#define H_PARAMS eravm_vm *vm, const vm_rec *ip, uint32_t ergs, uint32_t ft, uint64_t icount
+#define H_ARGS vm, ip, ergs, ft, icount
+typedef int eng_handler(H_PARAMS);
+
+#if defined(ERAVM_DISPATCH_LOOP)
+#define MUSTTAIL
+#elif defined(__clang__)
+#define MUSTTAIL __attribute__((musttail))
+#elif defined(__GNUC__) && !defined(__OPTIMIZE__)
+#error "the engine's handlers tail-call each other: build with -O2 (gcc) or with clang"
+#else
+#define MUSTTAIL
+#endif
+
+#define SAVE_STATE()                                                         \
+    do {                                                                     \
+        vm_frame *f__ = vm->cur;                                             \
+        f__->pc = (uint32_t)(ip - f__->recs);                                \
+        f__->ergs = ergs;                                                    \
+        vm->flags = (uint8_t)(ft >> 24);                                     \
+        vm->tags = (uint16_t)ft;                                             \
+        vm->instructions = icount;                                           \
+    } while (0)
+
+#define LOAD_STATE()                                                         \
+    do {                                                                     \
+        vm_frame *f__ = vm->cur = &vm->frames[vm->depth];                    \
+        ip = f__->recs + f__->pc;                                            \
+        ergs = f__->ergs;                                                    \
+        ft = vm->tags | (uint32_t)vm->flags << 24 | (f__->is_kernel ? FT_KERNEL : 0); \
+        eng_refresh_eregs(vm, ft);                                           \
+        icount = vm->instructions;                                           \
+        vm->hook_at = vm->settings.hooks_enabled && vm->depth == 0 ? vm->settings.hook_address \
+                                                                   : UINT32_MAX; \
+        vm->watch_heap = vm->depth == 0 && (vm->settings.hooks_enabled || vm->has_ext); \
+    } while (0)
+
+#define MODE_FAILS(M) ((((M) & RB_KERNEL) && !(ft & FT_KERNEL)) || (((M) & RB_NOSTATIC) && vm->cur->is_static))
+
+#define FT_KERNEL (1u << 20) /* the current frame runs in kernel mode */
+#define TAG(r) ((ft >> (r)) & 1u)
+/* a pointer in register r that arithmetic must see erased (user mode) */
+#define ERASES(tag) (__builtin_expect((tag), 0) && !(ft & FT_KERNEL))
+#define FLAGS (ft >> 24)
+#define SET_FLAGS(v) (ft = (ft & 0xFFFFFFu) | (uint32_t)(v) << 24)
+#define SET_REG(r, v)                                                        \
+    do {                                                                     \
+        unsigned rr_ = (r);                                                  \
+        vm->regs[rr_] = (v);                                                 \
+        ft &= ~(1u << rr_);                                                  \
+    } while (0)
+#define SET_REG_TAGGED(r, v, t)                                              \
+    do {                                                                     \
+        unsigned rr_ = (r);                                                  \
+        vm->regs[rr_] = (v);                                                 \
+        ft = (ft & ~(1u << rr_)) | (uint32_t)(t) << rr_;                     \
+        if (t)                                                               \
+            vm->eregs[rr_] = eng_erased(vm->regs[rr_]);                      \
+    } while (0)
+
+ENG_INLINE uint16_t eng_low16(const u256 *v)
+{
+    return (uint16_t)v->w[0];
+}
+
+/* User-mode pointer erasure: page and start (bits 32..95) cleared. */
+ENG_INLINE u256 eng_erased(u256 v)
+{
+    v.w[0] &= 0xFFFFFFFFull;
+    v.w[1] &= 0xFFFFFFFF00000000ull;
+    return v;
+}
+
+/* A stack slot and its tag (absent chunks point at the shared zero chunk). */
+ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *tag)
+{
+    const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
+    unsigned i = slot % STACK_CHUNK;
+    *tag = (c->tags[i / 64] >> (i % 64)) & 1;
+    return &c->slot[i];
+}
+
+/* Source operand: where its value is (a register, a stack slot, or *tmp
+ * for immediates and code words) and its tag. No side effect: pop moves
+ * sp in SRC_COMMIT, once the handler is sure to go on. */
+ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, uint32_t ft, bool *tag,
+                               u256 *tmp)
+{
+    const vm_frame *f = vm->cur;
+    uint16_t a;
+    switch (sm) {
+    case SRC_REG:
+        *tag = TAG(R->src0);
+        return &vm->regs[R->src0];
+    case SRC_IMM:
+        *tag = false;
+        *tmp = u256_from_u64(R->imm0);
+        return tmp;
+    case SRC_POP:
+    case SRC_STACK_REL:
+        a = (uint16_t)(f->sp - (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0));
+        return eng_stack_slot(f->stack, a, tag);
+    case SRC_STACK_ABS:
+        a = (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0);
+        return eng_stack_slot(f->stack, a, tag);
+    default: /* SRC_CODE */
+        a = (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0);
+        *tag = false;
+        *tmp = a < f->nwords ? u256_from_be(f->code + 32 * (size_t)a) : u256_zero();
+        return tmp;
+    }
+}
+
+#define SRC_COMMIT(R, SM)                                                    \
+    do {                                                                     \
+        if ((SM) == SRC_POP)                                                 \
+            vm->cur->sp = (uint16_t)(vm->cur->sp -                           \
+                                     (uint16_t)(eng_low16(&vm->regs[(R)->src0]) + (R)->imm0)); \
+    } while (0)
+
+/* Where a result goes: the register itself, or *tmp for stack
+ * destinations (eng_dst_done stores it; push moves sp there). */
+ENG_INLINE u256 *eng_dst(eravm_vm *vm, const vm_rec *R, int dm, u256 *tmp)
+{
+    return dm == DST_REG ? &vm->regs[R->dst0] : tmp;
+}
+
+ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t tags,
+                                 const u256 *v, bool tag)
+{
+    vm_frame *f = vm->cur;
+    uint16_t a;
+    switch (dm) {
+    case DST_REG:
+        if (tag)
+            vm->eregs[R->dst0] = eng_erased(*v);
+        return (tags & ~(1u << R->dst0)) | (uint32_t)tag << R->dst0;
+    case DST_PUSH:
+        a = f->sp;
+        f->sp = (uint16_t)(f->sp + (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1));
+        break;
+    case DST_STACK_REL:
+        a = (uint16_t)(f->sp - (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1));
+        break;
+    default: /* DST_STACK_ABS */
+        a = (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1);
+        break;
+    }
+    stack_write(f->stack, a, *v, tag);
+    return tags;
+}
+
+#define SRC_PTR(R, SM, T, TMP) eng_src(vm, (R), (SM), ft, &(T), &(TMP))
+
+/* A: the source operand, B: rB, as arithmetic sees them: a pointer read
+ * as an integer is erased in user mode. Bodies compiled with C_ERASE 0
+ * (the fast ones) leave that case to the same body compiled with C_ERASE 1
+ * (BAIL): a path that rejoined would cost the common one its registers.
+ * The erasing body finds registers' erased views at hand (vm->eregs,
+ * written with every tagged value: the user code of the benchmarks reads
+ * the calldata pointer r1 as an integer on every pass) and copies a tagged
+ * stack operand's to vm->scratch. */
+#define OPERANDS_AB(R, SM, A, B, TMP, BAILTO)                                \
+    bool ta__;                                                               \
+    const u256 *A = SRC_PTR(R, SM, ta__, TMP);                               \
+    const u256 *B = &vm->regs[(R)->src1];                                    \
+    if (__builtin_expect((ft & (R)->rmask) != 0 || ((SM) != SRC_REG && ta__), 0) && \
+        !(ft & FT_KERNEL)) {                                                 \
+        if (!C_ERASE)                                                        \
+            BAIL(R, BAILTO);                                                 \
+        if ((SM) == SRC_REG && TAG((R)->src0))                               \
+            A = &vm->eregs[(R)->src0];                                       \
+        else if ((SM) != SRC_REG && ta__) {                                  \
+            vm->scratch = eng_erased(*A);                                    \
+            A = &vm->scratch;                                                \
+        }                                                                    \
+        if (TAG((R)->src1))                                                  \
+            B = &vm->eregs[(R)->src1];                                       \
+    }                                                                        \
+    SRC_COMMIT(R, SM)
+
+/* the erased view of every tagged register, after the registers changed
+ * behind the engine's back */
+ENG_INLINE void eng_refresh_eregs(eravm_vm *vm, uint32_t tags)
+{
+    for (tags &= 0xFFFF; tags; tags &= tags - 1) {
+        unsigned r = (unsigned)__builtin_ctz(tags);
+        vm->eregs[r] = eng_erased(vm->regs[r]);
+    }
+}
+
+/* Leave for the erasing twin: of a specialised handler, its body (the
+ * prologue is done, nothing else, and later fused components run as
+ * ordinary records after it); of a fused handler's first component, the
+ * whole fused handler compiled erasing (so a loop that reads a pointer as
+ * an integer every pass stays fused). */
+#define BAIL(R, BAILTO)                                                      \
+    do {                                                                     \
+        ergs += C_BAIL_ERGS;                                                 \
+        icount -= C_BAIL_N;                                                  \
+        ip = (R);                                                            \
+        MUSTTAIL return ENG(BAILTO)(H_ARGS);                                 \
+    } while (0)
+
+/* the record a jump to t lands on: beyond the program, the sentinel */
+#define PC_REC(t)                                                            \
+    (vm->cur->recs + ((uint32_t)(t) < vm->cur->ndec ? (uint32_t)(t) : vm->cur->ndec))
+#define PANIC_REC() (vm->cur->recs + vm->cur->ndec + 1)
+/* the pc after R, as jumps and near calls record it */
+#define NEXT_PC(R) ((uint16_t)((R) - vm->cur->recs + 1))
+
+/* The dst1 rule (eravm-isa.md §5.5) for families that do not write dst1:
+ * whatever the instruction names as dst1 is cleared (VM_SINK: nothing). */
+#define CLEAR_DST1(R)                                                        \
+    do {                                                                     \
+        if (__builtin_expect((R)->dst1 != VM_SINK, 0))                       \
+            SET_REG((R)->dst1, u256_zero());                                 \
+    } while (0)
+
+/* ---- 256-bit operations from operands in memory into memory ----
+ * Each limb is read after the previous result limb is stored, so d may be
+ * a or b, and the carry chain runs in one host register. */
+
+ENG_INLINE bool eng_add_to(u256 *d, const u256 *a, const u256 *b)
+{
+    unsigned long long *o = (unsigned long long *)d->w;
+    unsigned char c = _addcarry_u64(0, a->w[0], b->w[0], &o[0]);
+    c = _addcarry_u64(c, a->w[1], b->w[1], &o[1]);
+    c = _addcarry_u64(c, a->w[2], b->w[2], &o[2]);
+    return _addcarry_u64(c, a->w[3], b->w[3], &o[3]);
+}
+
+ENG_INLINE bool eng_sub_to(u256 *d, const u256 *a, const u256 *b)
+{
+    unsigned long long *o = (unsigned long long *)d->w;
+    unsigned char c = _subborrow_u64(0, a->w[0], b->w[0], &o[0]);
+    c = _subborrow_u64(c, a->w[1], b->w[1], &o[1]);
+    c = _subborrow_u64(c, a->w[2], b->w[2], &o[2]);
+    return _subborrow_u64(c, a->w[3], b->w[3], &o[3]);
+}
+
+ENG_INLINE bool eng_is_zero(const u256 *v)
+{
+    return (v->w[0] | v->w[1] | v->w[2] | v->w[3]) == 0;
+}
+
+/* add sub and or xor shl shr rol ror of *a and *b into *d; *carry for
+ * add/sub. */
+ENG_INLINE void eng_binop(int op, u256 *d, const u256 *a, const u256 *b, bool *carry)
+{
+    switch (op) {
+    case EOP_ADD: *carry = eng_add_to(d, a, b); return;
+    case EOP_SUB: *carry = eng_sub_to(d, a, b); return;
+    case EOP_AND:
+        for (int i = 0; i < 4; i++)
+            d->w[i] = a->w[i] & b->w[i];
+        return;
+    case EOP_OR:
+        for (int i = 0; i < 4; i++)
+            d->w[i] = a->w[i] | b->w[i];
+        return;
+    case EOP_XOR:
+        for (int i = 0; i < 4; i++)
+            d->w[i] = a->w[i] ^ b->w[i];
+        return;
+    case EOP_SHL: *d = u256_shl(*a, u256_shift_amount(*b)); return;
+    case EOP_SHR: *d = u256_shr(*a, u256_shift_amount(*b)); return;
+    case EOP_ROL: *d = u256_rol(*a, u256_shift_amount(*b)); return;
+    default: *d = u256_ror(*a, u256_shift_amount(*b)); return;
+    }
+}
+
+/* mul (low, high) or div (quotient, remainder; x/0 = 0, 0) and the flags
+ * they would set. */
+ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u256 *h)
+{
+    if (op == EOP_MUL) {
+        *r = u256_mul(*a, *b, h);
+        return (uint8_t)((!u256_is_zero(*h) ? F_LT : 0) | (u256_is_zero(*r) ? F_EQ : 0) |
+                         (u256_is_zero(*h) && !u256_is_zero(*r) ? F_GT : 0));
+    }
+    if (u256_is_zero(*b)) {
+        *r = *h = u256_zero();
+        return F_LT;
+    }
+    u256_divmod(*a, *b, r, h);
+    return (uint8_t)((u256_is_zero(*r) ? F_EQ : 0) | (u256_is_zero(*h) ? F_GT : 0));
+}
+
+/* ---- the classes ---- */
+
+#define BODY_NOP(R, OP, SM, DM, FL, BAILTO)                                  \
+    do {                                                                     \
+        if ((SM) == SRC_POP)                                                 \
+            vm->cur->sp = (uint16_t)(vm->cur->sp - (uint16_t)(eng_low16(&vm->regs[(R)->src0]) + (R)->imm0)); \
+        if ((DM) == DST_PUSH)                                                \
+            vm->cur->sp = (uint16_t)(vm->cur->sp + (uint16_t)(eng_low16(&vm->regs[(R)->dst0]) + (R)->imm1)); \
+        CLEAR_DST1(R);                                                       \
+    } while (0)
+
+/* add sub and or xor shl shr rol ror: A op rB -> D (.s swaps A and rB).
+ * Flags only with `!`: add/sub set LT on carry, EQ on zero, GT otherwise;
+ * the others only EQ. */
+#define BODY_BINOP(R, OP, SM, DM, FL, BAILTO)                                \
+    do {                                                                     \
+        u256 ta_, td_;                                                       \
+        OPERANDS_AB(R, SM, a_, b_, ta_, BAILTO);                              \
+        u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
+        bool c_ = false;                                                     \
+        if ((FL) & OPF_SWAP)                                                 \
+            eng_binop((OP), d_, b_, a_, &c_);                                \
+        else                                                                 \
+            eng_binop((OP), d_, a_, b_, &c_);                                \
+        if ((FL) & OPF_SET_FLAGS) {                                          \
+            bool z_ = eng_is_zero(d_);                                       \
+            SET_FLAGS((OP) == EOP_ADD || (OP) == EOP_SUB                     \
+                          ? (c_ ? F_LT : 0) | (z_ ? F_EQ : 0) | (!c_ && !z_ ? F_GT : 0) \
+                          : (z_ ? F_EQ : 0));                                \
+        }                                                                    \
+        ft = eng_dst_done(vm, (R), (DM), ft, d_, false);                     \
+        CLEAR_DST1(R);                                                       \
+    } while (0)
+
+/* mul: low half to D, high half to rD1; div: quotient to D, remainder to
+ * rD1, and x/0 gives 0, 0 with LT. dst1 is always written. */
+#define BODY_MULDIV(R, OP, SM, DM, FL, BAILTO)                               \
+    do {                                                                     \
+        u256 ta_, td_;                                                       \
+        OPERANDS_AB(R, SM, a_, b_, ta_, BAILTO);                             \
+        if ((FL) & OPF_SWAP) {                                               \
+            const u256 *t_ = a_;                                             \
+            a_ = b_;                                                         \
+            b_ = t_;                                                         \
+        }                                                                    \
+        u256 r_, h_;                                                         \
+        uint8_t fl_ = eng_muldiv((OP), a_, b_, &r_, &h_);                    \
+        u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
+        *d_ = r_;                                                            \
+        ft = eng_dst_done(vm, (R), (DM), ft, d_, false);                     \
+        SET_REG((R)->dst1, h_);                                              \
+        if ((FL) & OPF_SET_FLAGS)                                            \
+            SET_FLAGS(fl_);                                                  \
+    } while (0)
+
+/* pc <- low 16 bits of A (beyond the program: the sentinel); dst0 <- the
+ * return address. */
+#define BODY_JUMP(R, OP, SM, DM, FL, BAILTO)                                 \
+    do {                                                                     \
+        bool t_;                                                             \
+        u256 ta_;                                                            \
+        uint16_t to_ = eng_low16(SRC_PTR(R, SM, t_, ta_));                   \
+        (void)t_;                                                            \
+        SRC_COMMIT(R, SM);                                                   \
+        SET_REG((R)->dst0, u256_from_u64(NEXT_PC(R)));                       \
+        CLEAR_DST1(R);                                                       \
+        ip = PC_REC(to_);                                                    \
+        NEXT();                                                              \
+    } while (0)
+
+/* addp subp pack shrnk: A must be a pointer and rB not (in user mode a
+ * tagged rB is erased and counts as an integer). */
+#define BODY_PTR(R, OP, SM, DM, FL, BAILTO)                                  \
+    do {                                                                     \
+        u256 ta_, td_, r_;                                                   \
+        bool tg_, tb_;                                                       \
+        const u256 *s_ = SRC_PTR(R, SM, tg_, ta_);                           \
+        u256 a_, b_;                                                         \
+        SRC_COMMIT(R, SM);                                                   \
+        if ((FL) & OPF_SWAP) {                                               \
+            a_ = vm->regs[(R)->src1];                                        \
+            b_ = *s_;                                                        \
+            tb_ = tg_;                                                       \
+            tg_ = TAG((R)->src1);                                            \
+        } else {                                                             \
+            a_ = *s_;                                                        \
+            b_ = vm->regs[(R)->src1];                                        \
+            tb_ = TAG((R)->src1);                                            \
+        }                                                                    \
+        if (ERASES(tb_)) {                                                   \
+            b_ = eng_erased(b_);                                             \
+            tb_ = false;                                                     \
+        }                                                                    \
+        if (!tg_ || tb_ || !eng_ptr_op((OP), a_, b_, &r_))                   \
+            FAIL(R);                                                         \
+        u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
+        *d_ = r_;                                                            \
+        ft = eng_dst_done(vm, (R), (DM), ft, d_, true);                      \
+        CLEAR_DST1(R);                                                       \
+    } while (0)
+
+ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
+{
+    uint32_t off = (uint32_t)a.w[0], len = (uint32_t)(a.w[1] >> 32);
+    u256 r = a;
+    switch (op) {
+    case EOP_PTR_ADD:
+    case EOP_PTR_SUB: {
+        if (!u256_fits_u32(b))
+            return false;
+        uint32_t x = u256_low32(b);
+        if (op == EOP_PTR_ADD ? __builtin_add_overflow(off, x, &off)
+                              : __builtin_sub_overflow(off, x, &off))
+            return false;
+        r.w[0] = off | (r.w[0] & 0xFFFFFFFF00000000ull);
+        break;
+    }
+    case EOP_PTR_PACK:
+        if (b.w[0] || b.w[1])
+            return false;
+        r.w[2] = b.w[2];
+        r.w[3] = b.w[3];
+        break;
+    default: /* shrink */
+        if (__builtin_sub_overflow(len, u256_low32(b), &len))
+            return false;
+        r.w[1] = (r.w[1] & 0xFFFFFFFFull) | (uint64_t)len << 32;
+        break;
+    }
+    *out = r;
+    return true;
+}
+
+/* One frame field into dst0. Inside a fused handler the ergs of the later
+ * components are already charged, so ergs_left adds them back. */
+#define BODY_CTX_READ(R, OP, SM, DM, FL, BAILTO)                             \
+    do {                                                                     \
+        const vm_frame *f_ = vm->cur;                                        \
+        u256 v_;                                                             \
+        switch (OP) {                                                        \
+        case EOP_CTX_THIS: v_ = f_->address; break;                          \
+        case EOP_CTX_CALLER: v_ = f_->caller; break;                         \
+        case EOP_CTX_CODE_ADDR: v_ = f_->code_address; break;                \
+        case EOP_CTX_ERGS_LEFT: v_ = u256_from_u64(ergs + C_LATER_ERGS); break; \
+        case EOP_CTX_SP: v_ = u256_from_u64(f_->sp); break;                  \
+        case EOP_CTX_GET_U128: v_ = f_->context; break;                      \
+        default: /* meta */                                                  \
+            v_ = u256_zero();                                                \
+            v_.w[0] = f_->is_kernel ? (uint32_t)vm->diff.pubdata : 0;        \
+            v_.w[1] = f_->heap_bound | (uint64_t)f_->aux_bound << 32;        \
+            break;                                                           \
+        }                                                                    \
+        SET_REG((R)->dst0, v_);                                              \
+        CLEAR_DST1(R);                                                       \
+    } while (0)
+
+/* Passes min(rE, ergs) (all when rE is 0) to the callee at imm0; imm1 is
+ * the handler for reverts and panics. */
+#define BODY_NEAR_CALL(R, OP, SM, DM, FL, BAILTO)                            \
+    do {                                                                     \
+        uint32_t pass_ = (uint32_t)vm->regs[(R)->src0].w[0]; /* erasure-proof */ \
+        uint32_t g_ = pass_ == 0 || pass_ > ergs ? ergs : pass_;             \
+        vm_frame *f_ = vm->cur;                                              \
+        if (f_->nnear == f_->capnear)                                        \
+            frame_grow_near(f_);                                             \
+        vm_near *n_ = &f_->near[f_->nnear++];                                \
+        n_->handler = (R)->imm1;                                             \
+        n_->sp = f_->sp;                                                     \
+        n_->saved_ergs = ergs - g_;                                          \
+        n_->ret_pc = NEXT_PC(R);                                             \
+        n_->target = (R)->imm0;                                              \
+        n_->snap = wd_snapshot_take(&vm->diff);                              \
+        ergs = g_;                                                           \
+        SET_FLAGS(0);                                                        \
+        CLEAR_DST1(R);                                                       \
+        ip = PC_REC((R)->imm0);                                              \
+        NEXT();                                                              \
+    } while (0)
+
+/* ret / rev / pnc, near or far. A near return restores sp and gives back
+ * the ergs kept at the call; a far one is out of line. */
+#define BODY_RET(R, OP, SM, DM, FL, BAILTO)                                  \
+    do {                                                                     \
+        int kind_ = (OP) == EOP_RET_OK ? RET_OK : (OP) == EOP_RET_REVERT ? RET_REVERT : RET_PANIC; \
+        RETURN_FROM(kind_, (FL) & OPF_VARIANT ? (int32_t)(R)->imm0 : -1, (R)->src0, (R)->dst1); \
+    } while (0)
+
+#define RETURN_FROM(KIND, LABEL, ABI, DST1)                                  \
+    do {                                                                     \
+        vm_frame *f_ = vm->cur;                                              \
+        if (f_->nnear) {                                                     \
+            vm_near *n_ = &f_->near[--f_->nnear];                            \
+            f_->sp = n_->sp;                                                 \
+            ergs += n_->saved_ergs;                                          \
+            if ((LABEL) >= 0)                                                \
+                ip = PC_REC(LABEL);                                          \
+            else if ((KIND) != RET_OK)                                       \
+                ip = PC_REC(n_->handler);                                    \
+            else                                                             \
+                ip = f_->recs + n_->ret_pc;                                  \
+            if ((KIND) != RET_OK)                                            \
+                wd_rollback(&vm->diff, &n_->snap);                           \
+            SET_FLAGS((KIND) == RET_PANIC ? F_LT : 0);                       \
+        } else {                                                             \
+            SAVE_STATE();                                                    \
+            int rc_ = far_ret(vm, (KIND), (ABI));                            \
+            if (rc_ != RUN_ON) {                                             \
+                /* the run ended: dst1 is cleared all the same (vm2's        \
+                 * full_boilerplate clears after any handler) */             \
+                vm->regs[(DST1)] = u256_zero();                              \
+                vm->tags &= (uint16_t)~(1u << (DST1));                       \
+                return rc_;                                                  \
+            }                                                                \
+            LOAD_STATE();                                                    \
+        }                                                                    \
+        if ((DST1) != VM_SINK) /* in the registers of the frame returned to */ \
+            SET_REG((DST1), u256_zero());                                    \
+        NEXT();                                                              \
+    } while (0)
+
+/* Out of line with the state saved: the callee frame becomes current, and
+ * the dst1 rule then clears a register in the callee's fresh file. */
+#define BODY_FAR_CALL(R, OP, SM, DM, FL, BAILTO)                             \
+    do {                                                                     \
+        const vm_rec *r_ = (R);                                              \
+        ip = r_ + 1;                                                         \
+        SAVE_STATE();                                                        \
+        far_call(vm, r_->src0, r_->src1, r_->imm0, (OP), (FL));              \
+        LOAD_STATE();                                                        \
+        if (r_->dst1 != VM_SINK)                                             \
+            SET_REG(r_->dst1, u256_zero());                                  \
+        NEXT();                                                              \
+    } while (0)
+
+/* ld.1/ld.2 offsets: above 2^32-33 burns the frame; growth to offset + 32
+ * costs 1 erg per byte. Fused handlers put heap accesses last, so a
+ * failure needs no refund of later components. */
+#define HEAP_OFFSET(R, A, AUX, ADDR)                                         \
+    do {                                                                     \
+        if (above_last_address(A)) {                                         \
+            ergs = 0;                                                        \
+            FAIL(R);                                                         \
+        }                                                                    \
+        ADDR = (uint32_t)(A).w[0];                                           \
+        uint32_t *bound_ = (AUX) ? &vm->cur->aux_bound : &vm->cur->heap_bound; \
+        if (__builtin_expect(ADDR + 32 > *bound_, 0)) {                      \
+            uint32_t grow_ = ADDR + 32 - *bound_;                            \
+            if (ergs < grow_) {                                              \
+                ergs = 0;                                                    \
+                FAIL(R);                                                     \
+            }                                                                \
+            ergs -= grow_;                                                   \
+            *bound_ = ADDR + 32;                                             \
+        }                                                                    \
+    } while (0)
+
+/* On success a .inc writes A + 32 to rD1, tagged iff A was. */
+#define BODY_HEAP_READ(R, OP, SM, DM, FL, BAILTO)                            \
+    do {                                                                     \
+        bool tg_;                                                            \
+        u256 ta_;                                                            \
+        u256 a_ = *SRC_PTR(R, SM, tg_, ta_);                                 \
+        bool aux_ = (OP) == EOP_AUX_READ;                                    \
+        SRC_COMMIT(R, SM);                                                   \
+        uint32_t addr_;                                                      \
+        HEAP_OFFSET(R, a_, aux_, addr_);                                     \
+        vm_page *pg_ = aux_ ? vm->cur->aux_pg : vm->cur->heap_pg;            \
+        if (__builtin_expect(!pg_, 0))                                       \
+            pg_ = frame_page(vm, vm->cur, aux_, false);                      \
+        SET_REG((R)->dst0, page_read_word_fast(pg_, addr_));                 \
+        if ((FL) & OPF_VARIANT)                                              \
+            SET_REG_TAGGED((R)->dst1, u256_add(a_, u256_from_u64(32), NULL), tg_); \
+        else                                                                 \
+            CLEAR_DST1(R);                                                   \
+    } while (0)
+
+/* Stores of the initial frame are watched (vm->watch_heap): while an
+ * external snapshot is open their old words are journaled, and st.1 to the
+ * hook address suspends the run after the store. */
+#define BODY_HEAP_WRITE(R, OP, SM, DM, FL, BAILTO)                           \
+    do {                                                                     \
+        bool tg_;                                                            \
+        u256 ta_;                                                            \
+        u256 a_ = *SRC_PTR(R, SM, tg_, ta_);                                 \
+        (void)tg_;                                                           \
+        const u256 *b_ = &vm->regs[(R)->src1];                               \
+        if (ERASES(TAG((R)->src1))) {                                        \
+            if (!C_ERASE)                                                    \
+                BAIL(R, BAILTO);                                             \
+            b_ = &vm->eregs[(R)->src1];                                      \
+        }                                                                    \
+        bool aux_ = (OP) == EOP_AUX_WRITE;                                   \
+        uint32_t addr_;                                                      \
+        SRC_COMMIT(R, SM);                                                   \
+        HEAP_OFFSET(R, a_, aux_, addr_);                                     \
+        vm_page *pg_ = aux_ ? vm->cur->aux_pg : vm->cur->heap_pg;            \
+        if (__builtin_expect(!pg_, 0))                                       \
+            pg_ = frame_page(vm, vm->cur, aux_, true);                       \
+        if (__builtin_expect(vm->watch_heap, 0) && vm->has_ext)              \
+            snapshot_journal_heap(vm, aux_, addr_);                          \
+        page_write_word_fast(pg_, addr_, *b_);                               \
+        uint32_t hv_ = (uint32_t)b_->w[0]; /* before .inc or dst1 may overwrite rB */ \
+        if ((FL) & OPF_VARIANT)                                              \
+            SET_REG((R)->dst0, u256_add(a_, u256_from_u64(32), NULL));       \
+        CLEAR_DST1(R);                                                       \
+        if (__builtin_expect(vm->watch_heap, 0) && !aux_ && addr_ == vm->hook_at) { \
+            ip = (R) + 1;                                                    \
+            SAVE_STATE();                                                    \
+            vm->hook_res->hook_value = hv_;                                  \
+            return RUN_SUSPENDED;                                            \
+        }                                                                    \
+    } while (0)
+
+/* ldp: 32 bytes of a fat pointer's window at its offset, zero-padded past
+ * its length; .inc writes the pointer + 32 (still a pointer) to rD1. */
+#define BODY_FAT_READ(R, OP, SM, DM, FL, BAILTO)                             \
+    do {                                                                     \
+        u256 a_ = vm->regs[(R)->src0];                                       \
+        if (!TAG((R)->src0) || (uint32_t)a_.w[0] > LAST_ADDRESS)              \
+            FAIL(R);                                                         \
+        SET_REG((R)->dst0, fat_read_word(vm, a_));                           \
+        if ((FL) & OPF_VARIANT)                                              \
+            SET_REG_TAGGED((R)->dst1, u256_add(a_, u256_from_u64(32), NULL), 1); \
+        else                                                                 \
+            CLEAR_DST1(R);                                                   \
+    } while (0)
+
+/* storage, transient storage, events, L2->L1 logs, precompiles, decommit,
+ * static memory, context writes: out of line, with the tags and the ergs
+ * (which refunds and gas use change) written back. */
+#define BODY_WORLD(R, OP, SM, DM, FL, BAILTO)                                \
+    do {                                                                     \
+        const vm_rec *r_ = (R);                                              \
+        vm_frame *f_ = vm->cur;                                              \
+        vm->tags = (uint16_t)ft;                                             \
+        f_->ergs = ergs;                                                     \
+        bool ok_ = world_op(vm, r_, (OP));                                   \
+        ft = (ft & ~0xFFFFu) | vm->tags;                                     \
+        if ((OP) == EOP_DECOMMIT || (OP) == EOP_STATIC_READ) /* tagged writes */ \
+            eng_refresh_eregs(vm, ft);                                       \
+        ergs = f_->ergs;                                                     \
+        ip = ok_ ? r_ + 1 : PANIC_REC();                                     \
+        NEXT();                                                              \
+    } while (0)
+
+/* Burns everything (even 2^32-1 ergs that could pay) and panics at once. */
+#define BODY_INVALID(R, OP, SM, DM, FL, BAILTO)                              \
+    do {                                                                     \
+        ergs = 0;                                                            \
+        FREE_PANIC();                                                        \
+    } while (0)
