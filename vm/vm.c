@@ -779,7 +779,7 @@ static bool world_inc_tx(eravm_vm *vm, const vm_rec *R)
     return world_done(vm, R);
 }
 
-static bool world_sload(eravm_vm *vm, const vm_rec *R)
+static inline __attribute__((always_inline)) bool world_sload(eravm_vm *vm, const vm_rec *R)
 {
     vm_frame *f = vm->cur;
     bool warm;
