@@ -379,7 +379,8 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
         uint16_t to_ = eng_low16(SRC_PTR(R, SM, t_, ta_));                   \
         (void)t_;                                                            \
         SRC_COMMIT(R, SM);                                                   \
-        SET_REG((R)->dst0, u256_from_u64(NEXT_PC(R)));                       \
+        if ((R)->dst0 != VM_SINK) /* most jumps link to r0: nothing to write */ \
+            SET_REG((R)->dst0, u256_from_u64(NEXT_PC(R)));                   \
         CLEAR_DST1(R);                                                       \
         ip = PC_REC(to_);                                                    \
         NEXT();                                                              \
