@@ -749,7 +749,8 @@ int boot_run_tx(boot_vm *b, boot_result *r, char *err, size_t errn)
             snprintf(r->reason, sizeof r->reason,
                      "transaction reverted with empty reason (possibly out of gas)");
     }
-    r->gas_used = r->gas_limit > r->refund ? r->gas_limit - r->refund : 0;
+    /* a halted transaction is not in the batch: it charges nothing */
+    r->gas_used = r->status == BOOT_HALT ? 0 : r->gas_limit > r->refund ? r->gas_limit - r->refund : 0;
     eravm_vm_events(b->vm, &r->events_to);
     eravm_vm_l2l1_logs(b->vm, &r->l2l1_to);
     r->events_from = ev0;
