@@ -15,7 +15,7 @@ export ERAVM_DATA
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ivm -Ihost -Itools -MMD -MP
-LDLIBS  := -ljansson -lsecp256k1 -lcrypto -lgmp
+LDLIBS  := -ljansson -lsecp256k1 -lcrypto -lgmp -lm
 
 VM_SRC  := $(sort $(wildcard vm/*.c))
 VM_OBJ  := $(VM_SRC:%.c=$(BUILD)/%.o)
@@ -97,7 +97,7 @@ $(BIN)/eravm-bench: $(BENCH_OBJ) $(HOSTLIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm
 
 $(BUILD)/gen-synthetic: tools/gen-synthetic.c $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
 
 # ---- Google Benchmark shim (bench/gbench.cc, C++; the rest stays C) ----
 CXX ?= c++

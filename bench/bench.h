@@ -1,6 +1,6 @@
 /* bench/bench.h — eravm-bench internals shared by its modules: the workload
  * manifest, resolving a workload's bytecode, running and verifying it,
- * hardware/software counters and the EraVM-level flamegraph tracer. */
+ * hardware/software counters, EraVM-level flamegraphs and profiles. */
 #ifndef BENCH_H
 #define BENCH_H
 
@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+#include <stdio.h>
+
 #include "eravm.h"
+#include "eravm_prof.h"
 
 #define BENCH_ADDRESS 0x1234567890abcdefull /* where bare workloads run, as in `eravm run` */
 #define BENCH_DEFAULT_ERGS 30000000u
@@ -96,6 +100,18 @@ void bench_full_release(bench_full *f);
 unsigned bench_full_ntx(const bench_full *f);
 /* Runs the batch once more with a recording into DIR (host/record.h). */
 int bench_full_record(bench_full *f, const char *dir, char *err, size_t errn);
+/* The VM of the current batch (a new one after each bench_full_reset). */
+eravm_vm *bench_full_vm(bench_full *f);
+
+/* ---- either tier, run again and again (target.c) ---- */
+typedef struct bench_target bench_target;
+/* fo: full-tier options (NULL = defaults); ignored for the bare tier. */
+bench_target *bench_target_new(const bench_workload *w, const uint8_t *code, size_t len, int engine,
+                               const bench_full_opts *fo, char *err, size_t errn);
+/* One run: untimed preparation (the full tier's fresh VM), the VM counts
+ * into prof if given, then the run; *cpu_ns its thread CPU time. */
+int bench_target_run(bench_target *t, eravm_counters *prof, double *cpu_ns, char *err, size_t errn);
+void bench_target_free(bench_target *t);
 
 /* ---- counters (counters.c) ---- */
 typedef struct {
@@ -111,10 +127,67 @@ void bench_counters_start(void);
 void bench_counters_stop(bench_counter_set *out);
 void bench_counters_close(void);
 
-/* ---- EraVM-level flamegraph (flame.c) ---- */
-/* Runs the workload once under a tracer and writes folded stacks weighted by
- * ergs and by instructions: DIR/<name>.ergs.folded and .instr.folded, and
- * SVGs next to them. Returns 0 or -1. */
-int bench_flamegraph(const bench_workload *w, const uint8_t *code, size_t len, const char *dir);
+/* ---- EraVM-level flamegraphs (flame.c) ---- */
+
+/* Names a far frame (contract) or near frame (function) of a profiled call
+ * stack into buf. The full tier supplies its own (system contracts, the
+ * bootloader, user contracts); bench_flame_default_name names system
+ * contracts by address, others by hex address, functions by entry pc. */
+typedef void (*bench_name_fn)(void *ctx, const eravm_stack_frame *frame, char *buf, size_t n);
+void bench_flame_default_name(void *ctx, const eravm_stack_frame *frame, char *buf, size_t n);
+/* Writes BASE.{instr,ergs,time}.folded and .svg from a VM's profiled call
+ * stacks (ERAVM_PROF_STACKS), divided by `runs`: contract, then near-call
+ * functions, then the opcode family at the leaf. Returns 0 or -1. */
+int bench_flame_write(const eravm_counters *c, int runs, const char *base,
+                      const char *what, bench_name_fn name, void *ctx);
+/* Profiles the workload in the counting engine (first for per-opcode
+ * costs, then per call stack) and writes DIR/eravm-<name>-<mode>.*; near
+ * frames of port:/synth: workloads are named by their .zasm labels.
+ * Returns 0 or -1. */
+int bench_flamegraph(const bench_workload *w, const uint8_t *code, size_t len, const bench_full_opts *fo,
+                     const char *dir);
+
+/* ---- profiler reports (profile.c) ---- */
+
+void bench_slot_name(unsigned slot, char *buf, unsigned n); /* "add.imm.stack_rel!", "(pc wrap)" */
+double bench_median(double *v, size_t n);                   /* sorts v */
+double bench_now_ns(void);                                  /* CLOCK_MONOTONIC */
+int bench_cmp_double(const void *a, const void *b);         /* for qsort */
+/* ns per dispatch: the fast build's ns/instruction on synth/nop */
+double bench_dispatch_ns(void);
+
+typedef struct {
+    uint16_t a, b, c; /* c = ERAVM_NO_SLOT for a pair */
+    uint64_t count;
+    double saving_ns;
+} bench_fusion_row;
+typedef struct {
+    bench_fusion_row *rows;
+    size_t n, cap;
+} bench_fusion;
+void bench_fusion_add(bench_fusion *f, const eravm_sequence *s, double saving_ns);
+/* the superinstruction generator's input (profiles/fusion.csv): by saving_ns,
+ * largest first; c empty for a pair; saving_ns = count x the dispatches
+ * fusing saves x ns per dispatch */
+#define BENCH_FUSION_HEADER "a_index,b_index,c_index,a_name,b_name,c_name,count,saving_ns"
+int bench_fusion_write(bench_fusion *f, const char *path);
+
+typedef struct {
+    int top;
+    bool text;
+    FILE *out;
+    const char *csv_dir; /* fusion-<workload>-<mode>.csv; NULL = none */
+    double min_seconds;  /* of counting runs per workload */
+    int max_runs;
+} bench_profile_opts;
+/* Per-opcode host time with the check against the fast build's measured
+ * time, and the pair/triple ranking; adds the sequences to agg (may be
+ * NULL). Returns the JSON "profile" object. */
+json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, const uint8_t *code, size_t len,
+                      const bench_full_opts *fo, bench_fusion *agg);
+
+/* For each synth loop: the fast build's ns per instruction of the loop,
+ * the profiled cost of its instruction in the loop, and in synth/mix. */
+json_t *bench_isolation(const bench_profile_opts *o, const bench_manifest *m);
 
 #endif

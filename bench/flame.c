@@ -1,36 +1,20 @@
-/* bench/flame.c — EraVM-level flamegraphs: runs a workload once under a
- * tracer and folds the EraVM call stack at every instruction — far frames by
- * contract address (system contracts by name), near calls by their target
- * pc — weighted by instructions and, separately, by ergs. Ergs are charged
- * to the stack that paid them: the drop in the frame's ergs between two
- * instructions of the same stack; an instruction that opens or closes a
- * frame is charged its base cost (the ergs handed to a callee are spent by
- * the callee's own stack). */
+/* bench/flame.c — EraVM-level flamegraphs from the counting engine's call
+ * stack profile (vm/eravm_prof.h): contract, then near-call functions, then
+ * the opcode family at the leaf, weighted three ways — by instructions, by
+ * ergs (as the profiler charges them: the frame that paid), and by host
+ * time (timed blocks shared among their instructions by per-opcode cost).
+ * Frames are named by a caller-supplied function, so the full tier can name
+ * system contracts, the bootloader and user contracts its own way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "asm.h"
 #include "bench.h"
 #include "flamesvg.h"
 #include "opcode.h"
-
-typedef struct {
-    char *key;
-    uint64_t instr, ergs;
-} flame_entry;
-
-typedef struct {
-    flame_entry *e;
-    size_t n, cap;
-    /* the stack of the previous instruction */
-    char key[4096];
-    size_t cur;
-    unsigned depth, nnear;
-    uint32_t ergs;
-    uint64_t word;
-    bool started;
-} flame_state;
 
 static const struct {
     uint32_t addr;
@@ -47,7 +31,7 @@ static const struct {
     {0x8013, "EvmGasManager"},   {0x8015, "EvmHashesStorage"},
 };
 
-static void frame_label(u256 a, char *buf, size_t n)
+static void address_name(u256 a, char *buf, size_t n)
 {
     if (a.w[3] == 0 && a.w[2] == 0 && a.w[1] == 0 && a.w[0] < 65536) {
         for (size_t i = 0; i < sizeof system_names / sizeof system_names[0]; i++)
@@ -63,108 +47,232 @@ static void frame_label(u256 a, char *buf, size_t n)
     snprintf(buf, n, "%s", hex);
 }
 
-static size_t entry_for(flame_state *s, const char *key)
+void bench_flame_default_name(void *ctx, const eravm_stack_frame *frame, char *buf, size_t n)
 {
-    for (size_t i = s->n; i-- > 0;)
-        if (!strcmp(s->e[i].key, key))
-            return i;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->e = realloc(s->e, s->cap * sizeof *s->e);
+    (void)ctx;
+    if (!frame->far) {
+        snprintf(buf, n, "near@%u", frame->pc);
+        return;
     }
-    s->e[s->n].key = strdup(key);
-    s->e[s->n].instr = s->e[s->n].ergs = 0;
-    return s->n++;
-}
-
-static void build_key(flame_state *s, const eravm_vm *vm)
-{
-    size_t k = 0;
-    unsigned depth = eravm_vm_depth(vm);
-    s->key[0] = 0;
-    for (unsigned d = 0; d <= depth && k < sizeof s->key - 200; d++) {
-        char label[96];
-        frame_label(eravm_vm_frame_address(vm, d, NULL), label, sizeof label);
-        k += (size_t)snprintf(s->key + k, sizeof s->key - k, "%s%s", k ? ";" : "", label);
-        unsigned nn = eravm_vm_near_count(vm, d);
-        for (unsigned i = 0; i < nn && k < sizeof s->key - 64; i++)
-            k += (size_t)snprintf(s->key + k, sizeof s->key - k, ";near@%u",
-                                  eravm_vm_near_target(vm, d, i));
+    /* the code that runs names the frame; a delegate or mimic call says whose context it runs in */
+    address_name(frame->code_address, buf, n);
+    if (!u256_eq(frame->address, frame->code_address)) {
+        size_t k = strlen(buf);
+        char in[96];
+        address_name(frame->address, in, sizeof in);
+        snprintf(buf + k, n > k ? n - k : 0, " (as %s)", in);
     }
 }
 
-static void trace(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word, uint32_t ergs, int depth)
+/* ---- folding the cells ---------------------------------------------------------------- */
+
+typedef struct {
+    char *stack;
+    double instr, ergs, ns;
+} flame_line;
+
+static int line_cmp(const void *a, const void *b)
 {
-    flame_state *s = ctx;
-    (void)pc;
-    unsigned nnear = eravm_vm_near_count(vm, (unsigned)depth);
-    bool same = s->started && s->depth == (unsigned)depth && s->nnear == nnear;
-    if (s->started) {
-        /* charge the previous instruction to the previous stack */
-        uint64_t spent;
-        if (same && s->ergs >= ergs)
-            spent = s->ergs - ergs;
-        else
-            spent = eravm_families[eravm_decode(s->word).op].ergs % 4294967295u;
-        s->e[s->cur].ergs += spent;
-    }
-    if (!same) {
-        build_key(s, vm);
-        s->cur = entry_for(s, s->key);
-    }
-    s->e[s->cur].instr++;
-    s->depth = (unsigned)depth;
-    s->nnear = nnear;
-    s->ergs = ergs;
-    s->word = word;
-    s->started = true;
+    return strcmp(((const flame_line *)a)->stack, ((const flame_line *)b)->stack);
 }
 
-static int write_folded(const flame_state *s, const char *path, bool ergs)
+/* The folded path of a frame ("A;near@31;near@31"), built once per frame. */
+static const char *frame_path(char **paths, const eravm_stack_frame *fr, unsigned i, bench_name_fn name, void *ctx)
+{
+    if (i == 0)
+        return "";
+    if (paths[i])
+        return paths[i];
+    const char *up = frame_path(paths, fr, fr[i].parent, name, ctx);
+    char label[256];
+    name(ctx, &fr[i], label, sizeof label);
+    for (char *p = label; *p; p++) /* ';' separates frames; ' ' ends the stack */
+        if (*p == ';' || *p == ' ')
+            *p = *p == ';' ? ':' : '_';
+    size_t n = strlen(up) + strlen(label) + 2;
+    paths[i] = malloc(n);
+    snprintf(paths[i], n, "%s%s%s", up, *up ? ";" : "", label);
+    return paths[i];
+}
+
+static int write_folded(const flame_line *v, size_t n, const char *path, int which)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    for (size_t i = 0; i < s->n; i++) {
-        uint64_t v = ergs ? s->e[i].ergs : s->e[i].instr;
-        if (v)
-            fprintf(f, "%s %llu\n", s->e[i].key, (unsigned long long)v);
+    for (size_t i = 0; i < n; i++) {
+        double x = which == 0 ? v[i].instr : which == 1 ? v[i].ergs : v[i].ns;
+        long long k = (long long)(x + 0.5);
+        if (k > 0) /* (a far call can be charged less than nothing: a kernel stipend) */
+            fprintf(f, "%s %lld\n", v[i].stack, k);
     }
     return fclose(f);
 }
 
-int bench_flamegraph(const bench_workload *w, const uint8_t *code, size_t len, const char *dir)
+int bench_flame_write(const eravm_counters *c, int runs, const char *base,
+                      const char *what, bench_name_fn name, void *ctx)
+{
+    const eravm_stack_frame *fr;
+    size_t nf = eravm_counters_frames(c, &fr);
+    eravm_stack_cell *cells;
+    size_t nc = eravm_counters_cells(c, &cells);
+    char **paths = calloc(nf ? nf : 1, sizeof *paths);
+    flame_line *v = calloc(nc ? nc : 1, sizeof *v);
+    double per = runs > 0 ? 1.0 / runs : 1.0, total_ns = 0;
+    uint64_t total_instr = 0;
+    for (size_t i = 0; i < nc; i++) {
+        const char *p = frame_path(paths, fr, cells[i].frame, name, ctx);
+        unsigned fam = eravm_index_family(cells[i].slot);
+        const char *leaf = fam == ERAVM_FAMILY_PANIC ? "(panic)" : fam == ERAVM_FAMILY_WRAP ? "(wrap)"
+                                                                                            : eravm_families[fam].name;
+        size_t n = strlen(p) + strlen(leaf) + 2;
+        v[i].stack = malloc(n);
+        snprintf(v[i].stack, n, "%s;%s", p, leaf);
+        v[i].instr = (double)cells[i].count * per;
+        v[i].ergs = (double)cells[i].ergs * per;
+        v[i].ns = cells[i].ns * per;
+        total_ns += v[i].ns;
+        total_instr += cells[i].count;
+    }
+    /* cells of one family in one frame fold into one line */
+    qsort(v, nc, sizeof *v, line_cmp);
+    size_t m = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (m && !strcmp(v[m - 1].stack, v[i].stack)) {
+            v[m - 1].instr += v[i].instr;
+            v[m - 1].ergs += v[i].ergs;
+            v[m - 1].ns += v[i].ns;
+            free(v[i].stack);
+        } else {
+            v[m++] = v[i];
+        }
+    }
+    static const char *kinds[3] = {"instr", "ergs", "time"};
+    static const char *units[3] = {"instructions", "ergs", "ns"};
+    int rc = 0;
+    for (int k = 0; k < 3; k++) {
+        char folded[1200], svg[1200], title[512];
+        snprintf(folded, sizeof folded, "%s.%s.folded", base, kinds[k]);
+        snprintf(svg, sizeof svg, "%s.%s.svg", base, kinds[k]);
+        snprintf(title, sizeof title, "EraVM %s: %s by frame (%llu instructions, %.3f ms host time per run)", what,
+                 k == 0 ? "instructions" : k == 1 ? "ergs" : "host time", (unsigned long long)(total_instr * per),
+                 total_ns / 1e6);
+        if (write_folded(v, m, folded, k) || flamesvg_render(folded, svg, title, units[k]))
+            rc = -1;
+        else
+            fprintf(stderr, "eravm-bench: wrote %s and %s\n", folded, svg);
+    }
+    for (size_t i = 0; i < m; i++)
+        free(v[i].stack);
+    for (size_t i = 0; i < nf; i++)
+        free(paths[i]);
+    free(paths);
+    free(v);
+    free(cells);
+    return rc;
+}
+
+/* ---- eravm-bench --flamegraph ------------------------------------------------------------ */
+
+typedef struct {
+    eravm_asm_result labels; /* the workload's .zasm, when it is a port or synthetic loop */
+    bool have;
+} flame_names;
+
+static void flame_name(void *ctx, const eravm_stack_frame *frame, char *buf, size_t n)
+{
+    const flame_names *fn = ctx;
+    if (!frame->far && fn->have)
+        for (size_t i = 0; i < fn->labels.nsyms; i++)
+            if (fn->labels.syms[i].kind == ASM_SYM_CODE && fn->labels.syms[i].value == frame->pc) {
+                snprintf(buf, n, "%s", fn->labels.syms[i].name);
+                return;
+            }
+    bench_flame_default_name(NULL, frame, buf, n);
+}
+
+/* Labels from workloads/ports/NAME.zasm or workloads/synthetic/NAME.zasm
+ * (relative to the checkout eravm-bench runs in); none without it. */
+static bool load_labels(const bench_workload *w, eravm_asm_result *res)
+{
+    const char *dir = !strncmp(w->source, "port:", 5) ? "workloads/ports" : !strncmp(w->source, "synth:", 6) ? "workloads/synthetic" : NULL;
+    if (!dir)
+        return false;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.zasm", dir, strchr(w->source, ':') + 1);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char *src = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4096 > cap && !(src = realloc(src, cap = cap ? 2 * cap : 65536)))
+            break;
+        size_t k = fread(src + n, 1, cap - n, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    fclose(f);
+    char err[256];
+    bool ok = src && eravm_asm(src, n, path, res, err, sizeof err) == 0;
+    free(src);
+    return ok;
+}
+
+static double flame_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Profiling runs in pairs (timing, counting) until `seconds` passed (at
+ * least 3 pairs, at most 1000). */
+static int run_pairs(bench_target *t, eravm_counters *c, double seconds, char *err, size_t errn)
+{
+    int pairs = 0;
+    double t0 = flame_now();
+    do {
+        if (bench_target_run(t, c, NULL, err, errn) || bench_target_run(t, c, NULL, err, errn))
+            return -1;
+        pairs++;
+    } while ((flame_now() - t0 < seconds || pairs < 3) && pairs < 1000);
+    return 0;
+}
+
+int bench_flamegraph(const bench_workload *w, const uint8_t *code, size_t len, const bench_full_opts *fo,
+                     const char *dir)
 {
     mkdir(dir, 0755);
-    flame_state s;
-    memset(&s, 0, sizeof s);
-    bench_run *r = bench_prepare(w, code, len, ERAVM_ENGINE_SIMPLE);
-    eravm_vm_set_trace(bench_vm(r), trace, &s);
-    const eravm_result *res = bench_execute(r);
-    if (s.started && s.e) /* the last instruction: charge its base cost */
-        s.e[s.cur].ergs += eravm_families[eravm_decode(s.word).op].ergs % 4294967295u;
-    char base[1024], safe[64];
+    char err[600];
+    bench_target *t = bench_target_new(w, code, len, ERAVM_ENGINE_COUNTING, fo, err, sizeof err);
+    eravm_counters *c = eravm_counters_new(ERAVM_PROF_TIME);
+    /* per-opcode costs first: they share each timed block's time among its
+     * (frame, opcode) cells in the call-stack pass */
+    int bad = !t || run_pairs(t, c, 0.2, err, sizeof err);
+    eravm_counters_set_options(c, ERAVM_PROF_TIME | ERAVM_PROF_STACKS);
+    eravm_counters_reset(c);
+    bad = bad || run_pairs(t, c, 0.2, err, sizeof err);
+    bench_target_free(t);
+    if (bad) {
+        fprintf(stderr, "eravm-bench: --flamegraph %s (%s): %s\n", w->name, w->mode, err);
+        eravm_counters_free(c);
+        return -1;
+    }
+    flame_names names;
+    memset(&names, 0, sizeof names);
+    names.have = load_labels(w, &names.labels);
+    char base[1024], safe[64], what[160];
     snprintf(safe, sizeof safe, "%s", w->name);
     for (char *p = safe; *p; p++)
         if (*p == '/')
             *p = '_';
     snprintf(base, sizeof base, "%s/eravm-%s-%s", dir, safe, w->mode);
-    int rc = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        char folded[1100], svg[1100], title[256];
-        snprintf(folded, sizeof folded, "%s.%s.folded", base, pass ? "ergs" : "instr");
-        snprintf(svg, sizeof svg, "%s.%s.svg", base, pass ? "ergs" : "instr");
-        snprintf(title, sizeof title, "EraVM %s (%s): %s by frame, %s, %llu instructions", w->name, w->mode,
-                 pass ? "ergs" : "instructions", eravm_status_name(res->status),
-                 (unsigned long long)res->instructions);
-        if (write_folded(&s, folded, pass) || flamesvg_render(folded, svg, title, pass ? "ergs" : "instructions"))
-            rc = -1;
-        else
-            fprintf(stderr, "eravm-bench: wrote %s and %s\n", folded, svg);
-    }
-    bench_release(r);
-    for (size_t i = 0; i < s.n; i++)
-        free(s.e[i].key);
-    free(s.e);
+    snprintf(what, sizeof what, "%s (%s)", w->name, w->mode);
+    int rc = bench_flame_write(c, (int)eravm_counters_runs(c), base, what, flame_name, &names);
+    if (names.have)
+        eravm_asm_free(&names.labels);
+    eravm_counters_free(c);
     return rc;
 }

@@ -5,6 +5,7 @@
  * "-" as either path means stdin / stdout. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,8 +529,51 @@ static const char flamesvg_script[] =
     "})();\n";
 
 
+/* Differential colour from the change a frame's label ends with, as
+ * scripts/compare-commits writes it: " [+12.3%]" red, " [-4.0%]" blue,
+ * deeper with the change (full at 50%), " [new]" dark red, none grey. */
+static void flamesvg_diff_colour(const char *name, size_t len, int *r, int *g, int *b)
+{
+    *r = *g = *b = 210;
+    const char *open = NULL;
+    for (size_t i = len; i-- > 0;)
+        if (name[i] == '[') {
+            open = name + i;
+            break;
+        }
+    if (!open || name[len - 1] != ']')
+        return;
+    if (!strncmp(open, "[new]", 5)) {
+        *r = 190;
+        *g = *b = 0;
+        return;
+    }
+    char buf[32];
+    size_t k = (size_t)(name + len - 1 - open - 1);
+    if (k == 0 || k >= sizeof buf)
+        return;
+    memcpy(buf, open + 1, k);
+    buf[k] = 0;
+    char *end;
+    double x = strtod(buf, &end);
+    if (end == buf || *end != '%')
+        return;
+    double f = (x < 0 ? -x : x) / 50;
+    f = f > 1 ? 1 : f;
+    int pale = (int)(255 - 215 * f);
+    if (x > 0) {
+        *r = 255;
+        *g = *b = pale;
+    } else if (x < 0) {
+        *b = 255;
+        *r = *g = pale;
+    } else {
+        *r = *g = *b = 235;
+    }
+}
+
 static void flamesvg_frame(FILE *out, const flamesvg_node *n, uint64_t total, double scale,
-                           int base_y, const char *unit)
+                           int base_y, const char *unit, bool diff)
 {
     int root = n->depth == 0;
     double x = FLAMESVG_PAD + (double)n->offset * scale;
@@ -542,6 +586,8 @@ static void flamesvg_frame(FILE *out, const flamesvg_node *n, uint64_t total, do
     int r = 205 + (int)(50 * ((h >> 16) & 0xff) / 255);
     int g = (int)(230 * (h & 0xff) / 255);
     int b = (int)(55 * ((h >> 8) & 0xff) / 255);
+    if (diff && !root)
+        flamesvg_diff_colour(n->name, n->len, &r, &g, &b);
     char num[32];
     flamesvg_group(num, n->weight);
 
@@ -567,7 +613,7 @@ static void flamesvg_frame(FILE *out, const flamesvg_node *n, uint64_t total, do
 }
 
 static void flamesvg_write(FILE *out, const flamesvg_nodes *nodes, uint64_t total,
-                           uint32_t maxdepth, const char *title, const char *unit)
+                           uint32_t maxdepth, const char *title, const char *unit, bool diff)
 {
     int height = FLAMESVG_TOP + (int)(maxdepth + 1) * FLAMESVG_ROW + FLAMESVG_BOTTOM;
     int base_y = height - FLAMESVG_BOTTOM;
@@ -598,7 +644,7 @@ static void flamesvg_write(FILE *out, const flamesvg_nodes *nodes, uint64_t tota
             FLAMESVG_WIDTH - FLAMESVG_PAD, height - 8);
     /* The root comes first; the script relies on that. */
     for (size_t k = 0; k < nodes->n; k++)
-        flamesvg_frame(out, &nodes->v[k], total, scale, base_y, unit);
+        flamesvg_frame(out, &nodes->v[k], total, scale, base_y, unit, diff);
     fputs("</g>\n<script type=\"text/ecmascript\"><![CDATA[\n", out);
     fprintf(out, flamesvg_script, FLAMESVG_WIDTH, FLAMESVG_PAD, FLAMESVG_CHAR_W);
     fputs("]]></script>\n</svg>\n", out);
@@ -607,6 +653,11 @@ static void flamesvg_write(FILE *out, const flamesvg_nodes *nodes, uint64_t tota
 /* ---- entry point -------------------------------------------------------- */
 
 int flamesvg_render(const char *folded, const char *svg, const char *title, const char *unit)
+{
+    return flamesvg_render_diff(folded, svg, title, unit, false);
+}
+
+int flamesvg_render_diff(const char *folded, const char *svg, const char *title, const char *unit, bool diff)
 {
     flamesvg_input in;
     flamesvg_nodes nodes = {NULL, 0, 0};
@@ -650,7 +701,7 @@ int flamesvg_render(const char *folded, const char *svg, const char *title, cons
         fprintf(stderr, "flamesvg: %s: %s\n", svg, strerror(errno));
         goto out;
     }
-    flamesvg_write(out, &nodes, in.total, maxdepth, title, unit);
+    flamesvg_write(out, &nodes, in.total, maxdepth, title, unit, diff);
     if (to_stdout ? fflush(out) != 0 || ferror(out) : (ferror(out) | fclose(out)) != 0) {
         fprintf(stderr, "flamesvg: writing %s: %s\n", svg, strerror(errno));
         if (!to_stdout)

@@ -434,6 +434,11 @@ int bench_full_record(bench_full *f, const char *dir, char *err, size_t errn)
     return rc;
 }
 
+eravm_vm *bench_full_vm(bench_full *f)
+{
+    return chain_vm(f->c);
+}
+
 void bench_full_outcome(const bench_full *f, const char **status, uint64_t *ergs_used,
                         uint64_t *gas_used, uint64_t *instructions)
 {

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "eravm_prof.h"
 #include "opcode.h"
 #include "tool_util.h"
 
@@ -41,11 +43,17 @@ static const char *usage_text =
     "  --engine fast|counting|simple  engine to time (default $ERAVM_ENGINE, else fast;\n"
     "                       --build is the same option)\n"
     "  --histogram          per-opcode counts, ergs and cycles (top N, CSV)\n"
-    "  --pairs              opcode-family pair counts (top N, CSV)\n"
+    "  --pairs              opcode pairs and triples in code order, by variant (top N, CSV)\n"
     "  --top N              rows in histogram/pair tables (default 20)\n"
     "  --csv-dir DIR        where histogram/pair CSVs go (default build/bench)\n"
     "  --counters           CPU counters around the timed runs (software events without a PMU)\n"
-    "  --flamegraph DIR     EraVM-level flamegraphs (ergs- and instruction-weighted) into DIR\n"
+    "  --flamegraph DIR     EraVM-level flamegraphs weighted by instructions, ergs and host time into DIR\n"
+    "  --profile            per-opcode host time that adds up to the measured time, and the\n"
+    "                       opcode pairs/triples a superinstruction would pay for\n"
+    "  --profile-time S     seconds of counting runs per workload for --profile (default 1)\n"
+    "  --fusion-csv FILE    with --profile: every workload's pairs and triples, merged, in\n"
+    "                       the superinstruction generator's format (profiles/fusion.csv)\n"
+    "  --isolation          per-opcode cost in each synth/* loop against in synth/mix, and exit\n"
     "  --format table|json|csv   report format (default table)\n"
     "  --output FILE        write the report to FILE\n"
     "  --pin CPU            pin to a CPU\n"
@@ -61,10 +69,10 @@ typedef struct {
     const char **workloads;
     int nworkloads;
     const char *tier, *mode, *build, *format, *output, *flame_dir, *csv_dir, *manifest,
-        *record, *record_dir, *max_memory;
+        *record, *record_dir, *max_memory, *fusion_csv;
     int runs, warmup, top, pin, batch;
-    double min_time;
-    bool list, histogram, pairs, counters, check, no_signatures, warm_code;
+    double min_time, profile_time;
+    bool list, histogram, pairs, counters, check, no_signatures, warm_code, profile, isolation;
 } options;
 
 static int die(const char *fmt, const char *a)
@@ -99,6 +107,7 @@ static int parse_args(int argc, char **argv, options *o)
     o->warmup = 1;
     o->top = 20;
     o->pin = -1;
+    o->profile_time = 1;
     o->workloads = calloc((size_t)argc + 1, sizeof *o->workloads);
     if (!o->workloads)
         tool_out_of_memory();
@@ -176,6 +185,17 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--flamegraph")) {
             VALUE();
             o->flame_dir = v;
+        } else if (!strcmp(a, "--profile")) {
+            o->profile = true;
+        } else if (!strcmp(a, "--profile-time")) {
+            VALUE();
+            char *end;
+            o->profile_time = strtod(v, &end);
+            if (!*v || *end || !(o->profile_time > 0 && o->profile_time <= 3600))
+                return die("--profile-time wants seconds (0 < S <= 3600), not '%s'", v);
+        } else if (!strcmp(a, "--fusion-csv")) {
+            VALUE();
+            o->fusion_csv = v;
         } else if (!strcmp(a, "--format")) {
             VALUE();
             if (strcmp(v, "table") && strcmp(v, "json") && strcmp(v, "csv"))
@@ -194,6 +214,8 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--manifest")) {
             VALUE();
             o->manifest = v;
+        } else if (!strcmp(a, "--isolation")) {
+            o->isolation = true;
         } else if (!strcmp(a, "--check")) {
             o->check = true;
         } else if (!strcmp(a, "--record-manifest")) {
@@ -207,40 +229,21 @@ static int parse_args(int argc, char **argv, options *o)
     return 0;
 }
 
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* ---- histogram and pairs ---- */
 
 typedef struct {
     unsigned slot;
-    uint64_t count, ergs, cycles;
+    uint64_t count;
+    int64_t ergs;
+    double ns, se; /* host time per execution and its standard error */
+    bool resolved;
 } hist_row;
 
 static int hist_cmp(const void *a, const void *b)
 {
     const hist_row *x = a, *y = b;
     return x->count < y->count ? 1 : x->count > y->count ? -1 : (int)x->slot - (int)y->slot;
-}
-
-static void slot_name(unsigned slot, char *buf, unsigned n)
-{
-    if (slot == ERAVM_SLOT_PANIC)
-        snprintf(buf, n, "(spontaneous panic)");
-    else if (slot == ERAVM_SLOT_WRAP)
-        snprintf(buf, n, "(pc wrap)");
-    else
-        eravm_index_name((int)slot, buf, n);
 }
 
 static const char *family_name(unsigned f)
@@ -278,122 +281,132 @@ static void csv_close(FILE *f, const char *what)
         output_failed = true;
 }
 
+/* "12.3 ±0.4" or "below timer resolution" (cost per execution, ns) */
+static void cost_text(const hist_row *r, char *buf, size_t n)
+{
+    if (r->resolved)
+        snprintf(buf, n, "%8.2f ±%5.2f", r->ns, r->se);
+    else
+        snprintf(buf, n, "%15s", "below timer res.");
+}
+
 static json_t *report_histogram(const options *o, const bench_workload *w, const eravm_counters *c, FILE *out, bool text)
 {
     hist_row *rows = calloc(ERAVM_COUNTER_SLOTS, sizeof *rows);
     if (!rows)
         tool_out_of_memory();
+    eravm_opcost *cost = calloc(ERAVM_COUNTER_SLOTS, sizeof *cost);
+    eravm_timing tm;
+    eravm_counters_timing(c, cost, &tm);
     size_t n = 0;
     uint64_t total = 0;
     for (unsigned s = 0; s < ERAVM_COUNTER_SLOTS; s++) {
-        if (!c->count[s])
+        uint64_t k = eravm_counters_count(c, s);
+        if (!k)
             continue;
-        /* cycles are sampled: mean per timed execution, scaled to every execution */
-        uint64_t cyc = c->cycle_samples[s] ? (uint64_t)((double)c->cycles[s] / (double)c->cycle_samples[s] *
-                                                        (double)c->count[s])
-                                           : 0;
-        rows[n++] = (hist_row){s, c->count[s], c->ergs[s], cyc};
-        total += c->count[s];
+        rows[n++] = (hist_row){s, k, eravm_counters_ergs(c, s), cost[s].ns, cost[s].stderr_ns, cost[s].resolved};
+        total += k;
     }
     qsort(rows, n, sizeof *rows, hist_cmp);
     FILE *csv = csv_open(o, "histogram", w);
     if (csv)
-        fprintf(csv, "opcode,family,count,ergs,cycles\n");
+        fprintf(csv, "opcode,family,count,ergs,cycles,ns,ns_stderr,resolved\n");
     json_t *arr = json_array();
+    double tpn = eravm_timer_get()->ticks_per_ns;
     if (text)
-        fprintf(out, "\nopcode histogram: %s %s (%llu instructions; top %d by count)\n%-28s %12s %7s %12s %9s\n",
-                w->name, w->mode, (unsigned long long)total, o->top, "opcode", "count", "%", "ergs",
-                "cyc/op");
+        fprintf(out, "\nopcode histogram: %s %s (%llu instructions; top %d by count; ns/op from %llu timed "
+                     "blocks, see --profile)\n%-28s %12s %7s %12s %15s\n",
+                w->name, w->mode, (unsigned long long)total, o->top, (unsigned long long)tm.blocks, "opcode",
+                "count", "%", "ergs", "ns/op ±stderr");
     for (size_t i = 0; i < n; i++) {
-        char name[64];
-        slot_name(rows[i].slot, name, sizeof name);
+        char name[64], ns[40];
+        bench_slot_name(rows[i].slot, name, sizeof name);
+        cost_text(&rows[i], ns, sizeof ns);
+        /* cycles: estimated host time of all executions in timer ticks (0 where not resolved) */
+        uint64_t cyc = rows[i].resolved ? (uint64_t)(rows[i].ns * tpn * (double)rows[i].count) : 0;
         if (csv)
-            fprintf(csv, "%s,%s,%llu,%llu,%llu\n", name, family_name(eravm_index_family(rows[i].slot)),
-                    (unsigned long long)rows[i].count, (unsigned long long)rows[i].ergs,
-                    (unsigned long long)rows[i].cycles);
+            fprintf(csv, "%s,%s,%llu,%lld,%llu,%.3f,%.3f,%d\n", name,
+                    family_name(eravm_index_family(rows[i].slot)), (unsigned long long)rows[i].count,
+                    (long long)rows[i].ergs, (unsigned long long)cyc, rows[i].ns, rows[i].se, rows[i].resolved);
         if ((int)i < o->top) {
             if (text)
-                fprintf(out, "%-28s %12llu %6.2f%% %12llu %9.1f\n", name, (unsigned long long)rows[i].count,
-                        100.0 * (double)rows[i].count / (double)total, (unsigned long long)rows[i].ergs,
-                        (double)rows[i].cycles / (double)rows[i].count);
-            json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I}", "opcode", name, "count",
+                fprintf(out, "%-28s %12llu %6.2f%% %12lld %s\n", name, (unsigned long long)rows[i].count,
+                        100.0 * (double)rows[i].count / (double)total, (long long)rows[i].ergs, ns);
+            json_array_append_new(arr, json_pack("{s:s,s:I,s:I,s:I,s:f,s:f,s:b}", "opcode", name, "count",
                                                  (json_int_t)rows[i].count, "ergs", (json_int_t)rows[i].ergs,
-                                                 "cycles", (json_int_t)rows[i].cycles));
+                                                 "cycles", (json_int_t)cyc, "ns", rows[i].ns, "ns_stderr",
+                                                 rows[i].se, "resolved", rows[i].resolved));
         }
     }
     csv_close(csv, "the histogram CSV");
-    /* the same per family (all variants of an opcode together) */
-    hist_row fam[ERAVM_PAIR_FAMILIES];
+    /* the same per family (all variants of an opcode together); a family's
+     * time is the sum of its variants' (resolved ones only) */
+    hist_row fam[ERAVM_FAMILIES];
+    double fam_ns[ERAVM_FAMILIES] = {0};
     memset(fam, 0, sizeof fam);
     for (size_t i = 0; i < n; i++) {
-        hist_row *r = &fam[eravm_index_family(rows[i].slot)];
-        r->slot = eravm_index_family(rows[i].slot);
-        r->count += rows[i].count;
-        r->ergs += rows[i].ergs;
-        r->cycles += rows[i].cycles;
+        unsigned f = eravm_index_family(rows[i].slot);
+        fam[f].slot = f;
+        fam[f].count += rows[i].count;
+        fam[f].ergs += rows[i].ergs;
+        fam[f].resolved = fam[f].resolved || rows[i].resolved;
+        if (rows[i].resolved)
+            fam_ns[f] += rows[i].ns * (double)rows[i].count;
     }
-    qsort(fam, ERAVM_PAIR_FAMILIES, sizeof *fam, hist_cmp);
+    for (unsigned f = 0; f < ERAVM_FAMILIES; f++)
+        fam[f].ns = fam[f].count ? fam_ns[f] / (double)fam[f].count : 0;
+    qsort(fam, ERAVM_FAMILIES, sizeof *fam, hist_cmp);
     if (text)
-        fprintf(out, "\nby family:\n%-28s %12s %7s %12s %9s\n", "family", "count", "%", "ergs", "cyc/op");
+        fprintf(out, "\nby family:\n%-28s %12s %7s %12s %15s\n", "family", "count", "%", "ergs", "ns/op");
     json_t *farr = json_array();
-    for (int i = 0; i < ERAVM_PAIR_FAMILIES && i < o->top && fam[i].count; i++) {
+    for (int i = 0; i < ERAVM_FAMILIES && i < o->top && fam[i].count; i++) {
+        char ns[40];
+        if (fam[i].resolved)
+            snprintf(ns, sizeof ns, "%8.2f", fam[i].ns);
+        else
+            snprintf(ns, sizeof ns, "%15s", "below timer res.");
         if (text)
-            fprintf(out, "%-28s %12llu %6.2f%% %12llu %9.1f\n", family_name(fam[i].slot),
+            fprintf(out, "%-28s %12llu %6.2f%% %12lld %s\n", family_name(fam[i].slot),
                     (unsigned long long)fam[i].count, 100.0 * (double)fam[i].count / (double)total,
-                    (unsigned long long)fam[i].ergs, (double)fam[i].cycles / (double)fam[i].count);
-        json_array_append_new(farr, json_pack("{s:s,s:I,s:I,s:I}", "family", family_name(fam[i].slot), "count",
-                                              (json_int_t)fam[i].count, "ergs", (json_int_t)fam[i].ergs,
-                                              "cycles", (json_int_t)fam[i].cycles));
+                    (long long)fam[i].ergs, ns);
+        json_array_append_new(farr, json_pack("{s:s,s:I,s:I,s:f}", "family", family_name(fam[i].slot), "count",
+                                              (json_int_t)fam[i].count, "ergs", (json_int_t)fam[i].ergs, "ns",
+                                              fam[i].ns));
     }
     free(rows);
+    free(cost);
     json_t *both = json_object();
     json_object_set_new(both, "variants", arr);
     json_object_set_new(both, "families", farr);
     return both;
 }
 
-typedef struct {
-    unsigned a, b;
-    uint64_t count;
-} pair_row;
-
-static int pair_cmp(const void *x, const void *y)
-{
-    const pair_row *p = x, *q = y;
-    return p->count < q->count ? 1 : p->count > q->count ? -1 : 0;
-}
-
 static json_t *report_pairs(const options *o, const bench_workload *w, const eravm_counters *c, FILE *out, bool text)
 {
-    pair_row *rows = calloc(ERAVM_PAIR_FAMILIES * ERAVM_PAIR_FAMILIES, sizeof *rows);
-    if (!rows)
-        tool_out_of_memory();
-    size_t n = 0;
+    eravm_sequence *rows;
+    size_t n = eravm_counters_sequences(c, 2, &rows);
     uint64_t total = 0;
-    for (unsigned a = 0; a < ERAVM_FAMILIES; a++)
-        for (unsigned b = 0; b < ERAVM_FAMILIES; b++)
-            if (c->pairs[a][b]) {
-                rows[n++] = (pair_row){a, b, c->pairs[a][b]};
-                total += c->pairs[a][b];
-            }
-    qsort(rows, n, sizeof *rows, pair_cmp);
+    for (size_t i = 0; i < n; i++)
+        total += rows[i].count;
     FILE *csv = csv_open(o, "pairs", w);
     if (csv)
-        fprintf(csv, "first,second,count\n");
+        fprintf(csv, "first,second,count,first_index,second_index\n");
     json_t *arr = json_array();
     if (text)
-        fprintf(out, "\nopcode pairs: %s %s (top %d; family -> next family)\n%-14s %-14s %12s %7s\n",
+        fprintf(out, "\nopcode pairs: %s %s (top %d; variant -> the next in code, same frame)\n%-28s %-28s %12s %7s\n",
                 w->name, w->mode, o->top, "first", "then", "count", "%");
     for (size_t i = 0; i < n; i++) {
+        char a[64], b[64];
+        bench_slot_name(rows[i].a, a, sizeof a);
+        bench_slot_name(rows[i].b, b, sizeof b);
         if (csv)
-            fprintf(csv, "%s,%s,%llu\n", family_name(rows[i].a), family_name(rows[i].b),
-                    (unsigned long long)rows[i].count);
+            fprintf(csv, "%s,%s,%llu,%u,%u\n", a, b, (unsigned long long)rows[i].count, rows[i].a, rows[i].b);
         if ((int)i < o->top) {
             if (text)
-                fprintf(out, "%-14s %-14s %12llu %6.2f%%\n", family_name(rows[i].a), family_name(rows[i].b),
-                        (unsigned long long)rows[i].count, 100.0 * (double)rows[i].count / (double)total);
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:I}", "first", family_name(rows[i].a), "second",
-                                                 family_name(rows[i].b), "count", (json_int_t)rows[i].count));
+                fprintf(out, "%-28s %-28s %12llu %6.2f%%\n", a, b, (unsigned long long)rows[i].count,
+                        100.0 * (double)rows[i].count / (double)total);
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:I}", "first", a, "second", b, "count",
+                                                 (json_int_t)rows[i].count));
         }
     }
     csv_close(csv, "the pairs CSV");
@@ -500,7 +513,7 @@ static bool samples_next(const options *o, samples *s, bool tty, size_t k, size_
     else
         snprintf(what, sizeof what, "run %zu/%d", s->n + 1, o->runs);
     progress(tty, k, nsel, w, what);
-    double now = now_ns();
+    double now = bench_now_ns();
     if (!s->last_note)
         s->last_note = now;
     if (!tty && now - s->last_note > 10e9) {
@@ -520,7 +533,7 @@ static void samples_add(samples *s, double ns)
 static void samples_done(samples *s, double *mn, double *md, double *mx)
 {
     size_t n = s->n;
-    qsort(s->v, n, sizeof *s->v, cmp_double);
+    qsort(s->v, n, sizeof *s->v, bench_cmp_double);
     *mn = s->v[0];
     *md = n % 2 ? s->v[n / 2] : (s->v[n / 2 - 1] + s->v[n / 2]) / 2;
     *mx = s->v[n - 1];
@@ -536,7 +549,46 @@ typedef struct {
     FILE *out;
     int *mismatches;
     size_t *checked;
+    bool text;            /* table output: the reports print */
+    bench_fusion *fusion; /* --fusion-csv */
 } full_ctx;
+
+/* The counting engine's reports on a workload of either tier (fo: the
+ * full tier's options, NULL for the bare tier): --histogram and --pairs
+ * from one pair of profiling runs, --profile, --flamegraph. */
+static void profile_reports(const options *o, const bench_workload *w, const uint8_t *code, size_t len,
+                            const bench_full_opts *fo, json_t *row, FILE *out, bool text, bench_fusion *fusion)
+{
+    if (o->histogram || o->pairs) {
+        char err[600];
+        bench_target *t = bench_target_new(w, code, len, ERAVM_ENGINE_COUNTING, fo, err, sizeof err);
+        eravm_counters *c = eravm_counters_new(ERAVM_PROF_TIME | (o->pairs ? ERAVM_PROF_PAIRS : 0));
+        /* a timing run, then the counting run of the same execution */
+        bool tty = isatty(2);
+        if (!t || bench_target_run(t, c, NULL, err, sizeof err) || bench_target_run(t, c, NULL, err, sizeof err)) {
+            fprintf(stderr, "%seravm-bench: %s (%s): %s\n", tty ? "\r\033[K" : "", w->name, w->mode, err);
+        } else {
+            if (tty)
+                fprintf(stderr, "\r\033[K");
+            if (o->histogram)
+                json_object_set_new(row, "histogram", report_histogram(o, w, c, out, text));
+            if (o->pairs)
+                json_object_set_new(row, "pairs", report_pairs(o, w, c, out, text));
+        }
+        eravm_counters_free(c);
+        bench_target_free(t);
+    }
+    if (o->profile) {
+        bench_profile_opts po = {o->top, text, out, o->csv_dir, o->profile_time, 1000};
+        json_t *p = bench_profile(&po, w, code, len, fo, o->fusion_csv ? fusion : NULL);
+        if (p)
+            json_object_set_new(row, "profile", p);
+    }
+    if (o->flame_dir && bench_flamegraph(w, code, len, fo, o->flame_dir)) {
+        fprintf(stderr, "eravm-bench: cannot write the flamegraph for %s into %s\n", w->name, o->flame_dir);
+        output_failed = true;
+    }
+}
 
 /* Verifies, then times, one full-tier workload; appends its row to report.
  * Returns 0, or 1 on a failed check or a difference from the manifest. */
@@ -632,9 +684,9 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
             rc = 1;
             break;
         }
-        double t0 = now_ns();
+        double t0 = bench_now_ns();
         int e = bench_full_execute(f, err, sizeof err);
-        double t1 = now_ns();
+        double t1 = bench_now_ns();
         if (e != 0) {
             rc = 1;
             break;
@@ -667,6 +719,14 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     json_object_set_new(row, "peak_rss_kb", json_integer(ru.ru_maxrss));
+    if (o->histogram || o->pairs || o->profile || o->flame_dir) {
+        progress(x->tty, x->k, x->nsel, w, "profiling");
+        code = NULL;
+        len = 0;
+        if (strcmp(w->mode, "deploy") || !bench_load_code(w, &code, &len, err, sizeof err))
+            profile_reports(o, w, code, len, &fo, row, x->out, x->text, x->fusion);
+        free(code);
+    }
     json_array_append_new(report, row);
     return 0;
 }
@@ -732,6 +792,27 @@ static int bench_main(int argc, char **argv)
         if (!found)
             return die("unknown workload '%s' (see --list)", o.workloads[i]);
     }
+    if (o.profile || o.isolation) {
+        /* A run's large arrays (storage and transient journals) would
+         * otherwise go back to the kernel at the end of every run and fault
+         * in again in the next (synth/mix: 2,848 page faults and +20% per
+         * run): time spent outside any EraVM instruction, which the
+         * per-opcode times cannot and should not hold. */
+        mallopt(M_MMAP_THRESHOLD, 256 << 20);
+        mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    }
+    if (o.isolation) {
+        bench_profile_opts po = {o.top, strcmp(o.format, "json") != 0, stdout, NULL, o.profile_time, 1000};
+        json_t *iso = bench_isolation(&po, &m);
+        if (iso && !po.text) {
+            char *txt = json_dumps(iso, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+            printf("%s\n", txt);
+            free(txt);
+        }
+        json_decref(iso);
+        bench_manifest_free(&m);
+        return iso ? 0 : 1;
+    }
     if (o.list) {
         printf("%-34s %-5s %-5s %-7s %12s %10s  %s\n", "workload", "tier", "mode", "status", "instructions",
                "ergs used", "source");
@@ -775,6 +856,7 @@ static int bench_main(int argc, char **argv)
     bool have_data = data_available();
     bool told_ports = false;
     json_t *report = json_array();
+    bench_fusion fusion = {NULL, 0, 0};
     size_t k = 0, checked = 0;
     int status = 0, mismatches = 0;
     for (size_t i = 0; i < m.n && !status; i++) {
@@ -783,7 +865,7 @@ static int bench_main(int argc, char **argv)
             continue;
         k++;
         if (!strcmp(w->tier, "full")) {
-            full_ctx fx = {k, nsel, tty, out, &mismatches, &checked};
+            full_ctx fx = {k, nsel, tty, out, &mismatches, &checked, text, &fusion};
             bool named = false;
             for (int q = 0; q < o.nworkloads; q++)
                 named |= !strcmp(resolve_alias(&m, o.workloads[q]), w->name);
@@ -871,9 +953,9 @@ static int bench_main(int argc, char **argv)
         if (o.counters)
             bench_counters_start();
         while (samples_next(&o, &sm, tty, k, nsel, w)) {
-            double t0 = now_ns();
+            double t0 = bench_now_ns();
             bench_execute(r);
-            double t1 = now_ns();
+            double t1 = bench_now_ns();
             samples_add(&sm, t1 - t0);
         }
         size_t n = sm.n;
@@ -895,31 +977,17 @@ static int bench_main(int argc, char **argv)
         if (o.counters) {
             json_t *c = json_object();
             json_object_set_new(c, "hardware", json_boolean(cs.hardware));
-            for (int q = 0; q < cs.n; q++)
+            json_t *per = json_object(); /* per EraVM instruction */
+            for (int q = 0; q < cs.n; q++) {
                 json_object_set_new(c, cs.names[q], json_real((double)cs.values[q] / (double)n));
+                json_object_set_new(per, cs.names[q],
+                                    json_real((double)cs.values[q] / (double)n / (double)(instructions ? instructions : 1)));
+            }
+            json_object_set_new(c, "per_instruction", per);
             json_object_set_new(row, "counters", c);
         }
-        if (o.histogram || o.pairs) {
-            progress(tty, k, nsel, w, "counting");
-            bench_run *rc2 = bench_prepare(w, code, len, ERAVM_ENGINE_COUNTING);
-            bench_execute(rc2);
-            const eravm_counters *c = eravm_vm_counters(bench_vm(rc2));
-            if (tty)
-                fprintf(stderr, "\r\033[K");
-            if (o.histogram)
-                json_object_set_new(row, "histogram", report_histogram(&o, w, c, out, text));
-            if (o.pairs)
-                json_object_set_new(row, "pairs", report_pairs(&o, w, c, out, text));
-            bench_release(rc2);
-        }
-        if (o.flame_dir) {
-            progress(tty, k, nsel, w, "flamegraph");
-            if (bench_flamegraph(w, code, len, o.flame_dir)) {
-                fprintf(stderr, "%seravm-bench: cannot write the flamegraph for %s into %s\n",
-                        tty ? "\r\033[K" : "", w->name, o.flame_dir);
-                output_failed = true;
-            }
-        }
+        progress(tty, k, nsel, w, "profiling");
+        profile_reports(&o, w, code, len, NULL, row, out, text, &fusion);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         json_object_set_new(row, "peak_rss_kb", json_integer(ru.ru_maxrss));
@@ -937,6 +1005,15 @@ static int bench_main(int argc, char **argv)
             fprintf(out, "all %zu workloads match the manifest (build %s)\n", checked, o.build);
         status = status ? status : mismatches ? 1 : 0;
     }
+    if (o.fusion_csv && o.profile && !status) {
+        if (bench_fusion_write(&fusion, o.fusion_csv)) {
+            fprintf(stderr, "eravm-bench: cannot write %s\n", o.fusion_csv);
+            status = 1;
+        } else {
+            fprintf(stderr, "eravm-bench: wrote %s (%zu sequences)\n", o.fusion_csv, fusion.n);
+        }
+    }
+    free(fusion.rows);
     if (o.record && !status) {
         if (bench_manifest_write(o.record, &m)) {
             fprintf(stderr, "eravm-bench: cannot write %s\n", o.record);
@@ -1010,6 +1087,9 @@ static int bench_main(int argc, char **argv)
                         if (json_is_real(val))
                             fprintf(out, " %s=%.0f", key, json_real_value(val));
                     }
+                    fprintf(out, "\n    per EraVM instruction:");
+                    json_object_foreach(json_object_get(c, "per_instruction"), key, val)
+                        fprintf(out, " %s=%.4g", key, json_real_value(val));
                     fprintf(out, "\n");
                 }
             }

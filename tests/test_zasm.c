@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "asm.h"
+#include "eravm_prof.h"
 #include "bytecode.h"
 #include "check.h"
 #include "eravm.h"
@@ -198,6 +199,49 @@ static void check_on_engine(const char *text, const char *name, const eravm_worl
         printf("  # (those on the %s engine)\n", engine_names[engine]);
 }
 
+/* The profiler's view of the same run (counting engine, a timing run and
+ * its counting run, with and without call stacks): the ergs it charges per
+ * opcode, per call-stack cell, add up to exactly the ergs the run used, and
+ * its counts to the instructions. */
+static void check_profile(const eravm_world *iface, const eravm_program *prog, const eravm_call *call,
+                          const eravm_result *want)
+{
+    for (int stacks = 0; stacks < 2; stacks++) {
+        eravm_settings settings;
+        memset(&settings, 0, sizeof settings);
+        eravm_vm *vm = eravm_vm_new(iface, &settings);
+        eravm_vm_set_profile(vm, ERAVM_PROF_TIME | ERAVM_PROF_PAIRS | (stacks ? ERAVM_PROF_STACKS : 0));
+        eravm_result res;
+        eravm_vm_run(vm, prog, call, &res); /* times blocks */
+        eravm_vm_run(vm, prog, call, &res); /* counts */
+        const eravm_counters *c = eravm_vm_counters(vm);
+        int64_t ergs = 0;
+        uint64_t count = 0;
+        for (unsigned s = 0; s < ERAVM_COUNTER_SLOTS; s++) {
+            ergs += eravm_counters_ergs(c, s);
+            count += s == ERAVM_COUNTER_SLOTS - 1 ? 0 : eravm_counters_count(c, s); /* the wrap is no instruction */
+        }
+        EXPECT(res.status == want->status && res.ergs_left == want->ergs_left, "counting engine differs");
+        EXPECT(ergs == (int64_t)call->ergs - res.ergs_left, "profiler%s: ergs per opcode add up to %lld, the run used %lld",
+               stacks ? " (stacks)" : "", (long long)ergs, (long long)call->ergs - res.ergs_left);
+        EXPECT(count == res.instructions, "profiler: %llu counted, %llu instructions", (unsigned long long)count,
+               (unsigned long long)res.instructions);
+        EXPECT(eravm_counters_resyncs(c) == 0, "profiler lost track of the call stack %llu times",
+               (unsigned long long)eravm_counters_resyncs(c));
+        if (stacks) {
+            eravm_stack_cell *cells;
+            size_t n = eravm_counters_cells(c, &cells);
+            int64_t cell_ergs = 0;
+            for (size_t i = 0; i < n; i++)
+                cell_ergs += cells[i].ergs;
+            EXPECT(cell_ergs == ergs, "call-stack cells hold %lld ergs, the opcodes %lld", (long long)cell_ergs,
+                   (long long)ergs);
+            free(cells);
+        }
+        eravm_vm_free(vm);
+    }
+}
+
 static void run_file(const char *dir, const char *name)
 {
     char path[2048];
@@ -305,6 +349,14 @@ static void run_file(const char *dir, const char *name)
      * independent implementation (vm/ref.c) */
     for (int engine = ERAVM_ENGINE_FAST; engine <= ERAVM_ENGINE_SIMPLE; engine++)
         check_on_engine(text, name, &iface, &settings, prog, &call, engine);
+    /* and the profiler's view of it */
+    {
+        eravm_vm *vm = eravm_vm_new(&iface, &settings);
+        eravm_result res;
+        eravm_vm_run(vm, prog, &call, &res);
+        check_profile(&iface, prog, &call, &res);
+        eravm_vm_free(vm);
+    }
     eravm_memworld_free(w);
     free(code);
     free(calldata);

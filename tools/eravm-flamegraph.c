@@ -12,7 +12,8 @@ static const char *usage_text =
     "  FOLDED  folded stacks, one 'frame;frame;... WEIGHT' per line ('-' = stdin)\n"
     "  SVG     output (default: FOLDED with .folded replaced by .svg; '-' = stdout)\n"
     "  --title T   heading (default \"Flame Graph\")\n"
-    "  --unit U    what the weights count (default \"samples\")\n";
+    "  --unit U    what the weights count (default \"samples\")\n"
+    "  --diff      colour as a differential graph: labels ending in [+x%] red, [-x%] blue\n";
 
 static int flamegraph_usage_error(const char *what, const char *arg)
 {
@@ -23,7 +24,7 @@ static int flamegraph_usage_error(const char *what, const char *arg)
 int main(int argc, char **argv)
 {
     const char *title = NULL, *unit = NULL, *paths[2] = {NULL, NULL};
-    int npaths = 0, options_done = 0;
+    int npaths = 0, options_done = 0, diff = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
             title = a + 8;
         } else if (!options_done && !strncmp(a, "--unit=", 7)) {
             unit = a + 7;
+        } else if (!options_done && !strcmp(a, "--diff")) {
+            diff = 1;
         } else if (!options_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
             fputs(usage_text, stdout);
             return 0;
@@ -74,7 +77,7 @@ int main(int argc, char **argv)
             svg = derived;
         }
     }
-    int rc = flamesvg_render(paths[0], svg, title, unit) ? 1 : 0;
+    int rc = flamesvg_render_diff(paths[0], svg, title, unit, diff) ? 1 : 0;
     free(derived);
     return rc;
 }

@@ -13,8 +13,8 @@
  * ergs behind the engine's back (nop, binops, mul/div, pointer ops, context
  * reads) and the last is anything but world access or the invalid opcode;
  * none may need kernel mode or forbid static frames. Candidates are ranked
- * by count x saving, where saving is the profile's saving_ns or, when that
- * column is empty, one dispatch (taken as 1 ns) per fused boundary; the
+ * by count x saving, where saving is the profile's saving_ns over its count
+ * or, when that column is empty, one dispatch (taken as 1 ns) per fused boundary; the
  * FUSE_MAX best with at least FUSE_MIN_SHARE of all dispatches are kept.
  * The output is a pure function of the CSV and vm/opcodes.def, so CI can
  * regenerate it and fail on a diff. */
@@ -152,7 +152,9 @@ static int parse_row(char *line, seq *s)
     s->count = strtod(field[6], &end);
     if (*end || end == field[6] || s->count < 0)
         return -1;
-    s->saving = *field[7] ? strtod(field[7], &end) : (double)(s->n - 1) * 1.0;
+    /* saving_ns is the total over the profile (count x the saving of one
+     * occurrence, as eravm-bench --profile writes it) */
+    s->saving = *field[7] ? strtod(field[7], &end) / (s->count > 0 ? s->count : 1) : (double)(s->n - 1) * 1.0;
     if (*field[7] && *end)
         return -1;
     return 0;

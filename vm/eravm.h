@@ -169,30 +169,22 @@ bool eravm_vm_pop_snapshot(eravm_vm *vm);
 
 /* ---- engines and counters ---------------------------------------------------- */
 
-/* fast: pre-decoded dispatch (default); counting: the same plus per-opcode
- * counts, ergs and host cycles and opcode-pair counts; simple: an independent
- * reference interpreter (vm/ref.c, sharing no decoder or handler with the
- * others) that decodes every word as it goes - the one the others are checked
- * against. Select before a run: every function here then answers for the
- * selected engine. Tracing runs the simple engine. */
+/* fast: pre-decoded dispatch (default); counting: the same plus the
+ * profiler (vm/eravm_prof.h: per-opcode counts, ergs, pairs, host time,
+ * call stacks); simple: an independent reference interpreter (vm/ref.c,
+ * sharing no decoder or handler with the others) that decodes every word as
+ * it goes - the one the others are checked against. Select before a run:
+ * every function here then answers for the selected engine. Tracing runs
+ * the simple engine. */
 enum { ERAVM_ENGINE_FAST, ERAVM_ENGINE_COUNTING, ERAVM_ENGINE_SIMPLE };
 void eravm_vm_set_engine(eravm_vm *vm, int engine);
 
 #define ERAVM_COUNTER_SLOTS 2050 /* opcode indices 0..2047, spontaneous panic, pc wrap */
-#define ERAVM_PAIR_FAMILIES 64
 
-typedef struct {
-    uint64_t count[ERAVM_COUNTER_SLOTS];  /* dispatches per opcode index */
-    uint64_t ergs[ERAVM_COUNTER_SLOTS];   /* base cost + dynamic charges paid in the frame */
-    uint64_t cycles[ERAVM_COUNTER_SLOTS]; /* sampled host cycles (rdtsc, dispatch to next dispatch) */
-    uint64_t cycle_samples[ERAVM_COUNTER_SLOTS]; /* how many executions were timed */
-    uint64_t pairs[ERAVM_PAIR_FAMILIES][ERAVM_PAIR_FAMILIES]; /* family -> next family */
-    unsigned last;                        /* internal: the previous slot */
-    uint32_t sample_in, rng;              /* internal: cycle sampling state */
-} eravm_counters;
-
-/* The counting engine's counters (accumulated over runs until reset); NULL
- * before the counting engine was selected. */
+/* What the counting engine measured (read it with vm/eravm_prof.h),
+ * accumulated over runs until reset; NULL before the counting engine was
+ * selected. */
+typedef struct eravm_counters eravm_counters;
 const eravm_counters *eravm_vm_counters(const eravm_vm *vm);
 void eravm_vm_reset_counters(eravm_vm *vm);
 

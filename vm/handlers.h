@@ -226,6 +226,7 @@ ENG_INLINE void eng_refresh_eregs(eravm_vm *vm, uint32_t tags)
     do {                                                                     \
         ergs += C_BAIL_ERGS;                                                 \
         icount -= C_BAIL_N;                                                  \
+        PROF_UNDO(C_BAIL_N); /* the counting engine's (vm/interp.h) */       \
         ip = (R);                                                            \
         MUSTTAIL return ENG(BAILTO)(H_ARGS);                                 \
     } while (0)

@@ -3,11 +3,13 @@
  * on every instruction travels in argument registers). Included by vm.c
  * once per engine, each with its own handlers and dispatch table:
  *   fast      specialised and fused handlers (vm/engine.gen.h);
- *   counting  specialised handlers, and vm/prof.h's call at every dispatch
- *             (fused records go to their first component's handler, so
- *             every instruction is counted on its own).
+ *   counting  the same handlers, and vm/prof.h's calls at every dispatch
+ *             (a fused record records each of its instructions);
+ *   timing    the fast engine's handlers, each first comparing the
+ *             instruction count with the profiler's next block boundary
+ *             (vm/prof.h, prof_boundary): the profiler's timing runs.
  * (The simple engine and the tracer are the reference interpreter, vm/ref.c.)
- * ENGINE_PREFIX names the engine; ENGINE_COUNTING selects.
+ * ENGINE_PREFIX names the engine; ENGINE_COUNTING, ENGINE_TIMING select.
  *
  * NEXT() is `return disp[ip->h](state)`: clang is told it must be a tail
  * call (musttail), gcc makes it one from -O2 (tests/test_engine.sh runs
@@ -23,10 +25,52 @@
 #define ENG(x) ENG_CAT(ENGINE_PREFIX, x)
 
 #if ENGINE_COUNTING
+/* vm/prof.h's prof_dispatch in two halves, so that no handler makes a
+ * call: the rare look at the VM is a handler of its own (ENG(prof_look)),
+ * which dispatches the same record again. The pc: the record's address
+ * over its size, which grows by one along the code. */
 #define PROF(R, FAM, COST)                                                   \
-    prof_dispatch(VM_PROF(vm), vm->counters, (R)->idx, (FAM), (COST), ergs, vm->depth)
+    do {                                                                     \
+        if (__builtin_expect(prof_must_look(VM_PROF(vm), ergs, vm->depth), 0)) \
+            MUSTTAIL return ENG(prof_look)(H_ARGS);                          \
+        prof_record(VM_PROF(vm), (R)->idx, ergs, vm->depth,                  \
+                    (uint32_t)((uintptr_t)(R) / sizeof(vm_rec)));            \
+    } while (0)
+/* a fused record: one look for all of it, and once it is sure to run (as
+ * it charges their ergs) all its instructions are recorded
+ * (PROF_COMPONENTS); those after one that fails or leaves for its erasing
+ * twin are taken back as their ergs and counts are (PROF_UNDO: that many,
+ * and the key the next dispatch will show; the components before the
+ * last are never ones the profiler must look after) */
+#define PROF_FUSED()                                                         \
+    do {                                                                     \
+        if (__builtin_expect(prof_must_look(VM_PROF(vm), ergs, vm->depth), 0)) \
+            MUSTTAIL return ENG(prof_look)(H_ARGS);                          \
+    } while (0)
+#define PROF_COMPONENTS(N)                                                   \
+    prof_record_run(VM_PROF(vm), &ip->idx, sizeof(vm_rec) / sizeof(uint16_t), (N), \
+                    (uint32_t)((uintptr_t)ip / sizeof(vm_rec)))
+#define PROF_UNDO(N)                                                         \
+    do {                                                                     \
+        if (N)                                                               \
+            prof_unrecord(VM_PROF(vm), (N), ergs, vm->depth);                \
+    } while (0)
+#elif ENGINE_TIMING
+/* at a block boundary, a handler of its own reads the clock
+ * (ENG(prof_tick)) and dispatches the same record again */
+#define PROF(R, FAM, COST) PROF_FUSED()
+#define PROF_FUSED()                                                         \
+    do {                                                                     \
+        if (__builtin_expect(prof_boundary(vm, icount), 0))                  \
+            MUSTTAIL return ENG(prof_tick)(H_ARGS);                          \
+    } while (0)
+#define PROF_COMPONENTS(N) ((void)0)
+#define PROF_UNDO(N) ((void)0)
 #else
 #define PROF(R, FAM, COST) ((void)0)
+#define PROF_FUSED() ((void)0)
+#define PROF_COMPONENTS(N) ((void)0)
+#define PROF_UNDO(N) ((void)0)
 #endif
 
 #if defined(ERAVM_DISPATCH_LOOP)
@@ -69,6 +113,7 @@
             SET_REG((R)->dst1, u256_zero());                                 \
         ergs += C_LATER_ERGS;                                                \
         icount -= C_LATER_N;                                                 \
+        PROF_UNDO(C_LATER_N);                                                \
         ip = PANIC_REC();                                                    \
         NEXT();                                                              \
     } while (0)
@@ -120,10 +165,12 @@
 #define FUSED_HANDLER(NAME, FIRST, TOTAL, N)                                 \
     static int ENG(NAME)(H_PARAMS)                                           \
     {                                                                        \
+        PROF_FUSED();                                                        \
         if (__builtin_expect(ergs < (uint32_t)(TOTAL), 0))                   \
             MUSTTAIL return ENG(FIRST)(H_ARGS);                              \
         ergs -= (uint32_t)(TOTAL);                                           \
-        icount += (N);
+        icount += (N);                                                       \
+        PROF_COMPONENTS(N);
 #define FUSED_BEGIN(NAME, FIRST, TOTAL, N) FUSED_HANDLER(NAME, FIRST, TOTAL, N)
 #define FUSED_BEGIN_ERASING(NAME, FIRST, TOTAL, N) FUSED_HANDLER(NAME##_e, FIRST, TOTAL, N)
 #define COMPONENT(K, BAILTO, CLASS, FAM, SM, DM, FL)                         \
@@ -150,11 +197,16 @@ DECLARE(END)
 DECLARE(WRAP)
 DECLARE(PANIC)
 DECLARE(free_panic)
+#if ENGINE_COUNTING
+DECLARE(prof_look)
+#elif ENGINE_TIMING
+DECLARE(prof_tick)
+#endif
 #define DECLARE_SPEC(NAME, ...) DECLARE(NAME) static __attribute__((unused)) int ENG(NAME##_e)(H_PARAMS);
 ENGINE_SPECIALISED(DECLARE_SPEC)
 #define DECLARE_FUSED(NAME, ...)                                             \
     DECLARE(NAME) static __attribute__((unused)) int ENG(NAME##_e)(H_PARAMS);
-#if !ENGINE_COUNTING && !defined(ERAVM_NO_FUSE)
+#if !defined(ERAVM_NO_FUSE)
 ENGINE_FUSED(DECLARE_FUSED)
 #endif
 static eng_handler *const ENG(disp)[H_COUNT];
@@ -172,7 +224,7 @@ ENGINE_SPECIALISED(SPECIALISED_ERASING)
 #undef C_ERASE
 #define C_ERASE 0
 ENGINE_SPECIALISED(SPECIALISED)
-#if !ENGINE_COUNTING && !defined(ERAVM_NO_FUSE)
+#if !defined(ERAVM_NO_FUSE)
 #undef C_LATER_ERGS
 #undef C_LATER_N
 #undef C_BAIL_ERGS
@@ -219,11 +271,27 @@ static int ENG(free_panic)(H_PARAMS)
     RETURN_FROM(RET_PANIC, -1, 0, VM_SINK);
 }
 
+#if ENGINE_COUNTING
+/* the profiler looks at the VM, then the record is dispatched again (out
+ * of line: inlined, its call would make every handler save registers) */
+static __attribute__((noinline)) int ENG(prof_look)(H_PARAMS)
+{
+    prof_look(VM_PROF(vm), vm->counters, ergs);
+    NEXT();
+}
+#elif ENGINE_TIMING
+static __attribute__((noinline)) int ENG(prof_tick)(H_PARAMS)
+{
+    prof_timing_event(vm, ergs, icount);
+    NEXT();
+}
+#endif
+
 /* Where each handler id goes in this engine. */
 #define ROUTE(id, fn) [id] = ENG(fn),
 #define ROUTE_CLASS(NAME) ROUTE(HC_##NAME, G_##NAME)
 #define ROUTE_SPEC(NAME, ...) ROUTE(H_##NAME, NAME)
-#if ENGINE_COUNTING || defined(ERAVM_NO_FUSE)
+#if defined(ERAVM_NO_FUSE)
 #define ROUTE_FUSED(NAME, FIRST, CLASS) ROUTE(H_##NAME, FIRST)
 #else
 #define ROUTE_FUSED(NAME, FIRST, CLASS) ROUTE(H_##NAME, NAME)
@@ -259,6 +327,9 @@ static int ENG(run)(eravm_vm *vm, eravm_result *res)
 
 #undef ENG
 #undef PROF
+#undef PROF_FUSED
+#undef PROF_COMPONENTS
+#undef PROF_UNDO
 #undef NEXT
 #undef FREE_PANIC
 #undef ROUTE

@@ -1,92 +1,151 @@
-/* vm/prof.h — the seam between the engine and the profiler: everything the
- * counting engine does per dispatched instruction, in three inline calls.
+/* vm/prof.h — the seam between the engines and the profiler (vm/prof.c):
+ * everything the counting and timing engines do per dispatched instruction.
  *
- * An engine (whatever its dispatch: switch, computed goto, fused records)
- * calls prof_enter() when a run or a resumed run starts, prof_dispatch()
- * once per dispatched instruction *before* charging its ergs (with the
- * frame's ergs and the far-call depth as they are at that moment), and
- * prof_leave() on every way out of the loop (end of run, hook suspension).
- * Nothing else in the engine knows what is counted; the profiler owns this
- * file and eravm_counters, and may change what they do without touching
- * the engine. The fast engine makes none of these calls. */
+ * The counting engine (whatever its dispatch: threaded handlers, switch,
+ * fused records) runs between prof_enter(&P, vm) and prof_leave(&P, vm) -
+ * a run or a resumed run, up to its end or a hook suspension - and calls
+ * prof_dispatch() once per dispatched instruction *before* charging its
+ * ergs (with the frame's ergs and the far-call depth as they are at that
+ * moment; a fused record calls it once per instruction it stands for, or
+ * is not used). The timing engine - the fast engine's handlers, fused
+ * records too, instantiated once more - runs between prof_timing_enter(vm)
+ * and prof_timing_leave(vm) and calls prof_boundary() at every dispatch of a
+ * record (instruction or fused record) with the instruction count so far
+ * (prof_boundary, prof_timing_event);
+ * the VM picks it for the runs prof_run_start() says are timing runs.
+ * Nothing else in the engines knows what is counted.
+ *
+ * The per-dispatch part of counting is kept to two stores, a table load
+ * and a few register operations so that the counting build stays close to
+ * the fast one: the opcode index and the pc go into a buffer (counted and
+ * paired at flush), and the profiler looks at the VM only when the
+ * far-call depth or the frame's ergs are not what the previous
+ * instruction's base cost predicts, or that instruction could have changed
+ * the frame unseen (its entry in look[] has PROF_LOOK: see PROF_WATCH_* in
+ * prof_internal.h; the engine's base_ergs and family are not needed for
+ * that, the arguments stay so that the seam says what the engine knows).
+ * Host time is measured in separate timing runs, whose only per-dispatch
+ * work is a compare with the position of the next timed block's boundary,
+ * so that the blocks time the fast engine, not the profiler. */
 #ifndef ERAVM_PROF_H
 #define ERAVM_PROF_H
 
-#include <x86intrin.h>
-
 #include "vm_internal.h"
 
-typedef struct {
-    unsigned prev, prev_op;       /* previous counter slot and family */
-    uint32_t ergs_before, depth_before;
-    uint32_t sample_in, rng;      /* cycle sampling */
-    uint64_t sample_t0;
-    unsigned sample_slot;
-} prof_state;
+#define PROF_BUF 1024         /* records between two flushes */
+#define PROF_PCS (PROF_BUF + 4) /* records from one to its pc (the array after the buffer) */
 
-static inline void prof_enter(prof_state *s, const eravm_counters *C)
+/* prof_state (the per-run part the engine keeps, in the VM) is in vm_internal.h. */
+
+#define PROF_LOOK (1ull << 63)
+#define PROF_KEY(depth, ergs) ((uint64_t)(depth) << 33 | (uint32_t)(ergs))
+
+prof_state prof_enter_state(eravm_vm *vm);
+void prof_leave_state(prof_state s, eravm_vm *vm);
+/* The rare path, out of line: a block boundary, an unexpected ergs change
+ * or a possible frame change. Afterwards prof_must_look() says false. */
+void prof_look(prof_state *s, eravm_counters *C, uint32_t ergs);
+
+/* The VM's side (vm.c): counters of a VM, a new run (true: it is a timing
+ * run, for the timing engine), reset. */
+eravm_counters *prof_new(void);
+void prof_free(eravm_counters *C);
+bool prof_run_start(eravm_counters *C);
+void prof_reset(eravm_counters *C);
+
+static inline void prof_enter(prof_state *s, eravm_vm *vm)
 {
-    s->prev = C->last;
-    s->prev_op = s->prev < ERAVM_COUNTER_SLOTS ? eravm_index_family(s->prev) : 0;
-    s->ergs_before = s->depth_before = 0;
-    s->sample_in = C->sample_in ? C->sample_in : 1;
-    s->rng = C->rng ? C->rng : 0x9E3779B9u;
-    s->sample_t0 = 0;
-    s->sample_slot = ERAVM_COUNTER_SLOTS;
+    *s = prof_enter_state(vm);
 }
 
-/* A resumed run (hooks) continues the pair and ergs attribution. */
-static inline void prof_leave(const prof_state *s, eravm_counters *C)
+static inline void prof_leave(const prof_state *s, eravm_vm *vm)
 {
-    C->last = s->prev;
-    C->sample_in = s->sample_in;
-    C->rng = s->rng;
+    prof_leave_state(*s, vm);
 }
 
-/* idx: the 11-bit opcode index (ERAVM_COUNTER_SLOTS-2 spontaneous panic,
- * -1 pc wrap); family: its EOP_ or VOP_ family; base_ergs: its static cost;
- * ergs: the frame's ergs before that cost is charged; depth: far-call depth.
- * Plain values, so the seam does not depend on the engine's record layout;
- * a fused record calls this once per instruction it stands for. */
+/* idx: the 11-bit opcode index (ERAVM_SLOT_PANIC spontaneous panic,
+ * ERAVM_SLOT_WRAP pc wrap); family: its EOP_ or VOP_ family; base_ergs: the
+ * cost the engine is about to charge; ergs: the frame's ergs before that;
+ * depth: far-call depth; pc: the instruction's position, or anything that
+ * grows by one from an instruction to the next in code (the threaded
+ * engine passes its record's address over the record size).
+ * Plain values, so the seam does not depend on the engine's record layout. */
+static inline __attribute__((always_inline)) bool prof_must_look(const prof_state *s, uint32_t ergs,
+                                                                 uint32_t depth)
+{
+    return (PROF_KEY(depth, ergs) != s->expect) | (s->bp >= s->bend);
+}
+
+/* After prof_must_look() said false (or prof_look() ran). */
+static inline __attribute__((always_inline)) void prof_record(prof_state *s, unsigned idx, uint32_t ergs,
+                                                              uint32_t depth, uint32_t pc)
+{
+    /* the pc beside the record: pairs and triples follow code order (a
+     * change of far frame goes through prof_look, which notes it) */
+    s->bp[PROF_PCS] = (uint16_t)pc;
+    *s->bp++ = (uint16_t)idx;
+    /* an instruction that will run out of ergs borrows into bit 32 of the
+     * key minus its cost: no key the next dispatch can show */
+    s->expect = PROF_KEY(depth, ergs) - s->look[idx];
+}
+
+/* A fused record's n instructions after one look (prof_must_look said
+ * false for the first): their indices at idx[0], idx[stride], ..., their
+ * pcs pc, pc + 1, ... prof_unrecord() takes the last n back, where the
+ * record's later instructions did not run after all; ergs is then what the
+ * frame has. */
+static inline __attribute__((always_inline)) void prof_record_run(prof_state *s, const uint16_t *idx,
+                                                                  size_t stride, unsigned n, uint32_t pc)
+{
+    uint16_t *bp = s->bp;
+    uint64_t expect = s->expect;
+    const uint64_t *look = s->look;
+#pragma GCC unroll 4
+    for (unsigned k = 0; k < n; k++) {
+        unsigned x = idx[k * stride];
+        bp[PROF_PCS + k] = (uint16_t)(pc + k);
+        bp[k] = (uint16_t)x;
+        expect -= look[x];
+    }
+    s->bp = bp + n;
+    s->expect = expect;
+}
+
+static inline void prof_unrecord(prof_state *s, unsigned n, uint32_t ergs, uint32_t depth)
+{
+    s->bp -= n;
+    s->expect = PROF_KEY(depth, ergs);
+}
+
+/* The whole per-dispatch call, for an engine whose handlers can make a
+ * call. A threaded engine whose handlers must not (a call in a handler
+ * makes it save registers on every run of it) does the two halves itself:
+ * on prof_must_look() it tail-calls a handler that runs prof_look() and
+ * dispatches the same record again; then prof_record(). */
 static inline __attribute__((always_inline)) void prof_dispatch(prof_state *s, eravm_counters *C,
                                                                 unsigned idx, unsigned family,
                                                                 uint32_t base_ergs, uint32_t ergs,
-                                                                uint32_t depth)
+                                                                uint32_t depth, uint32_t pc)
 {
-    if (s->sample_slot < ERAVM_COUNTER_SLOTS) {
-        C->cycles[s->sample_slot] += __rdtsc() - s->sample_t0;
-        C->cycle_samples[s->sample_slot]++;
-        s->sample_slot = ERAVM_COUNTER_SLOTS;
-    }
-    if (s->prev < ERAVM_COUNTER_SLOTS) { /* not the first instruction of a run */
-        if (depth == s->depth_before && s->ergs_before >= ergs)
-            C->ergs[s->prev] += s->ergs_before - ergs;
-        C->pairs[s->prev_op][family]++;
-    }
-    s->prev = idx;
-    s->prev_op = family;
-    C->count[s->prev]++;
-    s->ergs_before = ergs;
-    s->depth_before = depth;
-    if ((family >= EOP_FAR_CALL && family <= EOP_FAR_MIMIC) || family == EOP_NEAR_CALL ||
-        (family >= EOP_RET_OK && family <= EOP_RET_PANIC) || family == VOP_PANIC) {
-        /* calls and returns move ergs between frames: charge the base cost only */
-        s->depth_before = UINT32_MAX;
-        if (ergs >= base_ergs)
-            C->ergs[s->prev] += base_ergs;
-    }
-    /* Host cycles are sampled: rdtsc costs more than a whole instruction on
-     * these VMs (~11 ns), so one instruction in a pseudo-random ~32 is timed
-     * from its dispatch to the next; per-opcode means are unbiased because
-     * the random gaps cannot lock onto a loop's period. */
-    if (--s->sample_in == 0) {
-        s->rng ^= s->rng << 13;
-        s->rng ^= s->rng >> 17;
-        s->rng ^= s->rng << 5;
-        s->sample_in = 1 + (s->rng & 63);
-        s->sample_slot = s->prev;
-        s->sample_t0 = __rdtsc();
-    }
+    (void)family;
+    (void)base_ergs; /* the profiler's own table says the same (look[]), and one load is cheaper */
+    if (__builtin_expect(prof_must_look(s, ergs, depth), 0))
+        prof_look(s, C, ergs);
+    prof_record(s, idx, ergs, depth, pc);
+}
+
+/* The timing engine: at every dispatch of a record, prof_boundary(vm,
+ * icount), where icount counts the instructions of the run before this
+ * one; when it says true, prof_timing_event() (out of line: the engine
+ * may tail-call a handler that calls it and dispatches the record again),
+ * which reads the clock and moves vm->prof_at, the next boundary. */
+void prof_timing_enter(eravm_vm *vm);
+void prof_timing_leave(eravm_vm *vm);
+void prof_timing_event(eravm_vm *vm, uint32_t ergs, uint64_t pos);
+
+static inline __attribute__((always_inline)) bool prof_boundary(const eravm_vm *vm, uint64_t icount)
+{
+    return icount >= vm->prof_at;
 }
 
 #endif

@@ -941,19 +941,19 @@ static void frame_grow_near(vm_frame *f)
 
 /* ---- the loop ------------------------------------------------------------------------ */
 
-_Static_assert(ERAVM_FAMILIES <= ERAVM_PAIR_FAMILIES, "pair table too small");
 _Static_assert(ERAVM_SLOTS == ERAVM_COUNTER_SLOTS, "counter slots");
 _Static_assert((int)VOP_PANIC == (int)ERAVM_FAMILY_PANIC && (int)VOP_WRAP == (int)ERAVM_FAMILY_WRAP,
                "pseudo families");
 
 #include "handlers.h"
 
-#define VM_PROF(vm) ((prof_state *)(vm)->prof)
+#define VM_PROF(vm) (&(vm)->prof)
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("optimize-sibling-calls") /* the handlers' NEXT() */
 #endif
 
+#define ENGINE_TIMING 0
 #define ENGINE_PREFIX fast_
 #define ENGINE_COUNTING 0
 #include "interp.h"
@@ -965,13 +965,31 @@ _Static_assert((int)VOP_PANIC == (int)ERAVM_FAMILY_PANIC && (int)VOP_WRAP == (in
 #include "interp.h"
 #undef ENGINE_PREFIX
 #undef ENGINE_COUNTING
+#undef ENGINE_TIMING
+
+/* the profiler's timing runs: the fast engine's handlers (fused records
+ * too), each first checking whether the next block boundary is reached */
+#define ENGINE_PREFIX time_
+#define ENGINE_COUNTING 0
+#define ENGINE_TIMING 1
+#include "interp.h"
+#undef ENGINE_PREFIX
+#undef ENGINE_COUNTING
+#undef ENGINE_TIMING
 
 static int run(eravm_vm *vm, eravm_result *res)
 {
+    vm->fresh_run = false;
+    if (vm->engine == ERAVM_ENGINE_COUNTING && vm->timing_run) {
+        prof_timing_enter(vm);
+        int rc = time_run(vm, res);
+        prof_timing_leave(vm);
+        return rc;
+    }
     if (vm->engine == ERAVM_ENGINE_COUNTING) {
-        prof_enter(VM_PROF(vm), vm->counters);
+        prof_enter(VM_PROF(vm), vm);
         int rc = count_run(vm, res);
-        prof_leave(VM_PROF(vm), vm->counters);
+        prof_leave(VM_PROF(vm), vm);
         return rc;
     }
     return fast_run(vm, res);
@@ -1037,9 +1055,9 @@ void eravm_vm_free(eravm_vm *vm)
     free(vm->frames);
     eravm_program_free(vm->empty_program);
     eravm_program_free(vm->panic_program);
-    free(vm->counters);
+    if (!vm->counters_shared)
+        prof_free(vm->counters);
     ref_free(vm->ref);
-    free(vm->prof);
     free(vm);
 }
 
@@ -1074,8 +1092,8 @@ void eravm_vm_start(eravm_vm *vm, const eravm_program *program, const eravm_call
     vm->tx_number = 0;
     vm->next_base_page = FIRST_PAGE_GROUP_ID;
     vm->instructions = vm->skipped = 0;
-    if (vm->counters)
-        vm->counters->last = ERAVM_COUNTER_SLOTS; /* no previous instruction yet */
+    vm->timing_run = prof_run_start(vm->counters);
+    vm->fresh_run = true;
     vm_frame *f = &vm->frames[0];
     frame_clear(f);
     f->prog = program;
@@ -1254,11 +1272,8 @@ void eravm_vm_set_engine(eravm_vm *vm, int engine)
 {
     vm->engine = engine;
     select_engine(vm);
-    if (engine == ERAVM_ENGINE_COUNTING && !vm->counters) {
-        vm->prof = xcalloc(1, sizeof(prof_state));
-        vm->counters = xcalloc(1, sizeof *vm->counters);
-        vm->counters->last = ERAVM_COUNTER_SLOTS;
-    }
+    if (engine == ERAVM_ENGINE_COUNTING && !vm->counters)
+        vm->counters = prof_new();
 }
 
 const eravm_counters *eravm_vm_counters(const eravm_vm *vm)
@@ -1268,10 +1283,8 @@ const eravm_counters *eravm_vm_counters(const eravm_vm *vm)
 
 void eravm_vm_reset_counters(eravm_vm *vm)
 {
-    if (vm->counters) {
-        memset(vm->counters, 0, sizeof *vm->counters);
-        vm->counters->last = ERAVM_COUNTER_SLOTS;
-    }
+    if (vm->counters)
+        prof_reset(vm->counters);
 }
 
 void eravm_vm_set_trace(eravm_vm *vm, eravm_trace_fn fn, void *ctx)

@@ -262,6 +262,18 @@ typedef struct {
     wd_snapshot snap;
 } vm_frame;
 
+/* What the counting engine keeps of the profiler between dispatches
+ * (vm/prof.h owns it; here so that it sits in the VM, one load away). */
+typedef struct {
+    uint16_t *bp;   /* next record; its pc goes to bp[PROF_PCS] */
+    uint16_t *bend; /* where the profiler must look next */
+    /* what the next dispatch should see: (depth << 33 | the frame's ergs),
+     * i.e. the last key minus look[] of its slot; that has bit 63 set (no
+     * key can match) after the instructions the profiler must look after */
+    uint64_t expect;
+    const uint64_t *look; /* per slot: base cost, plus PROF_LOOK if watched */
+} prof_state;
+
 struct eravm_vm {
     u256 regs[17]; /* r0..r15 and the sink VM_SINK */
     u256 eregs[17]; /* the engine's: regs[r] as a user-mode read of it as an
@@ -286,7 +298,8 @@ struct eravm_vm {
     bool watch_heap; /* the initial frame runs with hooks on or a snapshot open */
     uint32_t hook_at;
     eravm_result *hook_res;
-    void *prof;
+    prof_state prof;  /* the counting engine's (vm/prof.h) */
+    uint64_t prof_at; /* the timing engine's: instruction count of the next block boundary */
     eravm_program *empty_program; /* unknown code: one invalid instruction */
     eravm_program *panic_program; /* what a failed far call runs */
     uint64_t instructions, skipped;
@@ -295,6 +308,9 @@ struct eravm_vm {
     bool running;
     int engine; /* ERAVM_ENGINE_* */
     eravm_counters *counters;
+    bool timing_run; /* counting engine: this run is a profiler timing run (run_timing) */
+    bool counters_shared; /* counters attached by the embedder (eravm_vm_attach_counters): not ours */
+    bool fresh_run;       /* started (eravm_vm_start), not run yet */
     eravm_trace_fn trace;
     void *trace_ctx;
     /* the simple engine: an independent interpreter (vm/ref.h) that every

@@ -1,0 +1,94 @@
+#!/bin/sh
+# tests/test_profile.sh — eravm-bench's profiler reports from the outside:
+# per-opcode host time adds up to the fast build's measured time within
+# ±10% on decode_shl_sub (call), fibonacci_rec (ctor) and call_far (call)
+# (best of three attempts: the machine is shared and noisy); the JSON
+# "profile" object carries the documented keys; the fusion CSV has the
+# superinstruction generator's header; the flamegraphs' instruction and
+# ergs weights add up to the run's; the no-PMU path says so once.
+B=${ERAVM_BENCH:-bin/eravm-bench}
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# ---- it adds up -------------------------------------------------------------
+for wm in "decode_shl_sub call" "fibonacci_rec ctor" "call_far call"; do
+    set -- $wm
+    got=""
+    for attempt in 1 2 3; do
+        "$B" --workload "$1" --mode "$2" --runs 1 --profile --profile-time 0.3 --format json >"$T/p.json" 2>"$T/p.err" || {
+            got="$got run failed: $(head -c 300 "$T/p.err");"
+            continue
+        }
+        r=$($PY - "$T/p.json" <<'EOF'
+import json, sys
+p = json.load(open(sys.argv[1]))[0]["profile"]
+print("%.3f %.3f %.3f" % (p["sum_estimated_ns"] / 1e6, p["measured_ns"] / 1e6, p["sum_estimated_ns"] / p["measured_ns"]))
+EOF
+)
+        got="$got attempt $attempt: sum $(echo "$r" | cut -d' ' -f1) ms, measured $(echo "$r" | cut -d' ' -f2) ms, ratio $(echo "$r" | cut -d' ' -f3);"
+        if echo "$r" | awk '{ exit !($3 >= 0.9 && $3 <= 1.1) }'; then
+            ok=1
+            break
+        fi
+        ok=0
+    done
+    if [ "$ok" = 1 ]; then
+        echo "ok profile adds up: $1 $2:$got"
+    else
+        echo "FAIL profile does not add up within 10%: $1 $2:$got"
+    fi
+done
+
+# ---- the JSON profile object, the fusion CSV -----------------------------------
+fails=0
+note() { echo "  # $*"; fails=$((fails + 1)); }
+"$B" --workload fibonacci_rec --mode ctor --runs 1 --profile --profile-time 0.1 --format json \
+    --csv-dir "$T" --fusion-csv "$T/fusion.csv" >"$T/p.json" 2>"$T/p.err" || note "profile run failed: $(cat "$T/p.err")"
+$PY - "$T/p.json" >"$T/keys" 2>&1 <<'EOF' || note "profile json: $(cat "$T/keys")"
+import json, sys
+p = json.load(open(sys.argv[1]))[0]["profile"]
+for k in ("measured_ns", "sum_estimated_ns", "opcodes"):
+    assert k in p, "no " + k
+ops = p["opcodes"]
+assert ops, "no opcodes"
+for o in ops:
+    for k in ("name", "count", "ns_mean", "ns_stderr", "resolved"):
+        assert k in o, "opcode without " + k
+assert sum(o["count"] for o in ops) == 2185075, "counts add up to %d" % sum(o["count"] for o in ops)
+assert any(o["resolved"] for o in ops) and any(not o["resolved"] for o in ops), "resolved and unresolved"
+EOF
+head -1 "$T/fusion.csv" | grep -qx 'a_index,b_index,c_index,a_name,b_name,c_name,count,saving_ns' ||
+    note "fusion csv header: $(head -1 "$T/fusion.csv")"
+# fib's hottest pair: nop.reg.push -> sub.imm.reg.s!, 242785 times per run
+grep -q '^[0-9]*,[0-9]*,,nop.reg.push,sub.imm.reg.s!,,242785,[1-9]' "$T/fusion.csv" || note "fusion csv lacks nop.reg.push -> sub.imm.reg.s!: $(head -3 "$T/fusion.csv")"
+grep -q '^[0-9]*,[0-9]*,[0-9][0-9]*,nop.reg.push,sub.imm.reg.s!,jump.imm,242785,' "$T/fusion.csv" || note "fusion csv lacks the triple nop.reg.push -> sub.imm.reg.s! -> jump.imm"
+# sequences run in code order: a call and its callee's first instruction are none
+! grep -q ',call,nop.reg.push,' "$T/fusion.csv" || note "fusion csv pairs a call with its callee"
+[ -s "$T/fusion-fibonacci_rec-ctor.csv" ] || note "no per-workload fusion csv"
+if [ "$fails" = 0 ]; then echo "ok profile: json object (measured_ns, sum_estimated_ns, opcodes), fusion csv by variant"; else echo "FAIL profile json / fusion csv"; fi
+
+# ---- flamegraphs ------------------------------------------------------------------
+fails=0
+"$B" --workload fibonacci_rec --mode ctor --runs 1 --flamegraph "$T/fl" >/dev/null 2>"$T/f.err" || note "flamegraph run failed: $(cat "$T/f.err")"
+base=$T/fl/eravm-fibonacci_rec-ctor
+for k in instr ergs time; do
+    [ -s "$base.$k.folded" ] && [ -s "$base.$k.svg" ] || note "no $k graph"
+done
+[ "$(awk '{ s += $NF } END { print s }' "$base.instr.folded")" = 2185075 ] || note "instructions do not add up"
+[ "$(awk '{ s += $NF } END { print s }' "$base.ergs.folded")" = 17486104 ] || note "ergs do not add up"
+grep -q '^0x1234567890abcdef;near@[0-9]*;near@[0-9]*;add ' "$base.time.folded" || note "time graph: no contract;near;near;add stack: $(head -2 "$base.time.folded")"
+if [ "$fails" = 0 ]; then echo "ok flamegraph: instruction, ergs and host-time graphs, contract;function;opcode stacks, weights add up"; else echo "FAIL flamegraphs"; fi
+
+# ---- counters without a PMU --------------------------------------------------------
+fails=0
+ERAVM_BENCH_NO_PMU=1 "$B" --workload synth/nop --workload synth/add_reg --runs 1 --counters --format json >"$T/k.json" 2>"$T/k.err" || note "counters run failed"
+[ "$(grep -c 'no hardware performance counters' "$T/k.err")" = 1 ] || note "the no-PMU note is not there exactly once: $(cat "$T/k.err")"
+$PY - "$T/k.json" >"$T/kk" 2>&1 <<'EOF' || note "counters json: $(cat "$T/kk")"
+import json, sys
+for row in json.load(open(sys.argv[1])):
+    c = row["counters"]
+    assert c["hardware"] is False
+    assert "task-clock-ns" in c and c["per_instruction"]["task-clock-ns"] > 0
+EOF
+if [ "$fails" = 0 ]; then echo "ok counters: the forced no-PMU path says so once and counts software events per run and per EraVM instruction"; else echo "FAIL counters without a PMU"; fi
