@@ -238,6 +238,7 @@ typedef struct {
     int64_t ergs;
     double ns, se; /* host time per execution and its standard error */
     bool resolved;
+    unsigned group_n; /* timed only together with group_n - 1 others (one fused record) */
 } hist_row;
 
 static int hist_cmp(const void *a, const void *b)
@@ -284,7 +285,9 @@ static void csv_close(FILE *f, const char *what)
 /* "12.3 ±0.4" or "below timer resolution" (cost per execution, ns) */
 static void cost_text(const hist_row *r, char *buf, size_t n)
 {
-    if (r->resolved)
+    if (r->group_n > 1)
+        snprintf(buf, n, "%12s %2u", "in group", r->group_n); /* see --profile */
+    else if (r->resolved)
         snprintf(buf, n, "%8.2f ±%5.2f", r->ns, r->se);
     else
         snprintf(buf, n, "%15s", "below timer res.");
@@ -304,7 +307,8 @@ static json_t *report_histogram(const options *o, const bench_workload *w, const
         uint64_t k = eravm_counters_count(c, s);
         if (!k)
             continue;
-        rows[n++] = (hist_row){s, k, eravm_counters_ergs(c, s), cost[s].ns, cost[s].stderr_ns, cost[s].resolved};
+        rows[n++] = (hist_row){s, k, eravm_counters_ergs(c, s), cost[s].ns, cost[s].stderr_ns, cost[s].resolved,
+                               cost[s].group_n};
         total += k;
     }
     qsort(rows, n, sizeof *rows, hist_cmp);

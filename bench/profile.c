@@ -164,6 +164,29 @@ typedef struct {
     double total_ns;
 } prof_row;
 
+/* Opcodes the timed blocks cannot tell apart (they ran the same number of
+ * times in every block: one fused record), with the cost of the group. */
+static void print_groups(FILE *out, const prof_row *rows, size_t n, double pct)
+{
+    fprintf(out, "       %.2f%% of instructions ran only inside groups timed as one (fused records); per "
+                 "execution of the group:\n", pct);
+    for (size_t i = 0; i < n; i++) {
+        const eravm_opcost *g = &rows[i].cost;
+        if (g->group_n < 2 || g->group != rows[i].slot)
+            continue;
+        char line[256] = "", name[64];
+        for (size_t j = 0; j < n; j++)
+            if (rows[j].cost.group_n > 1 && rows[j].cost.group == g->group) {
+                bench_slot_name(rows[j].slot, name, sizeof name);
+                snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", *line ? " + " : "", name);
+            }
+        if (g->group_resolved)
+            fprintf(out, "       %s: %.2f ±%.2f ns\n", line, g->group_ns, g->group_stderr_ns);
+        else
+            fprintf(out, "       %s: below timer res.\n", line);
+    }
+}
+
 static int row_time_cmp(const void *x, const void *y)
 {
     const prof_row *p = x, *q = y;
@@ -313,7 +336,7 @@ json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, cons
         eravm_counters_timing(c, cost, &t); /* counts only */
     prof_row *rows = calloc(ERAVM_COUNTER_SLOTS, sizeof *rows);
     size_t n = 0;
-    uint64_t total = 0, unresolved = 0;
+    uint64_t total = 0, unresolved = 0, grouped = 0;
     double sum_ns = 0;
     for (unsigned s = 0; s < ERAVM_COUNTER_SLOTS; s++) {
         uint64_t k = eravm_counters_count(c, s);
@@ -323,7 +346,9 @@ json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, cons
         rows[n] = (prof_row){s, (uint64_t)llround(per_run), (int64_t)llround((double)eravm_counters_ergs(c, s) / runs),
                              cost[s], per_run * cost[s].ns};
         total += rows[n].count;
-        if (!cost[s].resolved)
+        if (cost[s].group_n > 1 && cost[s].group_resolved)
+            grouped += rows[n].count;
+        else if (!cost[s].resolved)
             unresolved += rows[n].count;
         sum_ns += rows[n].total_ns;
         n++;
@@ -356,7 +381,9 @@ json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, cons
         const prof_row *x = &rows[i];
         char name[64], ns[40];
         bench_slot_name(x->slot, name, sizeof name);
-        if (x->cost.resolved)
+        if (x->cost.group_n > 1)
+            snprintf(ns, sizeof ns, "%13s %2u", "in group", x->cost.group_n);
+        else if (x->cost.resolved)
             snprintf(ns, sizeof ns, "%7.2f ±%6.2f", x->cost.ns, x->cost.stderr_ns);
         else
             snprintf(ns, sizeof ns, "%16s", "below timer res.");
@@ -364,10 +391,18 @@ json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, cons
             fprintf(out, "%-28s %12llu %16s %11llu %10.3f %6.2f%% %12lld\n", name, (unsigned long long)x->count, ns,
                     (unsigned long long)x->cost.timed, x->total_ns / 1e6,
                     sum_ns > 0 ? 100 * x->total_ns / sum_ns : 0, (long long)x->ergs);
-        json_array_append_new(ops, json_pack("{s:s,s:I,s:f,s:f,s:b,s:I,s:I}", "name", name, "count",
-                                             (json_int_t)x->count, "ns_mean", x->cost.ns, "ns_stderr",
-                                             x->cost.stderr_ns, "resolved", x->cost.resolved, "timed",
-                                             (json_int_t)x->cost.timed, "ergs", (json_int_t)x->ergs));
+        json_t *op = json_pack("{s:s,s:I,s:f,s:f,s:b,s:I,s:I}", "name", name, "count", (json_int_t)x->count,
+                               "ns_mean", x->cost.ns, "ns_stderr", x->cost.stderr_ns, "resolved",
+                               x->cost.resolved, "timed", (json_int_t)x->cost.timed, "ergs", (json_int_t)x->ergs);
+        if (x->cost.group_n > 1) {
+            char first[64];
+            bench_slot_name(x->cost.group, first, sizeof first);
+            json_object_set_new(op, "group", json_pack("{s:s,s:I,s:f,s:f,s:b}", "first", first, "members",
+                                                       (json_int_t)x->cost.group_n, "ns", x->cost.group_ns,
+                                                       "ns_stderr", x->cost.group_stderr_ns, "resolved",
+                                                       x->cost.group_resolved));
+        }
+        json_array_append_new(ops, op);
     }
     if (o->text) {
         if ((int)n > o->top)
@@ -381,6 +416,8 @@ json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, cons
             fprintf(out, "       %.2f%% of instructions are opcodes below timer resolution (their estimates are "
                          "still in the sum)\n",
                     100.0 * (double)unresolved / (double)(total ? total : 1));
+        if (grouped)
+            print_groups(out, rows, n, 100.0 * (double)grouped / (double)(total ? total : 1));
     }
     FILE *csv = NULL;
     if (o->csv_dir) {

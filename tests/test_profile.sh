@@ -3,7 +3,8 @@
 # per-opcode host time adds up to the fast build's measured time within
 # ±10% on decode_shl_sub (call), fibonacci_rec (ctor) and call_far (call)
 # (best of three attempts: the machine is shared and noisy); the JSON
-# "profile" object carries the documented keys; the fusion CSV has the
+# "profile" object carries the documented keys (and opcodes timed only as a
+# fused group are reported as one); the fusion CSV has the
 # superinstruction generator's header; the flamegraphs' instruction and
 # ergs weights add up to the run's; the no-PMU path says so once.
 B=${ERAVM_BENCH:-bin/eravm-bench}
@@ -57,6 +58,18 @@ for o in ops:
         assert k in o, "opcode without " + k
 assert sum(o["count"] for o in ops) == 2185075, "counts add up to %d" % sum(o["count"] for o in ops)
 assert any(o["resolved"] for o in ops) and any(not o["resolved"] for o in ops), "resolved and unresolved"
+# opcodes timed only together (one fused record): equal timed counts, and
+# the group's cost is the sum of its members'
+groups = {}
+for o in ops:
+    if "group" in o:
+        groups.setdefault(o["group"]["first"], []).append(o)
+for first, m in groups.items():
+    g = m[0]["group"]
+    assert g["members"] == len(m), "group %s: %d members listed, %d found" % (first, g["members"], len(m))
+    assert len({o["timed"] for o in m}) == 1, "group %s: timed counts differ" % first
+    s = sum(o["ns_mean"] for o in m)
+    assert abs(g["ns"] - s) <= 1e-6 * max(1, abs(s)), "group %s: %f ns, members sum to %f" % (first, g["ns"], s)
 EOF
 head -1 "$T/fusion.csv" | grep -qx 'a_index,b_index,c_index,a_name,b_name,c_name,count,saving_ns' ||
     note "fusion csv header: $(head -1 "$T/fusion.csv")"

@@ -76,11 +76,19 @@ const eravm_timer *eravm_timer_get(void);
 /* Per-opcode host time by least squares over the timed blocks: block time =
  * overhead + sum(count of opcode in block * its cost). resolved: the cost is
  * at least four standard errors above zero and rests on enough timed
- * executions; elsewhere it is below what the timer resolves. */
+ * executions; elsewhere it is below what the timer resolves. Opcodes that
+ * ran the same number of times in every timed block (the instructions of
+ * one fused record, which the timing run times as one) cannot be told
+ * apart; each is in a group (group = the group's first slot, group_n
+ * members) whose summed cost group_ns is known as well as its blocks
+ * allow (group_resolved); alone, group_n is 1. */
 typedef struct {
     double ns, stderr_ns;
     uint64_t timed; /* executions inside timed blocks */
     bool resolved;
+    unsigned group, group_n;
+    double group_ns, group_stderr_ns;
+    bool group_resolved;
 } eravm_opcost;
 typedef struct {
     uint64_t blocks, rejected, mismatched, timed_instructions, instructions;

@@ -246,6 +246,48 @@ static void chol_solve(const double *l, unsigned p, double *x)
     }
 }
 
+/* Groups of opcodes whose columns of block counts are equal: columns i
+ * and j are equal exactly when |ci|^2 = |cj|^2 = ci.cj (sums of integer
+ * products, exact in a double). A group's summed cost and its standard
+ * error come from the whole covariance. */
+static void timing_groups(const eravm_counters *c, const double *full, const double *chol, unsigned p,
+                          double s2, double tpn, eravm_opcost *cost, double *e)
+{
+    for (unsigned i = 1; i < p; i++) {
+        eravm_opcost *o = &cost[c->col_slot[i]];
+        if (o->group_n)
+            continue; /* already in a group */
+        memset(e, 0, p * sizeof *e);
+        unsigned n = 0;
+        for (unsigned j = i; j < p && o->timed >= 30; j++) /* a handful of blocks proves nothing */
+            if (full[j * p + j] == full[i * p + i] && full[i * p + j] == full[i * p + i]) {
+                e[j] = 1;
+                n++;
+            }
+        double sum = 0;
+        for (unsigned j = i; j < p; j++)
+            sum += e[j] ? cost[c->col_slot[j]].ns : 0;
+        double *x = xmalloc(p * sizeof *x);
+        memcpy(x, e, p * sizeof *x);
+        chol_solve(chol, p, x);
+        double var = 0;
+        for (unsigned j = 0; j < p; j++)
+            var += e[j] * x[j];
+        free(x);
+        double se = sqrt(s2 * (var > 0 ? var : 0)) / tpn;
+        for (unsigned j = i; j < p; j++) {
+            if (!e[j] && j != i)
+                continue;
+            eravm_opcost *m = &cost[c->col_slot[j]];
+            m->group = c->col_slot[i];
+            m->group_n = n ? n : 1;
+            m->group_ns = n ? sum : o->ns;
+            m->group_stderr_ns = n ? se : o->stderr_ns;
+            m->group_resolved = m->timed >= 30 && m->group_ns > 4 * m->group_stderr_ns;
+        }
+    }
+}
+
 int eravm_counters_timing(const eravm_counters *c, eravm_opcost *cost, eravm_timing *t)
 {
     memset(cost, 0, ERAVM_SLOTS * sizeof *cost);
@@ -312,6 +354,7 @@ int eravm_counters_timing(const eravm_counters *c, eravm_opcost *cost, eravm_tim
     }
     t->sigma_ns = sqrt(s2) / tpn;
     t->unknowns = p;
+    timing_groups(c, full, a, p, s2, tpn, cost, e);
     /* the total over all counted executions, and its standard error from
      * the whole covariance: opcodes that always ran together are each
      * uncertain, their sum is not */
