@@ -506,7 +506,9 @@ static double fast_ns_per_instr(const bench_workload *w, int runs, char *err, si
 
 static void cost_cell(const eravm_opcost *c, char *buf, size_t n)
 {
-    if (c->resolved)
+    if (c->group_n > 1)
+        snprintf(buf, n, "%11s %2u", "in group", c->group_n);
+    else if (c->resolved)
         snprintf(buf, n, "%7.2f ±%5.2f", c->ns, c->stderr_ns);
     else if (c->timed)
         snprintf(buf, n, "%14s", "below res.");

@@ -77,11 +77,13 @@ const eravm_timer *eravm_timer_get(void);
  * overhead + sum(count of opcode in block * its cost). resolved: the cost is
  * at least four standard errors above zero and rests on enough timed
  * executions; elsewhere it is below what the timer resolves. Opcodes that
- * ran the same number of times in every timed block (the instructions of
- * one fused record, which the timing run times as one) cannot be told
- * apart; each is in a group (group = the group's first slot, group_n
- * members) whose summed cost group_ns is known as well as its blocks
- * allow (group_resolved); alone, group_n is 1. */
+ * ran the same number of times in (nearly) every timed block (the
+ * instructions of one fused record, which the timing run times as one)
+ * cannot be told apart; each is in a group (group = the group's first
+ * slot, group_n members) whose summed cost group_ns is known as well as
+ * its blocks allow (group_resolved), and whose members' ns and stderr_ns
+ * are the group's shared equally (so that count x ns still adds up);
+ * alone, group_n is 1. */
 typedef struct {
     double ns, stderr_ns;
     uint64_t timed; /* executions inside timed blocks */

@@ -246,10 +246,13 @@ static void chol_solve(const double *l, unsigned p, double *x)
     }
 }
 
-/* Groups of opcodes whose columns of block counts are equal: columns i
- * and j are equal exactly when |ci|^2 = |cj|^2 = ci.cj (sums of integer
- * products, exact in a double). A group's summed cost and its standard
- * error come from the whole covariance. */
+/* Groups of opcodes whose columns of block counts are (nearly) the same:
+ * the cosine of columns i and j, ci.cj / (|ci| |cj|), at least
+ * PROF_TIED_COS - equal columns (one fused record) or columns that differ
+ * in a handful of blocks out of many, whose costs the blocks can only
+ * trade against each other. A group's summed cost and its standard error
+ * come from the whole covariance. */
+#define PROF_TIED_COS 0.999
 static void timing_groups(const eravm_counters *c, const double *full, const double *chol, unsigned p,
                           double s2, double tpn, eravm_opcost *cost, double *e)
 {
@@ -260,7 +263,8 @@ static void timing_groups(const eravm_counters *c, const double *full, const dou
         memset(e, 0, p * sizeof *e);
         unsigned n = 0;
         for (unsigned j = i; j < p && o->timed >= 30; j++) /* a handful of blocks proves nothing */
-            if (full[j * p + j] == full[i * p + i] && full[i * p + j] == full[i * p + i]) {
+            if (full[j * p + j] > 0 &&
+                full[i * p + j] >= PROF_TIED_COS * sqrt(full[i * p + i] * full[j * p + j])) {
                 e[j] = 1;
                 n++;
             }
@@ -284,6 +288,11 @@ static void timing_groups(const eravm_counters *c, const double *full, const dou
             m->group_ns = n ? sum : o->ns;
             m->group_stderr_ns = n ? se : o->stderr_ns;
             m->group_resolved = m->timed >= 30 && m->group_ns > 4 * m->group_stderr_ns;
+            if (n > 1) { /* the members' own estimates only trade against each other */
+                m->ns = sum / n;
+                m->stderr_ns = se / n;
+                m->resolved = false;
+            }
         }
     }
 }
