@@ -21,8 +21,10 @@ enum {
  *
  * With ERAVM_PROF_TIME, runs (eravm_vm_run, with any eravm_vm_continue)
  * come in pairs of the same execution: the first of a pair only times
- * blocks of instructions - its per-instruction work is a countdown, so the
- * blocks time the engine, not the profiler - and counts nothing; the second
+ * blocks of instructions - it runs the fast engine's handlers, whose only
+ * added work is to compare the instruction count with the next block
+ * boundary, so the blocks time the engine, not the profiler - and counts
+ * nothing; the second
  * counts, and learns which instructions ran in each timed block (blocks
  * whose ends do not meet the same ergs and depth are dropped). A block
  * open across a hook suspension is not timed. Turning STACKS on takes the

@@ -308,7 +308,7 @@ struct eravm_vm {
     bool running;
     int engine; /* ERAVM_ENGINE_* */
     eravm_counters *counters;
-    bool timing_run; /* counting engine: this run is a profiler timing run (run_timing) */
+    bool timing_run; /* counting engine: this run is a profiler timing run (time_run) */
     bool counters_shared; /* counters attached by the embedder (eravm_vm_attach_counters): not ours */
     bool fresh_run;       /* started (eravm_vm_start), not run yet */
     eravm_trace_fn trace;
