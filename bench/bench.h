@@ -96,6 +96,8 @@ int bench_full_execute(bench_full *f, char *err, size_t errn);
 void bench_full_outcome(const bench_full *f, const char **status, uint64_t *ergs_used,
                         uint64_t *gas_used, uint64_t *instructions);
 void bench_full_release(bench_full *f);
+/* Names a far frame of the full tier (a bench_name_fn; ctx = the bench_full). */
+void bench_full_frame_name(void *ctx, const eravm_stack_frame *frame, char *buf, size_t n);
 /* Transactions per batch (--batch, or the workload's own default). */
 unsigned bench_full_ntx(const bench_full *f);
 /* Runs the batch once more with a recording into DIR (host/record.h). */
@@ -112,6 +114,8 @@ bench_target *bench_target_new(const bench_workload *w, const uint8_t *code, siz
  * into prof if given, then the run; *cpu_ns its thread CPU time. */
 int bench_target_run(bench_target *t, eravm_counters *prof, double *cpu_ns, char *err, size_t errn);
 void bench_target_free(bench_target *t);
+/* The full tier's batch behind a target, or NULL for the bare tier. */
+bench_full *bench_target_full(bench_target *t);
 
 /* ---- counters (counters.c) ---- */
 typedef struct {

@@ -16,19 +16,15 @@
 #include "flamesvg.h"
 #include "opcode.h"
 
+/* System contracts by address, from the one table of them (host/syscon.def). */
 static const struct {
     uint32_t addr;
     const char *name;
 } system_names[] = {
-    {0x01, "Ecrecover"},         {0x02, "SHA256"},          {0x04, "Identity"},
-    {0x05, "Modexp"},            {0x06, "EcAdd"},           {0x07, "EcMul"},
-    {0x08, "EcPairing"},         {0x100, "P256Verify"},     {0x8001, "Bootloader"},
-    {0x8002, "AccountCodeStorage"}, {0x8003, "NonceHolder"}, {0x8004, "KnownCodesStorage"},
-    {0x8005, "ImmutableSimulator"}, {0x8006, "ContractDeployer"}, {0x8008, "L1Messenger"},
-    {0x8009, "MsgValueSimulator"}, {0x800a, "L2BaseToken"},  {0x800b, "SystemContext"},
-    {0x800c, "BootloaderUtilities"}, {0x800d, "EventWriter"}, {0x800e, "Compressor"},
-    {0x800f, "ComplexUpgrader"}, {0x8010, "Keccak256"},     {0x8012, "CodeOracle"},
-    {0x8013, "EvmGasManager"},   {0x8015, "EvmHashesStorage"},
+    {0x8001, "Bootloader"}, /* before EmptyContract, which syscon.def also puts there */
+#define X(ADDR, NAME, ARTIFACT, HASH) {ADDR, #NAME},
+#include "syscon.def"
+#undef X
 };
 
 static void address_name(u256 a, char *buf, size_t n)
@@ -254,9 +250,9 @@ int bench_flamegraph(const bench_workload *w, const uint8_t *code, size_t len, c
     eravm_counters_set_options(c, ERAVM_PROF_TIME | ERAVM_PROF_STACKS);
     eravm_counters_reset(c);
     bad = bad || run_pairs(t, c, 0.2, err, sizeof err);
-    bench_target_free(t);
     if (bad) {
         fprintf(stderr, "eravm-bench: --flamegraph %s (%s): %s\n", w->name, w->mode, err);
+        bench_target_free(t);
         eravm_counters_free(c);
         return -1;
     }
@@ -270,7 +266,13 @@ int bench_flamegraph(const bench_workload *w, const uint8_t *code, size_t len, c
             *p = '_';
     snprintf(base, sizeof base, "%s/eravm-%s-%s", dir, safe, w->mode);
     snprintf(what, sizeof what, "%s (%s)", w->name, w->mode);
-    int rc = bench_flame_write(c, (int)eravm_counters_runs(c), base, what, flame_name, &names);
+    /* the full tier names its frames from its own chain: system contracts,
+     * accounts, a script's names */
+    bench_full *full = bench_target_full(t);
+    int rc = full ? bench_flame_write(c, (int)eravm_counters_runs(c), base, what,
+                                      bench_full_frame_name, full)
+                  : bench_flame_write(c, (int)eravm_counters_runs(c), base, what, flame_name, &names);
+    bench_target_free(t);
     if (names.have)
         eravm_asm_free(&names.labels);
     eravm_counters_free(c);

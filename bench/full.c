@@ -365,6 +365,46 @@ void bench_full_release(bench_full *f)
     free(f);
 }
 
+/* A far frame of the full tier, as a user reads it: system contracts and
+ * the bootloader by name, an account without code as the DefaultAccount
+ * running at it, a script's named contracts by their names, a deploy
+ * workload's new contract as its constructor; the address beside all but
+ * the system contracts. */
+void bench_full_frame_name(void *ctx, const eravm_stack_frame *fr, char *buf, size_t n)
+{
+    bench_full *f = ctx;
+    if (!fr->far) {
+        bench_flame_default_name(NULL, fr, buf, n);
+        return;
+    }
+    u256 a = fr->code_address;
+    char hex[80];
+    u256_to_hex(a, hex, sizeof hex);
+    const char *sys = syscon_name(chain_syscon(f->c), a);
+    if (sys) {
+        snprintf(buf, n, "%s", !strcmp(sys, "bootloader") ? "Bootloader" : sys);
+    } else if (u256_is_zero(chain_storage(f->c, u256_from_u64(SYSCON_ACCOUNT_CODE_STORAGE), a))) {
+        snprintf(buf, n, "DefaultAccount@%s", hex);
+    } else {
+        const char *name = NULL;
+        for (unsigned k = 0; f->kind == FULL_DEPLOY && k < f->ntx && !name; k++)
+            if (u256_eq(a, tx_create_address(chain_key_address(f->c, 0), u256_from_u64(k))))
+                name = "constructor";
+        char bound[80];
+        if (!name && f->bf && bf_name_of(f->bf, a, bound, sizeof bound))
+            name = bound;
+        if (name)
+            snprintf(buf, n, "%s@%s", name, hex);
+        else
+            snprintf(buf, n, "%s", hex);
+    }
+    if (!u256_eq(fr->address, fr->code_address)) { /* delegate or mimic: whose context */
+        size_t k = strlen(buf);
+        u256_to_hex(fr->address, hex, sizeof hex);
+        snprintf(buf + k, n > k ? n - k : 0, "(as %s)", hex);
+    }
+}
+
 unsigned bench_full_ntx(const bench_full *f)
 {
     return f->ntx;

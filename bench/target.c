@@ -69,6 +69,11 @@ int bench_target_run(bench_target *t, eravm_counters *prof, double *cpu_ns, char
     return 0;
 }
 
+bench_full *bench_target_full(bench_target *t)
+{
+    return t->full;
+}
+
 void bench_target_free(bench_target *t)
 {
     if (!t)

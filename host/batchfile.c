@@ -1139,6 +1139,16 @@ bool bf_lookup(const bf_ctx *b, const char *name, u256 *address)
     return false;
 }
 
+bool bf_name_of(const bf_ctx *b, u256 address, char *buf, size_t n)
+{
+    for (size_t i = 0; i < b->nnames; i++)
+        if (u256_eq(b->names[i].address, address)) {
+            snprintf(buf, n, "%s", b->names[i].name);
+            return true;
+        }
+    return false;
+}
+
 void bf_after_run(bf_ctx *b, json_t *tx, const chain_result *r)
 {
     const char *name = json_string_value(json_object_get(tx, "name"));

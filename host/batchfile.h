@@ -45,6 +45,9 @@ int bf_build(bf_ctx *b, json_t *tx, const char *path, chain_tx **out);
 /* The address a name stands for (a named deploy or call). */
 bool bf_lookup(const bf_ctx *b, const char *name, u256 *address);
 
+/* The name bound to an address, if any (into buf). */
+bool bf_name_of(const bf_ctx *b, u256 address, char *buf, size_t n);
+
 /* Binds a named deploy's name once it succeeded. */
 void bf_after_run(bf_ctx *b, json_t *tx, const chain_result *r);
 
