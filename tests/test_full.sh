@@ -9,24 +9,10 @@ B=${ERAVM_BENCH:-bin/eravm-bench}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-case_fail=0
-note() { echo "  # $*"; case_fail=$((case_fail + 1)); }
-begin() { case_fail=0; }
-end() { if [ "$case_fail" -eq 0 ]; then echo "ok $*"; else echo "FAIL $* ($case_fail failures)"; fi; }
+. tests/lib.sh
+
 # json FILE EXPR: a Python expression over the parsed file `j`
 json() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
-
-expect_error() { # pattern, command...
-    pat=$1
-    shift
-    "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    n=$(wc -l <"$T/err")
-    if [ "$rc" -eq 0 ]; then note "'$*' exited 0"; return; fi
-    if [ "$rc" -gt 125 ]; then note "'$*' crashed (status $rc)"; return; fi
-    if [ "$n" -ne 1 ]; then note "'$*' printed $n lines on stderr: $(head -c 300 "$T/err")"; return; fi
-    grep -q -- "$pat" "$T/err" || note "'$*': '$(cat "$T/err")' does not match '$pat'"
-}
 
 SENDER=0xb0e5863d0ddf7e105e409fee0ecc0123a362e14b
 NONCE_KEY=0x4a5c21ce4574b996f82aa29c6d635a25f05fc93b3d61c5f4c6a5bec44d13ff00
