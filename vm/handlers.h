@@ -30,6 +30,9 @@
 #define H_ARGS vm, ip, ergs, ft, icount
 typedef int eng_handler(H_PARAMS);
 
+/* A record's handler id, as published by the decoder (vm/predecode.c). */
+#define REC_H(R) __atomic_load_n(&(R)->h, __ATOMIC_ACQUIRE)
+
 #if defined(ERAVM_DISPATCH_LOOP)
 #define MUSTTAIL
 #elif defined(__clang__)

@@ -33,22 +33,7 @@
 enum { F_LT = 1, F_EQ = 2, F_GT = 4 };
 
 
-/* ---- programs ------------------------------------------------------------- */
-
-eravm_program *eravm_program_new(const uint8_t *code, size_t len)
-{
-    eravm_program *p = xmalloc(sizeof *p);
-    p->code = xmalloc(len);
-    if (len)
-        memcpy(p->code, code, len);
-    p->len = len;
-    p->nwords = (uint32_t)(len / 32 > 65536 ? 65536 : len / 32);
-    size_t n8 = len / 8;
-    p->ndec = (uint32_t)(n8 > 65536 ? 65536 : n8);
-    p->recs = xmalloc(sizeof(vm_rec) * (p->ndec + 2));
-    predecode_program(p, predecode_default_passes());
-    return p;
-}
+/* ---- programs (vm/program.c) ---------------------------------------------- */
 
 /* The program a failed far call runs: one spontaneous panic. */
 static eravm_program *program_panicking(void)
@@ -56,25 +41,6 @@ static eravm_program *program_panicking(void)
     eravm_program *p = eravm_program_new(NULL, 0);
     p->recs[0] = predecode_pseudo(VOP_PANIC);
     return p;
-}
-
-void eravm_program_free(eravm_program *p)
-{
-    if (!p)
-        return;
-    free(p->code);
-    free(p->recs);
-    free(p);
-}
-
-size_t eravm_program_len(const eravm_program *p)
-{
-    return p->len;
-}
-
-const uint8_t *eravm_program_code(const eravm_program *p)
-{
-    return p->code;
 }
 
 const char *eravm_status_name(eravm_status s)

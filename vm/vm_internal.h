@@ -35,14 +35,26 @@ struct eravm_program {
     uint8_t *code;
     size_t len;
     uint32_t nwords; /* whole 32-byte words of code (what code[] operands read) */
-    vm_rec *recs;    /* ndec records + [ndec] invalid-or-wrap + [ndec+1] spontaneous panic */
+    vm_rec *recs;    /* ndec records + [ndec] invalid-or-wrap + [ndec+1] spontaneous panic;
+                        a record of a block not decoded yet is zero (H_DECODE) */
     uint32_t ndec;
+    unsigned passes; /* VM_PASS_* the blocks are decoded with */
+    uint8_t *blocks; /* per block of PREDECODE_BLOCK records: PREDECODE_FRESH, _BUSY, _DONE
+                        (atomic: programs are shared between threads) */
 };
 
 /* Builds the records of a program (predecode.c); `passes` selects the
- * optional rewrites (VM_PASS_*), for the ablation and the golden tests. */
+ * optional rewrites (VM_PASS_*), for the ablation and the golden tests.
+ * predecode_program decodes nothing but the two records after the code
+ * (and everything when built with -DERAVM_EAGER_DECODE); the engine calls
+ * predecode_block when it dispatches into a block not decoded yet. */
 enum { VM_PASS_SPECIALISE = 1, VM_PASS_FUSE = 2 };
+#define PREDECODE_BLOCK_BITS 5
+#define PREDECODE_BLOCK (1u << PREDECODE_BLOCK_BITS)
+enum { PREDECODE_FRESH, PREDECODE_BUSY, PREDECODE_DONE };
 void predecode_program(eravm_program *p, unsigned passes);
+void predecode_block(const eravm_program *p, uint32_t pc);
+void predecode_all(const eravm_program *p);
 unsigned predecode_default_passes(void);
 vm_rec predecode_pseudo(int op);
 
