@@ -56,7 +56,7 @@ static json_t *slot_map(const char *text)
             continue;
         *slash = *eq = 0;
         char *a = hx(it), *k = hx(slash + 1), *v = hx(eq + 1);
-        u256 av;
+        u256 av = u256_zero(); /* u256_parse leaves it alone on bad input */
         char norm[43];
         u256_parse(a, strlen(a), &av);
         uint8_t b[32];

@@ -10,7 +10,13 @@
  *    give the same status, ergs left, instruction and skipped counts on the
  *    fast engine (fused) as on the simple one (one record at a time), so an
  *    out-of-ergs panic inside a fused sequence happens where it would
- *    unfused. */
+ *    unfused;
+ *  - lazy decoding: a new program's records are all H_DECODE; a run decodes
+ *    exactly the blocks it enters, each equal to the eagerly decoded block;
+ *  - programs shared between threads: four VMs on four threads run one
+ *    fresh program at once (racing to decode its blocks), many times, and
+ *    each gets what one VM alone gets. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +74,7 @@ static void check_predicates(void)
         for (int k = 0; k < 8; k++)
             code[k] = (uint8_t)(w >> (56 - 8 * k));
         eravm_program *p = eravm_program_new(code, sizeof code);
+        predecode_all(p);
         for (unsigned fl = 0; fl < 8; fl++) {
             bool lt = fl & 1, eq = fl & 2, gt = fl & 4;
             bool want = cond == 0 ? true : cond == 1 ? gt : cond == 2 ? lt : cond == 3 ? eq
@@ -116,6 +123,7 @@ static void check_exact_at_every_ergs(const char *name, const char *src, uint32_
         return;
     }
     eravm_program *p = eravm_program_new(r.code, r.len);
+    predecode_all(p);
     unsigned fused = 0;
     for (uint32_t i = 0; i < p->ndec; i++)
         fused += p->recs[i].h >= H_FUSED_FIRST;
@@ -136,11 +144,150 @@ static void check_exact_at_every_ergs(const char *name, const char *src, uint32_
              max_ergs);
 }
 
+/* `pre`, then n copies of `line`, then `post`, assembled */
+static int assemble_repeat(const char *pre, const char *line, unsigned n, const char *post,
+                           eravm_asm_result *r)
+{
+    size_t cap = strlen(pre) + strlen(post) + n * strlen(line) + 1;
+    char *src = malloc(cap), err[256];
+    strcpy(src, pre);
+    for (unsigned i = 0; i < n; i++)
+        strcat(src, line);
+    strcat(src, post);
+    int rc = eravm_asm(src, strlen(src), "repeat", r, err, sizeof err);
+    if (rc != 0)
+        EXPECT(0, "%s", err);
+    free(src);
+    return rc;
+}
+
+static void check_lazy(void)
+{
+    CASE_BEGIN();
+    eravm_asm_result r;
+    /* pc 0 jumps over 200 instructions (blocks 1-5) to the end */
+    if (assemble_repeat("\t.text\n\tjump\t@.end\n", "\tadd\t1, r1, r1\n", 200,
+                        ".end:\n\tadd\t7, r0, r2\n\tret\n", &r) != 0) {
+        CASE_END("lazy decoding: assembles");
+        return;
+    }
+    eravm_memworld *w = eravm_memworld_new();
+    u256 addr = u256_from_u64(0x4242);
+    u256 hash = eravm_memworld_deploy(w, addr, r.code, r.len, false);
+    const eravm_program *p = eravm_memworld_program(w, hash);
+    unsigned undecoded = 0;
+    for (uint32_t i = 0; i < p->ndec; i++)
+        undecoded += p->recs[i].h == H_DECODE;
+    EXPECT(undecoded == p->ndec, "%u of %u records decoded before any run", p->ndec - undecoded,
+           p->ndec);
+    eravm_world iface = eravm_memworld_iface(w);
+    eravm_vm *vm = eravm_vm_new(&iface, NULL);
+    eravm_call call;
+    memset(&call, 0, sizeof call);
+    call.address = addr;
+    call.ergs = 100000;
+    eravm_result res;
+    eravm_vm_run(vm, p, &call, &res);
+    EXPECT(res.instructions == 3, "%llu instructions", (unsigned long long)res.instructions);
+    eravm_program *eager = eravm_program_new(r.code, r.len);
+    predecode_all(eager);
+    uint32_t end_block = 201 / PREDECODE_BLOCK;
+    for (uint32_t b = 0; b * PREDECODE_BLOCK < p->ndec; b++) {
+        bool want = b == 0 || b == end_block;
+        EXPECT((p->blocks[b] == PREDECODE_DONE) == want, "block %u: state %u", b, p->blocks[b]);
+        uint32_t first = b * PREDECODE_BLOCK;
+        uint32_t n = p->ndec - first < PREDECODE_BLOCK ? p->ndec - first : PREDECODE_BLOCK;
+        for (uint32_t i = first; i < first + n; i++)
+            if (want)
+                EXPECT(!memcmp(&p->recs[i], &eager->recs[i], sizeof(vm_rec)),
+                       "record %u differs from the eager decode", i);
+            else
+                EXPECT(p->recs[i].h == H_DECODE, "record %u decoded without a run", i);
+    }
+    eravm_program_free(eager);
+    eravm_vm_free(vm);
+    eravm_memworld_free(w);
+    eravm_asm_free(&r);
+    CASE_END("lazy decoding: only the blocks a run enters, as the eager decode makes them");
+}
+
+typedef struct {
+    eravm_memworld *w;
+    u256 addr, hash;
+    pthread_barrier_t *start;
+    outcome out;
+} thread_run;
+
+static void *run_thread(void *arg)
+{
+    thread_run *t = arg;
+    eravm_world iface = eravm_memworld_iface(t->w);
+    eravm_vm *vm = eravm_vm_new(&iface, NULL);
+    eravm_call call;
+    memset(&call, 0, sizeof call);
+    call.address = t->addr;
+    call.ergs = 1000000;
+    eravm_result res;
+    if (t->start)
+        pthread_barrier_wait(t->start); /* all at once, to race on the decoding */
+    eravm_vm_run(vm, eravm_memworld_program(t->w, t->hash), &call, &res);
+    t->out = (outcome){res.status, res.ergs_left, res.instructions, res.skipped};
+    eravm_vm_free(vm);
+    return NULL;
+}
+
+static void check_threads(void)
+{
+    CASE_BEGIN();
+    eravm_asm_result r;
+    /* straight-line fused arithmetic over ~60 blocks, a conditional tail */
+    if (assemble_repeat("\t.text\n\tadd\t3, r0, r2\n",
+                        "\tadd\tr1, r2, r1\n\tsub.s!\t1, r2, r3\n\tadd.gt\t1, r1, r1\n", 640,
+                        "\tret\n", &r) != 0) {
+        CASE_END("threads: assembles");
+        return;
+    }
+    enum { NT = 4, ROUNDS = 40 };
+    outcome want = {0};
+    unsigned bad = 0;
+    for (int round = 0; round <= ROUNDS; round++) {
+        thread_run t[NT];
+        eravm_memworld *w = eravm_memworld_new(); /* a fresh, undecoded program each round */
+        u256 addr = u256_from_u64(0x5151);
+        u256 hash = eravm_memworld_deploy(w, addr, r.code, r.len, false);
+        pthread_t th[NT];
+        int nt = round == 0 ? 1 : NT; /* round 0: one VM alone */
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, (unsigned)nt);
+        for (int k = 0; k < nt; k++) {
+            t[k] = (thread_run){.w = w, .addr = addr, .hash = hash, .start = &start};
+            pthread_create(&th[k], NULL, run_thread, &t[k]);
+        }
+        for (int k = 0; k < nt; k++) {
+            pthread_join(th[k], NULL);
+            if (round == 0)
+                want = t[k].out;
+            else
+                bad += t[k].out.status != want.status || t[k].out.ergs_left != want.ergs_left ||
+                       t[k].out.instructions != want.instructions || t[k].out.skipped != want.skipped;
+        }
+        pthread_barrier_destroy(&start);
+        eravm_memworld_free(w);
+    }
+    EXPECT(want.instructions == 1922, "alone: %llu instructions",
+           (unsigned long long)want.instructions);
+    EXPECT(bad == 0, "%u of %d runs differ from one VM alone", bad, NT * ROUNDS);
+    eravm_asm_free(&r);
+    CASE_END("threads: %d VMs at once on one fresh program, %d times, as one alone", NT, ROUNDS);
+}
+
 int main(void)
 {
     check_index_table();
     check_fused_table();
     check_predicates();
+    check_lazy();
+    check_threads();
     check_exact_at_every_ergs("arith_loop",
                               "\t.text\n\tadd\t5, r0, r1\n\tadd\t3, r0, r2\n\tadd\t4, r0, r13\n"
                               ".loop:\n\tadd\tr1, r2, r3\n\tadd\tr1, r2, r3\n\tadd\tr1, r2, r3\n"

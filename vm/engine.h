@@ -1,5 +1,5 @@
 /* vm/engine.h — what the predecoder and the engine share: handler ids
- * (generic per class, pseudo-instructions, then the specialised and fused
+ * (the not-yet-decoded record, generic per class, pseudo-instructions, then the specialised and fused
  * handlers listed in the generated vm/engine.gen.h), the per-index const
  * table and the fused-sequence table. */
 #ifndef ERAVM_ENGINE_H
@@ -12,8 +12,9 @@
 enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
 
 enum {
-    /* 0 .. HC_COUNT-1: the generic handler of each class (enum eravm_hclass) */
-    H_END = HC_COUNT, /* the invalid instruction after the program (cost 0) */
+    H_DECODE,         /* 0: a record whose block is not decoded yet (vm/predecode.c) */
+    H_GENERIC_FIRST,  /* H_GENERIC(c): the generic handler of class c (enum eravm_hclass) */
+    H_END = H_GENERIC_FIRST + HC_COUNT, /* the invalid instruction after the program (cost 0) */
     H_WRAP,           /* pc 65536 -> 0, not an instruction */
     H_PANIC,          /* the spontaneous panic failing instructions go to */
     H_SPECIALISED_FIRST,
@@ -26,6 +27,8 @@ enum {
 #undef ENG_X
     H_COUNT
 };
+
+#define H_GENERIC(c) (H_GENERIC_FIRST + (c))
 
 /* What an opcode index means to the engine. */
 typedef struct {

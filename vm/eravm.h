@@ -42,7 +42,9 @@ typedef struct {
     /* Free slots get warm refunds always (zksync-era: SystemContext). NULL = none. */
     bool (*is_free_storage_slot)(void *ctx, u256 address, u256 key);
     /* The program for a code key (versioned hash with byte 1 cleared), or NULL
-     * for unknown code, which runs as an empty program (an invalid opcode). */
+     * for unknown code, which runs as an empty program (an invalid opcode).
+     * It must stay valid until the VM is freed or starts its next run: code
+     * pages read its code in place. */
     const eravm_program *(*decommit)(void *ctx, u256 code_key);
     /* Answers precompile_call instead of the VM, as zksync-era does to skip
      * signature checks (it returns a known ecrecover result). `read` reads

@@ -30,6 +30,9 @@
 #define H_ARGS vm, ip, ergs, ft, icount
 typedef int eng_handler(H_PARAMS);
 
+/* A record's handler id, as published by the decoder (vm/predecode.c). */
+#define REC_H(R) __atomic_load_n(&(R)->h, __ATOMIC_ACQUIRE)
+
 #if defined(ERAVM_DISPATCH_LOOP)
 #define MUSTTAIL
 #elif defined(__clang__)
@@ -617,7 +620,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
             pg_ = frame_page(vm, vm->cur, aux_, true);                       \
         if (__builtin_expect(vm->watch_heap, 0) && vm->has_ext)              \
             snapshot_journal_heap(vm, aux_, addr_);                          \
-        page_write_word_fast(pg_, addr_, *b_);                               \
+        page_write_word_fast(&vm->pages, pg_, addr_, *b_);                               \
         uint32_t hv_ = (uint32_t)b_->w[0]; /* before .inc or dst1 may overwrite rB */ \
         if ((FL) & OPF_VARIANT)                                              \
             SET_REG((R)->dst0, u256_add(a_, u256_from_u64(32), NULL));       \

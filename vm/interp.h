@@ -11,7 +11,8 @@
  * (The simple engine and the tracer are the reference interpreter, vm/ref.c.)
  * ENGINE_PREFIX names the engine; ENGINE_COUNTING, ENGINE_TIMING select.
  *
- * NEXT() is `return disp[ip->h](state)`: clang is told it must be a tail
+ * NEXT() is `return disp[ip->h](state)` (the handler loaded with acquire:
+ * another thread may be publishing the record, vm/predecode.c): clang is told it must be a tail
  * call (musttail), gcc makes it one from -O2 (tests/test_engine.sh runs
  * millions of instructions on a 1 MiB stack to prove it); built with
  * -DERAVM_DISPATCH_LOOP (the ablation) it returns to one loop. SAVE_STATE()
@@ -82,7 +83,7 @@
         return RUN_ON;                                                       \
     } while (0)
 #else
-#define NEXT() MUSTTAIL return ENG(disp)[ip->h](H_ARGS)
+#define NEXT() MUSTTAIL return ENG(disp)[REC_H(ip)](H_ARGS)
 #endif
 #define FREE_PANIC() MUSTTAIL return ENG(free_panic)(H_ARGS)
 
@@ -191,6 +192,7 @@
 #define CLASSES(X)                                                           \
     X(NOP) X(BINOP) X(MULDIV) X(JUMP) X(PTR) X(NEAR_CALL) X(CTX_READ) X(WORLD) \
     X(FAR_CALL) X(RET) X(HEAP_READ) X(HEAP_WRITE) X(FAT_READ)
+DECLARE(decode)
 DECLARE(G_INVALID)
 CLASSES(DECLARE_CLASS)
 DECLARE(END)
@@ -243,6 +245,14 @@ ENGINE_SPECIALISED(SPECIALISED)
 #define C_BAIL_N 0
 #endif
 
+/* a record whose block is not decoded yet: decode it, then run the record
+ * (nothing is charged or counted here) */
+static __attribute__((noinline)) int ENG(decode)(H_PARAMS)
+{
+    predecode_block(vm->cur->prog, (uint32_t)(ip - vm->cur->recs));
+    NEXT();
+}
+
 /* the invalid instruction vm2 appends: costs nothing, burns all */
 static int ENG(END)(H_PARAMS)
 {
@@ -289,7 +299,7 @@ static __attribute__((noinline)) int ENG(prof_tick)(H_PARAMS)
 
 /* Where each handler id goes in this engine. */
 #define ROUTE(id, fn) [id] = ENG(fn),
-#define ROUTE_CLASS(NAME) ROUTE(HC_##NAME, G_##NAME)
+#define ROUTE_CLASS(NAME) ROUTE(H_GENERIC(HC_##NAME), G_##NAME)
 #define ROUTE_SPEC(NAME, ...) ROUTE(H_##NAME, NAME)
 #if defined(ERAVM_NO_FUSE)
 #define ROUTE_FUSED(NAME, FIRST, CLASS) ROUTE(H_##NAME, FIRST)
@@ -297,7 +307,7 @@ static __attribute__((noinline)) int ENG(prof_tick)(H_PARAMS)
 #define ROUTE_FUSED(NAME, FIRST, CLASS) ROUTE(H_##NAME, NAME)
 #endif
 static eng_handler *const ENG(disp)[H_COUNT] = {
-    ROUTE_CLASS(INVALID) ROUTE_CLASS(NOP) ROUTE_CLASS(BINOP) ROUTE_CLASS(MULDIV)
+    ROUTE(H_DECODE, decode) ROUTE_CLASS(INVALID) ROUTE_CLASS(NOP) ROUTE_CLASS(BINOP) ROUTE_CLASS(MULDIV)
     ROUTE_CLASS(JUMP) ROUTE_CLASS(PTR) ROUTE_CLASS(NEAR_CALL) ROUTE_CLASS(CTX_READ)
     ROUTE_CLASS(WORLD) ROUTE_CLASS(FAR_CALL) ROUTE_CLASS(RET) ROUTE_CLASS(HEAP_READ)
     ROUTE_CLASS(HEAP_WRITE) ROUTE_CLASS(FAT_READ)
@@ -315,13 +325,13 @@ static int ENG(run)(eravm_vm *vm, eravm_result *res)
 #if defined(ERAVM_DISPATCH_LOOP)
     for (;;) {
         LOAD_STATE();
-        int rc = ENG(disp)[ip->h](H_ARGS);
+        int rc = ENG(disp)[REC_H(ip)](H_ARGS);
         if (rc != RUN_ON)
             return rc;
     }
 #else
     LOAD_STATE();
-    return ENG(disp)[ip->h](H_ARGS);
+    return ENG(disp)[REC_H(ip)](H_ARGS);
 #endif
 }
 

@@ -18,27 +18,58 @@ static uint8_t *page_chunk(const vm_page *p, uint64_t chunk_index)
     uint64_t t = chunk_index >> PAGE_MID_BITS;
     if (t >= p->ntop || !p->top[t])
         return NULL;
-    return p->top[t][chunk_index & ((1u << PAGE_MID_BITS) - 1)];
+    return p->top[t]->chunk[chunk_index & ((1u << PAGE_MID_BITS) - 1)];
 }
 
-static uint8_t *page_chunk_w(vm_page *p, uint64_t chunk_index)
+/* k bytes at off from where no chunk exists: the backing, then zeros */
+static void backing_read(const vm_page *p, uint64_t off, uint8_t *dst, size_t k)
+{
+    size_t b = p && off < p->backing_len ? p->backing_len - (size_t)off : 0;
+    if (b > k)
+        b = k;
+    if (b)
+        memcpy(dst, p->backing + off, b);
+    memset(dst + b, 0, k - b);
+}
+
+static uint8_t *chunk_take(vm_pages *ps)
+{
+    uint8_t *c = ps->free_chunks;
+    if (c)
+        memcpy(&ps->free_chunks, c, sizeof(void *));
+    else
+        c = xmalloc(PAGE_CHUNK);
+    return c;
+}
+
+static uint8_t *page_chunk_w(vm_pages *ps, vm_page *p, uint64_t chunk_index)
 {
     uint64_t t = chunk_index >> PAGE_MID_BITS;
     if (t >= p->ntop) {
         uint32_t nt = p->ntop ? p->ntop : 1;
         while (nt <= t)
             nt *= 2;
-        uint8_t ***top = xrealloc(p->top, nt * sizeof *top);
+        vm_mid **top = xrealloc(p->top, nt * sizeof *top);
         memset(top + p->ntop, 0, (nt - p->ntop) * sizeof *top);
         p->top = top;
         p->ntop = nt;
     }
-    if (!p->top[t])
-        p->top[t] = xcalloc(1u << PAGE_MID_BITS, sizeof(uint8_t *));
-    uint8_t **slot = &p->top[t][chunk_index & ((1u << PAGE_MID_BITS) - 1)];
-    if (!*slot)
-        *slot = xcalloc(1, PAGE_CHUNK);
-    return *slot;
+    vm_mid *m = p->top[t];
+    if (!m) {
+        if ((m = ps->free_mids))
+            ps->free_mids = (vm_mid *)m->chunk[0], m->chunk[0] = NULL;
+        else
+            m = xcalloc(1, sizeof *m);
+        p->top[t] = m;
+    }
+    unsigned i = (unsigned)(chunk_index & ((1u << PAGE_MID_BITS) - 1));
+    if (!m->chunk[i]) {
+        uint8_t *c = chunk_take(ps);
+        backing_read(p, chunk_index << PAGE_CHUNK_BITS, c, PAGE_CHUNK); /* copy on write */
+        m->chunk[i] = c;
+        m->present[i / 64] |= 1ull << (i % 64);
+    }
+    return m->chunk[i];
 }
 
 void page_read(const vm_page *p, uint64_t off, uint8_t *dst, size_t n)
@@ -51,14 +82,14 @@ void page_read(const vm_page *p, uint64_t off, uint8_t *dst, size_t n)
         if (c)
             memcpy(dst, c + in, k);
         else
-            memset(dst, 0, k);
+            backing_read(off < (1ull << 32) ? p : NULL, off, dst, k);
         dst += k;
         off += k;
         n -= k;
     }
 }
 
-void page_write(vm_page *p, uint64_t off, const uint8_t *src, size_t n)
+void page_write(vm_pages *ps, vm_page *p, uint64_t off, const uint8_t *src, size_t n)
 {
     while (n && off < (1ull << 32)) {
         uint64_t ci = off >> PAGE_CHUNK_BITS;
@@ -66,12 +97,13 @@ void page_write(vm_page *p, uint64_t off, const uint8_t *src, size_t n)
         size_t k = PAGE_CHUNK - in < n ? PAGE_CHUNK - in : n;
         uint8_t *c = page_chunk(p, ci);
         if (!c) {
-            /* writing zeros to an absent chunk changes nothing */
+            /* writing zeros to an absent chunk past the backing changes nothing */
             size_t z = 0;
-            while (z < k && src[z] == 0)
-                z++;
+            if ((ci << PAGE_CHUNK_BITS) >= p->backing_len)
+                while (z < k && src[z] == 0)
+                    z++;
             if (z < k)
-                c = page_chunk_w(p, ci);
+                c = page_chunk_w(ps, p, ci);
         }
         if (c)
             memcpy(c + in, src, k);
@@ -81,17 +113,30 @@ void page_write(vm_page *p, uint64_t off, const uint8_t *src, size_t n)
     }
 }
 
-void page_release(vm_page *p)
+/* Everything p holds goes to the pools; p keeps its top vector, cleared. */
+static void page_release(vm_pages *ps, vm_page *p)
 {
     for (uint32_t t = 0; t < p->ntop; t++) {
-        if (!p->top[t])
+        vm_mid *m = p->top[t];
+        if (!m)
             continue;
-        for (uint32_t i = 0; i < (1u << PAGE_MID_BITS); i++)
-            free(p->top[t][i]);
-        free(p->top[t]);
+        for (unsigned w = 0; w < (1u << PAGE_MID_BITS) / 64; w++) {
+            for (uint64_t bits = m->present[w]; bits; bits &= bits - 1) {
+                uint8_t **slot = &m->chunk[w * 64 + (unsigned)__builtin_ctzll(bits)];
+                memcpy(*slot, &ps->free_chunks, sizeof(void *));
+                ps->free_chunks = *slot;
+                *slot = NULL;
+            }
+            m->present[w] = 0;
+        }
+        m->chunk[0] = (uint8_t *)ps->free_mids;
+        ps->free_mids = m;
+        p->top[t] = NULL;
     }
-    free(p->top);
-    memset(p, 0, sizeof *p);
+    p->backing = NULL;
+    p->backing_len = 0;
+    p->refs = 0;
+    p->pinned = false;
 }
 
 /* ---- page registry ---- */
@@ -132,19 +177,33 @@ vm_page *pages_get_or_create(vm_pages *ps, uint32_t id)
     vm_page **s = page_slot(ps, id, true);
     if (!s)
         return NULL;
-    if (!*s)
-        *s = xcalloc(1, sizeof(vm_page));
+    if (!*s) {
+        vm_page *p = ps->free_pages;
+        if (p)
+            ps->free_pages = p->next_free;
+        else
+            p = xcalloc(1, sizeof(vm_page));
+        p->next_free = NULL;
+        *s = p;
+    }
     return *s;
+}
+
+static void page_drop(vm_pages *ps, vm_page **s)
+{
+    if (*s) {
+        page_release(ps, *s);
+        (*s)->next_free = ps->free_pages;
+        ps->free_pages = *s;
+        *s = NULL;
+    }
 }
 
 void pages_free(vm_pages *ps, uint32_t id)
 {
     vm_page **s = page_slot(ps, id, false);
-    if (s && *s) {
-        page_release(*s);
-        free(*s);
-        *s = NULL;
-    }
+    if (s)
+        page_drop(ps, s);
 }
 
 void pages_free_from(vm_pages *ps, uint32_t first_id)
@@ -152,11 +211,7 @@ void pages_free_from(vm_pages *ps, uint32_t first_id)
     uint32_t g0 = first_id <= FIRST_PAGE_GROUP_ID ? 0 : (first_id - FIRST_PAGE_GROUP_ID + 7) / 8;
     for (uint32_t g = g0; g < ps->ngroups; g++)
         for (int k = 0; k < 4; k++)
-            if (ps->groups[g].slot[k]) {
-                page_release(ps->groups[g].slot[k]);
-                free(ps->groups[g].slot[k]);
-                ps->groups[g].slot[k] = NULL;
-            }
+            page_drop(ps, &ps->groups[g].slot[k]);
     if (ps->ngroups > g0)
         ps->ngroups = g0;
 }
@@ -164,13 +219,29 @@ void pages_free_from(vm_pages *ps, uint32_t first_id)
 void pages_release_all(vm_pages *ps)
 {
     for (int i = 0; i < 12; i++)
-        pages_free(ps, (uint32_t)i);
-    for (uint32_t g = 0; g < ps->ngroups; g++)
-        for (int k = 0; k < 4; k++)
-            if (ps->groups[g].slot[k]) {
-                page_release(ps->groups[g].slot[k]);
-                free(ps->groups[g].slot[k]);
-            }
+        page_drop(ps, &ps->fixed[i]);
+    pages_free_from(ps, FIRST_PAGE_GROUP_ID);
+}
+
+void pages_destroy(vm_pages *ps)
+{
+    pages_release_all(ps);
+    while (ps->free_chunks) {
+        void *c = ps->free_chunks;
+        memcpy(&ps->free_chunks, c, sizeof(void *));
+        free(c);
+    }
+    while (ps->free_mids) {
+        vm_mid *m = ps->free_mids;
+        ps->free_mids = (vm_mid *)m->chunk[0];
+        free(m);
+    }
+    while (ps->free_pages) {
+        vm_page *p = ps->free_pages;
+        ps->free_pages = p->next_free;
+        free(p->top);
+        free(p);
+    }
     free(ps->groups);
     memset(ps, 0, sizeof *ps);
 }

@@ -1,11 +1,21 @@
-/* vm/predecode.c — turns a program's 64-bit words into the engine's records
- * once per program: handler chosen from the generated const table
- * (vm/engine.gen.h: a specialised handler for the hot variants, the class's
- * generic one otherwise), predicate as a flags mask, r0 destinations
- * redirected to the sink register, and the superinstruction pass, which
- * gives the first record of a hot sequence its fused handler and leaves
- * every record in place (a jump into the middle lands on a plain record).
- * Reads only const tables, so programs may be built from several threads. */
+/* vm/predecode.c — turns a program's 64-bit words into the engine's records:
+ * handler chosen from the generated const table (vm/engine.gen.h: a
+ * specialised handler for the hot variants, the class's generic one
+ * otherwise), predicate as a flags mask, r0 destinations redirected to the
+ * sink register, and the superinstruction pass, which gives the first record
+ * of a hot sequence its fused handler and leaves every record in place (a
+ * jump into the middle lands on a plain record).
+ *
+ * Records are decoded a block of PREDECODE_BLOCK at a time, when the engine
+ * first dispatches into the block (a zero record's handler is H_DECODE): a
+ * transaction runs a few per cent of the system contracts it calls, and
+ * upstream decodes every program per VM, so decoding is on the clock. A
+ * record depends only on the code words of its block (fused sequences stay
+ * inside one), so it does not matter which thread decodes a block: the
+ * first claims it, writes its records and publishes each handler with a
+ * release store (the engine loads handlers with acquire); a thread finding
+ * the block claimed waits for it. Only const tables are read, so programs
+ * may be built and run on several threads. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,9 +33,9 @@
 static const uint8_t cond_masks[8] = {0xFF, 0xF0, 0xAA, 0xCC, 0xFC, 0xEE, 0x33, 0xFA};
 
 /* One record from one word, as two 8-byte stores of fields computed with
- * shifts and masks: programs are decoded inside transactions (the full
- * tier's system contracts), so this is on the clock. */
-static inline void rec_from_word(vm_rec *r, uint64_t w, unsigned passes)
+ * shifts, masks and table loads and no data-dependent branch (a
+ * mispredicted one costs more than the rest): decoding is on the clock. */
+static inline void rec_from_word(vm_rec *r, uint64_t w, bool spec)
 {
     unsigned index = (unsigned)(w & 0x7FF);
     const eng_index_entry *e = &eng_index_tab[index];
@@ -33,11 +43,12 @@ static inline void rec_from_word(vm_rec *r, uint64_t w, unsigned passes)
     uint32_t s0 = n & 15, s1 = (n >> 4) & 15, d0 = (n >> 8) & 15, d1 = n >> 12;
     /* r0 as a written register becomes the sink; stack destinations address
      * through dst0, so only register-mode dst0 moves */
-    d0 |= (uint32_t)(d0 == 0 && e->dst_mode == DST_REG) << 4;
+    d0 |= (uint32_t)((d0 == 0) & (e->dst_mode == DST_REG)) << 4;
     d1 |= (uint32_t)(d1 == 0) << 4;
-    uint32_t h = (passes & VM_PASS_SPECIALISE) && e->spec ? e->spec : e->hclass;
+    uint32_t use_spec = -(uint32_t)(spec & (e->spec != 0));
+    uint32_t h = (e->spec & use_spec) | (H_GENERIC(e->hclass) & ~use_spec);
     /* the invalid opcode ignores its predicate */
-    uint32_t cmask = e->op == EOP_INVALID ? 0xFF : cond_masks[(w >> 13) & 7];
+    uint32_t cmask = cond_masks[(w >> 13) & 7] | (0xFFu & -(uint32_t)(e->op == EOP_INVALID));
     uint32_t rmask = 1u << s1 | (uint32_t)(e->src_mode == SRC_REG) << s0;
     uint64_t lo = h | cmask << 16 | (uint32_t)e->fl << 24 |
                   (uint64_t)(s0 | s1 << 8 | d0 << 16 | d1 << 24) << 32;
@@ -81,23 +92,18 @@ static uint16_t fused_lookup(unsigned a, unsigned b, unsigned c)
     return 0;
 }
 
-/* A record may start or continue a fused sequence only with its specialised
- * handler (the generator fuses specialised variants only). */
-static bool fusable(const vm_rec *r)
+/* The superinstruction pass over one block: `starts` marks the records
+ * whose variant starts a fused sequence (the generator fuses specialised
+ * variants only, so a match also says the later records are specialised);
+ * the longest match wins. Sequences stay inside the block. */
+static void fuse(vm_rec *recs, uint32_t n, uint64_t starts)
 {
-    static const unsigned nspec = H_FUSED_FIRST - H_SPECIALISED_FIRST;
-    return (unsigned)(r->h - H_SPECIALISED_FIRST) < nspec;
-}
-
-static void fuse(vm_rec *recs, uint32_t n)
-{
-    for (uint32_t i = 0; i + 1 < n; i++) {
-        if (!fusable(&recs[i]) || !fusable(&recs[i + 1]))
-            continue;
-        if (!eng_index_tab[recs[i].idx].nfused)
-            continue;
+    for (; starts; starts &= starts - 1) {
+        uint32_t i = (uint32_t)__builtin_ctzll(starts);
+        if (i + 1 >= n)
+            break;
         uint16_t h = 0;
-        if (i + 2 < n && fusable(&recs[i + 2]))
+        if (i + 2 < n)
             h = fused_lookup(recs[i].idx, recs[i + 1].idx, recs[i + 2].idx);
         if (!h)
             h = fused_lookup(recs[i].idx, recs[i + 1].idx, ENG_NONE);
@@ -118,26 +124,72 @@ unsigned predecode_default_passes(void)
     return p;
 }
 
+/* Block b's records, computed in *out, then written: every field first,
+ * then the handlers, each published with a release store. */
+static void decode_block(const eravm_program *p, uint32_t b)
+{
+    uint32_t first = b * PREDECODE_BLOCK;
+    uint32_t n = p->ndec - first < PREDECODE_BLOCK ? p->ndec - first : PREDECODE_BLOCK;
+    vm_rec out[PREDECODE_BLOCK];
+    bool spec = p->passes & VM_PASS_SPECIALISE;
+    uint64_t starts = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t w = u256_load_be64(p->code + 8 * (size_t)(first + i));
+        rec_from_word(&out[i], w, spec);
+        starts |= (uint64_t)(eng_index_tab[w & 0x7FF].nfused != 0) << i;
+    }
+    if ((p->passes & VM_PASS_FUSE) && spec)
+        fuse(out, n, starts);
+    vm_rec *r = p->recs + first;
+    for (uint32_t i = 0; i < n; i++) /* all but h (its first two bytes) */
+        memcpy((uint8_t *)&r[i] + sizeof r->h, (const uint8_t *)&out[i] + sizeof r->h,
+               sizeof *r - sizeof r->h);
+    for (uint32_t i = 0; i < n; i++)
+        __atomic_store_n(&r[i].h, out[i].h, __ATOMIC_RELEASE);
+}
+
+void predecode_block(const eravm_program *p, uint32_t pc)
+{
+    uint8_t *st = &p->blocks[pc / PREDECODE_BLOCK];
+    uint8_t fresh = PREDECODE_FRESH;
+    if (__atomic_compare_exchange_n(st, &fresh, PREDECODE_BUSY, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        decode_block(p, pc / PREDECODE_BLOCK);
+        __atomic_store_n(st, PREDECODE_DONE, __ATOMIC_RELEASE);
+        return;
+    }
+    while (__atomic_load_n(st, __ATOMIC_ACQUIRE) != PREDECODE_DONE)
+        __builtin_ia32_pause(); /* another thread is decoding it: a few hundred ns */
+}
+
+void predecode_all(const eravm_program *p)
+{
+    for (uint32_t pc = 0; pc < p->ndec; pc += PREDECODE_BLOCK)
+        predecode_block(p, pc);
+}
+
 void predecode_program(eravm_program *p, unsigned passes)
 {
-    for (uint32_t i = 0; i < p->ndec; i++)
-        rec_from_word(&p->recs[i], u256_load_be64(p->code + 8 * (size_t)i), passes);
+    p->passes = passes;
     /* vm2 appends an invalid instruction, or a wrap to pc 0 when the pc
      * space is full; then the slot failing instructions jump to. */
     p->recs[p->ndec] = predecode_pseudo(p->ndec >= 65536 ? VOP_WRAP : EOP_INVALID);
     p->recs[p->ndec + 1] = predecode_pseudo(VOP_PANIC);
-    if ((passes & VM_PASS_FUSE) && (passes & VM_PASS_SPECIALISE))
-        fuse(p->recs, p->ndec);
+#ifdef ERAVM_EAGER_DECODE /* the ablation of lazy decoding */
+    predecode_all(p);
+#endif
 }
 
 /* ---- the records, printed (eravm disasm --predecoded, golden tests) ---- */
 
 static const char *const handler_names[H_COUNT] = {
-    [HC_INVALID] = "G_INVALID", [HC_NOP] = "G_NOP", [HC_BINOP] = "G_BINOP",
-    [HC_MULDIV] = "G_MULDIV", [HC_JUMP] = "G_JUMP", [HC_PTR] = "G_PTR",
-    [HC_NEAR_CALL] = "G_NEAR_CALL", [HC_CTX_READ] = "G_CTX_READ", [HC_WORLD] = "G_WORLD",
-    [HC_FAR_CALL] = "G_FAR_CALL", [HC_RET] = "G_RET", [HC_HEAP_READ] = "G_HEAP_READ",
-    [HC_HEAP_WRITE] = "G_HEAP_WRITE", [HC_FAT_READ] = "G_FAT_READ",
+    [H_DECODE] = "DECODE",
+#define NAME_CLASS(C) [H_GENERIC(HC_##C)] = "G_" #C,
+    NAME_CLASS(INVALID) NAME_CLASS(NOP) NAME_CLASS(BINOP) NAME_CLASS(MULDIV) NAME_CLASS(JUMP)
+    NAME_CLASS(PTR) NAME_CLASS(NEAR_CALL) NAME_CLASS(CTX_READ) NAME_CLASS(WORLD)
+    NAME_CLASS(FAR_CALL) NAME_CLASS(RET) NAME_CLASS(HEAP_READ) NAME_CLASS(HEAP_WRITE)
+    NAME_CLASS(FAT_READ)
+#undef NAME_CLASS
     [H_END] = "END", [H_WRAP] = "WRAP", [H_PANIC] = "PANIC",
 #define NAME_X(NAME, ...) [H_##NAME] = #NAME,
     ENGINE_SPECIALISED(NAME_X) ENGINE_FUSED(NAME_X)
@@ -156,6 +208,7 @@ void eravm_disasm_predecoded(FILE *out, const uint8_t *code, size_t len, uint32_
 {
     eravm_optab_init();
     eravm_program *p = eravm_program_new(code, len);
+    predecode_all(p);
     if (count > p->ndec)
         count = p->ndec;
     fprintf(out, ";   pc  handler         idx  cmask fl rmask src0 src1 dst0 dst1  imm0  imm1  instruction\n");

@@ -137,7 +137,7 @@ bool eravm_vm_rollback(eravm_vm *vm)
     vm_frame *f = &vm->frames[0];
     for (size_t i = x->nundo; i-- > 0;) {
         const vm_heap_undo *u = &x->undo[i];
-        page_write(u->aux ? f->aux_pg : f->heap_pg, u->off, u->old, 32);
+        page_write(&vm->pages, u->aux ? f->aux_pg : f->heap_pg, u->off, u->old, 32);
     }
     /* the frame; pages allocated since die (their ids will be handed out
      * again), including returndata the bootloader kept meanwhile */

@@ -536,17 +536,22 @@ static inline void u256_store_be64(uint8_t *p, uint64_t x)
 #endif
 }
 
+/* Written out limb by limb: gcc splits a struct into registers before it
+ * unrolls loops, so with a loop the value went through the stack and was
+ * read back 16 bytes at a time, a store-forwarding stall per word read
+ * (heap and fat-pointer reads). */
 static inline void u256_to_be(u256 a, uint8_t out[32])
 {
-    for (int i = 0; i < 4; i++)
-        u256_store_be64(out + 8 * (3 - i), a.w[i]);
+    u256_store_be64(out + 24, a.w[0]);
+    u256_store_be64(out + 16, a.w[1]);
+    u256_store_be64(out + 8, a.w[2]);
+    u256_store_be64(out, a.w[3]);
 }
 
 static inline u256 u256_from_be(const uint8_t in[32])
 {
-    u256 r;
-    for (int i = 0; i < 4; i++)
-        r.w[i] = u256_load_be64(in + 8 * (3 - i));
+    u256 r = {{u256_load_be64(in + 24), u256_load_be64(in + 16), u256_load_be64(in + 8),
+               u256_load_be64(in)}};
     return r;
 }
 

@@ -33,22 +33,7 @@
 enum { F_LT = 1, F_EQ = 2, F_GT = 4 };
 
 
-/* ---- programs ------------------------------------------------------------- */
-
-eravm_program *eravm_program_new(const uint8_t *code, size_t len)
-{
-    eravm_program *p = xmalloc(sizeof *p);
-    p->code = xmalloc(len);
-    if (len)
-        memcpy(p->code, code, len);
-    p->len = len;
-    p->nwords = (uint32_t)(len / 32 > 65536 ? 65536 : len / 32);
-    size_t n8 = len / 8;
-    p->ndec = (uint32_t)(n8 > 65536 ? 65536 : n8);
-    p->recs = xmalloc(sizeof(vm_rec) * (p->ndec + 2));
-    predecode_program(p, predecode_default_passes());
-    return p;
-}
+/* ---- programs (vm/program.c) ---------------------------------------------- */
 
 /* The program a failed far call runs: one spontaneous panic. */
 static eravm_program *program_panicking(void)
@@ -56,25 +41,6 @@ static eravm_program *program_panicking(void)
     eravm_program *p = eravm_program_new(NULL, 0);
     p->recs[0] = predecode_pseudo(VOP_PANIC);
     return p;
-}
-
-void eravm_program_free(eravm_program *p)
-{
-    if (!p)
-        return;
-    free(p->code);
-    free(p->recs);
-    free(p);
-}
-
-size_t eravm_program_len(const eravm_program *p)
-{
-    return p->len;
-}
-
-const uint8_t *eravm_program_code(const eravm_program *p)
-{
-    return p->code;
 }
 
 const char *eravm_status_name(eravm_status s)
@@ -196,11 +162,11 @@ static inline u256 page_read_word(const vm_page *p, uint32_t off)
     return u256_from_be(b);
 }
 
-static inline void page_write_word(vm_page *p, uint32_t off, u256 v)
+static inline void page_write_word(vm_pages *ps, vm_page *p, uint32_t off, u256 v)
 {
     uint8_t b[32];
     u256_to_be(v, b);
-    page_write(p, off, b, 32);
+    page_write(ps, p, off, b, 32);
 }
 
 static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
@@ -232,13 +198,14 @@ static inline __attribute__((always_inline)) u256 page_read_word_fast(const vm_p
     return page_read_word(p, off);
 }
 
-static inline __attribute__((always_inline)) void page_write_word_fast(vm_page *p, uint32_t off, u256 v)
+static inline __attribute__((always_inline)) void page_write_word_fast(vm_pages *ps, vm_page *p,
+                                                                      uint32_t off, u256 v)
 {
     uint8_t *c = page_chunk_at(p, off);
     if (__builtin_expect(c && (off & (PAGE_CHUNK - 1)) <= PAGE_CHUNK - 32, 1))
         u256_to_be(v, c + (off & (PAGE_CHUNK - 1)));
     else
-        page_write_word(p, off, v);
+        page_write_word(ps, p, off, v);
 }
 
 /* ldp: the word at a fat pointer's offset within [start, start+length),
@@ -251,6 +218,8 @@ static u256 fat_read_word(eravm_vm *vm, u256 ptr)
     uint32_t end = start > 0xFFFFFFFFu - 32 ? 0xFFFFFFFFu : start + 32;
     if (end > lim)
         end = lim;
+    if (end - start == 32) /* the whole word inside the window: the common case */
+        return page_read_word_fast(pages_get(&vm->pages, p.page), start);
     uint8_t buf[32] = {0};
     if (end > start)
         page_read(pages_get(&vm->pages, p.page), start, buf, end - start);
@@ -279,7 +248,7 @@ static void mem_write_word(eravm_vm *vm, uint32_t page, uint32_t off, u256 v)
         if (!p)
             return;
     }
-    page_write_word(p, off, v);
+    page_write_word(&vm->pages, p, off, v);
 }
 
 /* ---- storage ------------------------------------------------------------------- */
@@ -384,17 +353,27 @@ void page_unref(eravm_vm *vm, uint32_t page)
         pages_free(&vm->pages, page);
 }
 
-/* Copies decommitted code into a page once per hash (page ids are observable
- * through decommit pointers); later decommits reuse that page. */
+/* Puts decommitted code into a page once per hash (page ids are observable
+ * through decommit pointers); later decommits reuse that page. A page that
+ * did not exist reads the program's code in place (its backing); one that
+ * did (dcmt into a heap in use) gets a copy. */
 static uint32_t materialize(eravm_vm *vm, u256 hash, const eravm_program *prog, uint32_t page)
 {
     wd_decommit *d = wd_decommit_find(&vm->diff, hash);
     if (d && d->page)
         return d->page;
-    vm_page *p = pages_get_or_create(&vm->pages, page);
+    vm_page *p = pages_get(&vm->pages, page);
+    bool fresh = !p;
+    if (fresh)
+        p = pages_get_or_create(&vm->pages, page);
     if (p && prog && prog->len) {
         journal_initial_heap(vm, page, 0, prog->len);
-        page_write(p, 0, prog->code, prog->len);
+        if (fresh) {
+            p->backing = prog->code;
+            p->backing_len = prog->len > UINT32_MAX ? UINT32_MAX : (uint32_t)prog->len;
+        } else {
+            page_write(&vm->pages, p, 0, prog->code, prog->len);
+        }
     }
     if (p)
         p->pinned = true; /* page ids are observable: the code stays for the run */
@@ -1047,6 +1026,7 @@ void eravm_vm_free(eravm_vm *vm)
     if (!vm)
         return;
     vm_reset(vm);
+    pages_destroy(&vm->pages);
     stack_destroy_pool(&vm->stack_pool);
     for (uint32_t d = 0; d < vm->capframes; d++) {
         free(vm->frames[d].near);
@@ -1122,7 +1102,7 @@ void eravm_vm_start(eravm_vm *vm, const eravm_program *program, const eravm_call
     f->aux_pg = pages_get_or_create(&vm->pages, 11);
     vm_page *cd = pages_get_or_create(&vm->pages, 7);
     if (call->calldata_len)
-        page_write(cd, 0, call->calldata, call->calldata_len);
+        page_write(&vm->pages, cd, 0, call->calldata, call->calldata_len);
     fatptr p = {0, 7, 0, (uint32_t)call->calldata_len};
     vm->regs[1] = fp_word(p);
     vm->regs[2] = u256_from_u64((call->system ? 2u : 0u) | (call->constructor ? 1u : 0u));
@@ -1170,7 +1150,7 @@ void eravm_vm_write_memory(eravm_vm *vm, uint32_t page, uint64_t offset, const u
     journal_initial_heap(vm, page, offset, n);
     vm_page *p = pages_get_or_create(&vm->pages, page);
     if (p)
-        page_write(p, offset, src, n);
+        page_write(&vm->pages, p, offset, src, n);
 }
 
 uint32_t eravm_vm_ergs(const eravm_vm *vm)

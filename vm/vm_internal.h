@@ -35,14 +35,26 @@ struct eravm_program {
     uint8_t *code;
     size_t len;
     uint32_t nwords; /* whole 32-byte words of code (what code[] operands read) */
-    vm_rec *recs;    /* ndec records + [ndec] invalid-or-wrap + [ndec+1] spontaneous panic */
+    vm_rec *recs;    /* ndec records + [ndec] invalid-or-wrap + [ndec+1] spontaneous panic;
+                        a record of a block not decoded yet is zero (H_DECODE) */
     uint32_t ndec;
+    unsigned passes; /* VM_PASS_* the blocks are decoded with */
+    uint8_t *blocks; /* per block of PREDECODE_BLOCK records: PREDECODE_FRESH, _BUSY, _DONE
+                        (atomic: programs are shared between threads) */
 };
 
 /* Builds the records of a program (predecode.c); `passes` selects the
- * optional rewrites (VM_PASS_*), for the ablation and the golden tests. */
+ * optional rewrites (VM_PASS_*), for the ablation and the golden tests.
+ * predecode_program decodes nothing but the two records after the code
+ * (and everything when built with -DERAVM_EAGER_DECODE); the engine calls
+ * predecode_block when it dispatches into a block not decoded yet. */
 enum { VM_PASS_SPECIALISE = 1, VM_PASS_FUSE = 2 };
+#define PREDECODE_BLOCK_BITS 5
+#define PREDECODE_BLOCK (1u << PREDECODE_BLOCK_BITS)
+enum { PREDECODE_FRESH, PREDECODE_BUSY, PREDECODE_DONE };
 void predecode_program(eravm_program *p, unsigned passes);
+void predecode_block(const eravm_program *p, uint32_t pc);
+void predecode_all(const eravm_program *p);
 unsigned predecode_default_passes(void);
 vm_rec predecode_pseudo(int op);
 
@@ -52,9 +64,22 @@ vm_rec predecode_pseudo(int op);
 #define PAGE_CHUNK (1u << PAGE_CHUNK_BITS)       /* 256-byte chunks, allocated on write */
 #define PAGE_MID_BITS 8                          /* 256 chunks per mid table: 64 KiB */
 
-typedef struct {
-    uint8_t ***top; /* top[addr >> 16][(addr >> 8) & 255] -> chunk */
+/* A mid table: 256 chunk pointers and which of them are set, so that a
+ * page is released in time proportional to what it holds. */
+typedef struct vm_mid {
+    uint8_t *chunk[1u << PAGE_MID_BITS];
+    uint64_t present[(1u << PAGE_MID_BITS) / 64];
+} vm_mid;
+
+typedef struct vm_page {
+    vm_mid **top; /* top[addr >> 16]->chunk[(addr >> 8) & 255]; kept when recycled */
     uint32_t ntop;
+    /* Read-only bytes under the chunks (a decommitted program's code, read
+     * in place instead of copied): where no chunk exists, byte i reads
+     * backing[i] below backing_len and zero above; a write copies the chunk
+     * out first. The program outlives the VM's run (eravm.h). */
+    const uint8_t *backing;
+    uint32_t backing_len;
     /* Liveness of far-call pages: how many (frame, role) references live
      * frames hold (heap, aux heap, calldata, returndata kept), and whether a
      * decommit pinned it as code. A page dies when both end, in O(1), so a
@@ -62,37 +87,48 @@ typedef struct {
      * not scan them on every return. */
     uint32_t refs;
     bool pinned;
+    struct vm_page *next_free;
 } vm_page;
 
 void page_read(const vm_page *p, uint64_t off, uint8_t *dst, size_t n);
 
-/* The chunk holding byte `off`, or NULL when absent (reads as zero). */
+/* The chunk holding byte `off`, or NULL when absent (reads from the
+ * backing, or as zero). */
 static inline uint8_t *page_chunk_at(const vm_page *p, uint32_t off)
 {
     uint32_t t = off >> (PAGE_CHUNK_BITS + PAGE_MID_BITS);
     if (t >= p->ntop || !p->top[t])
         return NULL;
-    return p->top[t][(off >> PAGE_CHUNK_BITS) & ((1u << PAGE_MID_BITS) - 1)];
+    return p->top[t]->chunk[(off >> PAGE_CHUNK_BITS) & ((1u << PAGE_MID_BITS) - 1)];
 }
-void page_write(vm_page *p, uint64_t off, const uint8_t *src, size_t n);
-void page_release(vm_page *p);
 
 typedef struct {
-    vm_page *slot[4]; /* base+0 code, (+1 stack: unused), +2 heap, +3 aux heap */
+    struct vm_page *slot[4]; /* base+0 code, (+1 stack: unused), +2 heap, +3 aux heap */
 } vm_page_group;
 
 #define FIRST_PAGE_GROUP_ID 2048u /* the first far call's base page */
 
+/* A VM's pages, and what released pages leave behind for the next ones:
+ * a frame's heap is created and released at every far call that uses it,
+ * so chunks (linked through their first word), mid tables (zeroed) and page
+ * headers are recycled within the VM instead of going back to malloc. */
 typedef struct {
     vm_page *fixed[12]; /* 1 static memory, 7 calldata, 10 heap, 11 aux of the initial frame */
     vm_page_group *groups;
     uint32_t ngroups, capgroups;
+    void *free_chunks;
+    vm_mid *free_mids;
+    vm_page *free_pages;
 } vm_pages;
 
+void page_write(vm_pages *ps, vm_page *p, uint64_t off, const uint8_t *src, size_t n);
 vm_page *pages_get(vm_pages *ps, uint32_t id);        /* NULL if never allocated */
 vm_page *pages_get_or_create(vm_pages *ps, uint32_t id); /* NULL for ids no page can have */
 void pages_free(vm_pages *ps, uint32_t id);
+/* Releases every page (what they held stays in the pools). */
 void pages_release_all(vm_pages *ps);
+/* ... and frees the pools too. */
+void pages_destroy(vm_pages *ps);
 /* Frees every page of the far-call groups from page id `first_id` on (a
  * group boundary): what a rolled-back transaction allocated. */
 void pages_free_from(vm_pages *ps, uint32_t first_id);
