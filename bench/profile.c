@@ -363,8 +363,8 @@ json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, cons
                 (unsigned long long)total, runs, spent / 1e9);
         if (tm->usable)
             fprintf(out, "timer: rdtsc, %.3f ticks/ns; a read costs %.1f ns, successive reads differ by >= %.1f ns "
-                         "- too coarse for one instruction, so blocks of 1-64 are timed, in runs that do nothing else\n",
-                    tm->ticks_per_ns, tm->read_ns, tm->step_ns);
+                         "- too coarse for one instruction, so blocks of 1-%d are timed, in runs that do nothing else\n",
+                    tm->ticks_per_ns, tm->read_ns, tm->step_ns, ERAVM_PROF_BLOCK_MAX);
         if (timed)
             fprintf(out, "blocks: %llu timed (%llu rejected as interrupted, %llu not met again), %.1f%% of "
                          "instructions; per-block overhead %.1f ±%.1f ns; residual sd %.1f ns per block\n",

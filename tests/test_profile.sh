@@ -58,8 +58,9 @@ for o in ops:
         assert k in o, "opcode without " + k
 assert sum(o["count"] for o in ops) == 2185075, "counts add up to %d" % sum(o["count"] for o in ops)
 assert any(o["resolved"] for o in ops) and any(not o["resolved"] for o in ops), "resolved and unresolved"
-# opcodes timed only together (one fused record): equal timed counts, and
-# the group's cost is the sum of its members'
+# opcodes the blocks cannot tell apart (block columns with cosine >= 0.999:
+# one fused record, or a call and the instructions around it): timed counts
+# within 1% of each other, and the group's cost is the sum of its members'
 groups = {}
 for o in ops:
     if "group" in o:
@@ -67,7 +68,8 @@ for o in ops:
 for first, m in groups.items():
     g = m[0]["group"]
     assert g["members"] == len(m), "group %s: %d members listed, %d found" % (first, g["members"], len(m))
-    assert len({o["timed"] for o in m}) == 1, "group %s: timed counts differ" % first
+    t = [o["timed"] for o in m]
+    assert max(t) <= 1.01 * min(t), "group %s: timed counts differ: %s" % (first, t)
     s = sum(o["ns_mean"] for o in m)
     assert abs(g["ns"] - s) <= 1e-6 * max(1, abs(s)), "group %s: %f ns, members sum to %f" % (first, g["ns"], s)
 EOF

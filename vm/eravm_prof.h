@@ -54,6 +54,14 @@ uint64_t eravm_counters_count(const eravm_counters *c, unsigned slot);
  * the runs used. */
 int64_t eravm_counters_ergs(const eravm_counters *c, unsigned slot);
 
+/* The longest block of instructions the timing runs time between two clock
+ * reads (they time random blocks of 1..this many). The fences around a
+ * block stop the core overlapping its first instructions with what came
+ * before, which short blocks charge to their opcodes: with 1..64,
+ * fibonacci_rec's costs summed to 1.14x the measured time on the clang 19
+ * build, with 1..256 to 1.03x. */
+#define ERAVM_PROF_BLOCK_MAX 256
+
 /* Observed sequences of consecutive instructions (by variant), by count,
  * most frequent first: pairs (c == ERAVM_NO_SLOT; needs ERAVM_PROF_PAIRS)
  * or triples (needs ERAVM_PROF_TRIPLES). Returns how many; *out is malloc'd. */

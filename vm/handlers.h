@@ -7,9 +7,11 @@
  * A handler is a function of the machine state that changes on every
  * instruction - vm, the record ip, ergs, ft (the register tags in bit r,
  * bit 16 the sink's; FT_KERNEL; the flags in bits 24-26) and the
- * instruction count - and ends by tail-calling the
- * next record's handler, so that state stays in host registers. The rest
- * (sp, the frame) is read through vm->cur. A body falls off its end when
+ * instruction count and sp - and ends by tail-calling the next record's
+ * handler, so that state stays in host registers (sp too: a stack
+ * operand's address depends on it, and through memory every push and pop
+ * paid a store-to-load round trip). The rest (the frame) is read through
+ * vm->cur, the current stack through vm->stk. A body falls off its end when
  * the next record runs next; it leaves through these, which each expansion
  * site defines:
  *   NEXT()         run the record ip points at
@@ -26,9 +28,22 @@
 #define ENG_INLINE static inline __attribute__((always_inline))
 
 /* What every handler takes and passes on. */
-#define H_PARAMS eravm_vm *vm, const vm_rec *ip, uint32_t ergs, uint32_t ft, uint64_t icount
-#define H_ARGS vm, ip, ergs, ft, icount
-typedef int eng_handler(H_PARAMS);
+#define H_PARAMS eravm_vm *vm, const vm_rec *ip, uint32_t ergs, uint32_t ft, uint64_t icount, uint32_t sp
+#define H_ARGS vm, ip, ergs, ft, icount, sp
+/* With clang 19's preserve_none a handler keeps no callee-saved register:
+ * none returns to its caller before the run ends, so the pushes and pops
+ * of six registers that every handler paid go (ERAVM_NO_PRESERVE_NONE is
+ * the ablation; other compilers build the plain convention). */
+#if defined(__clang__) && defined(__x86_64__) && defined(__has_attribute) && \
+    !defined(ERAVM_NO_PRESERVE_NONE)
+#if __has_attribute(preserve_none)
+#define ENG_CC __attribute__((preserve_none))
+#endif
+#endif
+#ifndef ENG_CC
+#define ENG_CC
+#endif
+typedef ENG_CC int eng_handler(H_PARAMS);
 
 /* A record's handler id, as published by the decoder (vm/predecode.c). */
 #define REC_H(R) __atomic_load_n(&(R)->h, __ATOMIC_ACQUIRE)
@@ -43,14 +58,21 @@ typedef int eng_handler(H_PARAMS);
 #define MUSTTAIL
 #endif
 
+/* The timing engine (vm/prof.h) keeps icount relative to the profiler's
+ * next block boundary, vm->prof_at, so the test at every dispatch is the
+ * sign of a register rather than a compare with memory; elsewhere it is the
+ * run's instruction count. ENGINE_TIMING is read where this expands. */
+#define ICOUNT_BIAS (ENGINE_TIMING ? vm->prof_at : 0)
+
 #define SAVE_STATE()                                                         \
     do {                                                                     \
         vm_frame *f__ = vm->cur;                                             \
         f__->pc = (uint32_t)(ip - f__->recs);                                \
         f__->ergs = ergs;                                                    \
+        f__->sp = (uint16_t)sp;                                              \
         vm->flags = (uint8_t)(ft >> 24);                                     \
         vm->tags = (uint16_t)ft;                                             \
-        vm->instructions = icount;                                           \
+        vm->instructions = icount + ICOUNT_BIAS;                             \
     } while (0)
 
 #define LOAD_STATE()                                                         \
@@ -58,9 +80,11 @@ typedef int eng_handler(H_PARAMS);
         vm_frame *f__ = vm->cur = &vm->frames[vm->depth];                    \
         ip = f__->recs + f__->pc;                                            \
         ergs = f__->ergs;                                                    \
+        sp = f__->sp;                                                        \
+        vm->stk = f__->stack;                                                \
         ft = vm->tags | (uint32_t)vm->flags << 24 | (f__->is_kernel ? FT_KERNEL : 0); \
         eng_refresh_eregs(vm, ft);                                           \
-        icount = vm->instructions;                                           \
+        icount = vm->instructions - ICOUNT_BIAS;                             \
         vm->hook_at = vm->settings.hooks_enabled && vm->depth == 0 ? vm->settings.hook_address \
                                                                    : UINT32_MAX; \
         vm->watch_heap = vm->depth == 0 && (vm->settings.hooks_enabled || vm->has_ext); \
@@ -114,10 +138,9 @@ ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *ta
 /* Source operand: where its value is (a register, a stack slot, or *tmp
  * for immediates and code words) and its tag. No side effect: pop moves
  * sp in SRC_COMMIT, once the handler is sure to go on. */
-ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, uint32_t ft, bool *tag,
-                               u256 *tmp)
+ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, uint32_t ft, uint32_t sp,
+                               bool *tag, u256 *tmp)
 {
-    const vm_frame *f = vm->cur;
     uint16_t a;
     switch (sm) {
     case SRC_REG:
@@ -129,24 +152,25 @@ ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, uint32_t f
         return tmp;
     case SRC_POP:
     case SRC_STACK_REL:
-        a = (uint16_t)(f->sp - (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0));
-        return eng_stack_slot(f->stack, a, tag);
+        a = (uint16_t)(sp - (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0));
+        return eng_stack_slot(vm->stk, a, tag);
     case SRC_STACK_ABS:
         a = (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0);
-        return eng_stack_slot(f->stack, a, tag);
-    default: /* SRC_CODE */
+        return eng_stack_slot(vm->stk, a, tag);
+    default: /* SRC_CODE */ {
+        const vm_frame *f = vm->cur;
         a = (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0);
         *tag = false;
         *tmp = a < f->nwords ? u256_from_be(f->code + 32 * (size_t)a) : u256_zero();
         return tmp;
+    }
     }
 }
 
 #define SRC_COMMIT(R, SM)                                                    \
     do {                                                                     \
         if ((SM) == SRC_POP)                                                 \
-            vm->cur->sp = (uint16_t)(vm->cur->sp -                           \
-                                     (uint16_t)(eng_low16(&vm->regs[(R)->src0]) + (R)->imm0)); \
+            sp = (uint16_t)(sp - (uint16_t)(eng_low16(&vm->regs[(R)->src0]) + (R)->imm0)); \
     } while (0)
 
 /* Where a result goes: the register itself, or *tmp for stack
@@ -157,9 +181,8 @@ ENG_INLINE u256 *eng_dst(eravm_vm *vm, const vm_rec *R, int dm, u256 *tmp)
 }
 
 ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t tags,
-                                 const u256 *v, bool tag)
+                                 uint32_t *sp, const u256 *v, bool tag)
 {
-    vm_frame *f = vm->cur;
     uint16_t a;
     switch (dm) {
     case DST_REG:
@@ -167,21 +190,21 @@ ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t
             vm->eregs[R->dst0] = eng_erased(*v);
         return (tags & ~(1u << R->dst0)) | (uint32_t)tag << R->dst0;
     case DST_PUSH:
-        a = f->sp;
-        f->sp = (uint16_t)(f->sp + (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1));
+        a = (uint16_t)*sp;
+        *sp = (uint16_t)(*sp + (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1));
         break;
     case DST_STACK_REL:
-        a = (uint16_t)(f->sp - (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1));
+        a = (uint16_t)(*sp - (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1));
         break;
     default: /* DST_STACK_ABS */
         a = (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1);
         break;
     }
-    stack_write(f->stack, a, *v, tag);
+    stack_write(vm->stk, a, *v, tag);
     return tags;
 }
 
-#define SRC_PTR(R, SM, T, TMP) eng_src(vm, (R), (SM), ft, &(T), &(TMP))
+#define SRC_PTR(R, SM, T, TMP) eng_src(vm, (R), (SM), ft, sp, &(T), &(TMP))
 
 /* A: the source operand, B: rB, as arithmetic sees them: a pointer read
  * as an integer is erased in user mode. Bodies compiled with C_ERASE 0
@@ -324,9 +347,9 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
 #define BODY_NOP(R, OP, SM, DM, FL, BAILTO)                                  \
     do {                                                                     \
         if ((SM) == SRC_POP)                                                 \
-            vm->cur->sp = (uint16_t)(vm->cur->sp - (uint16_t)(eng_low16(&vm->regs[(R)->src0]) + (R)->imm0)); \
+            sp = (uint16_t)(sp - (uint16_t)(eng_low16(&vm->regs[(R)->src0]) + (R)->imm0)); \
         if ((DM) == DST_PUSH)                                                \
-            vm->cur->sp = (uint16_t)(vm->cur->sp + (uint16_t)(eng_low16(&vm->regs[(R)->dst0]) + (R)->imm1)); \
+            sp = (uint16_t)(sp + (uint16_t)(eng_low16(&vm->regs[(R)->dst0]) + (R)->imm1)); \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -349,7 +372,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
                           ? (c_ ? F_LT : 0) | (z_ ? F_EQ : 0) | (!c_ && !z_ ? F_GT : 0) \
                           : (z_ ? F_EQ : 0));                                \
         }                                                                    \
-        ft = eng_dst_done(vm, (R), (DM), ft, d_, false);                     \
+        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                    \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -368,7 +391,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
         uint8_t fl_ = eng_muldiv((OP), a_, b_, &r_, &h_);                    \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         *d_ = r_;                                                            \
-        ft = eng_dst_done(vm, (R), (DM), ft, d_, false);                     \
+        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                    \
         SET_REG((R)->dst1, h_);                                              \
         if ((FL) & OPF_SET_FLAGS)                                            \
             SET_FLAGS(fl_);                                                  \
@@ -417,7 +440,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
             FAIL(R);                                                         \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         *d_ = r_;                                                            \
-        ft = eng_dst_done(vm, (R), (DM), ft, d_, true);                      \
+        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, true);                     \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -464,7 +487,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         case EOP_CTX_CALLER: v_ = f_->caller; break;                         \
         case EOP_CTX_CODE_ADDR: v_ = f_->code_address; break;                \
         case EOP_CTX_ERGS_LEFT: v_ = u256_from_u64(ergs + C_LATER_ERGS); break; \
-        case EOP_CTX_SP: v_ = u256_from_u64(f_->sp); break;                  \
+        case EOP_CTX_SP: v_ = u256_from_u64(sp); break;                      \
         case EOP_CTX_GET_U128: v_ = f_->context; break;                      \
         default: /* meta */                                                  \
             v_ = u256_zero();                                                \
@@ -487,7 +510,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
             frame_grow_near(f_);                                             \
         vm_near *n_ = &f_->near[f_->nnear++];                                \
         n_->handler = (R)->imm1;                                             \
-        n_->sp = f_->sp;                                                     \
+        n_->sp = (uint16_t)sp;                                               \
         n_->saved_ergs = ergs - g_;                                          \
         n_->ret_pc = NEXT_PC(R);                                             \
         n_->target = (R)->imm0;                                              \
@@ -512,7 +535,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         vm_frame *f_ = vm->cur;                                              \
         if (f_->nnear) {                                                     \
             vm_near *n_ = &f_->near[--f_->nnear];                            \
-            f_->sp = n_->sp;                                                 \
+            sp = n_->sp;                                                     \
             ergs += n_->saved_ergs;                                          \
             if ((LABEL) >= 0)                                                \
                 ip = PC_REC(LABEL);                                          \
@@ -589,7 +612,8 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         vm_page *pg_ = aux_ ? vm->cur->aux_pg : vm->cur->heap_pg;            \
         if (__builtin_expect(!pg_, 0))                                       \
             pg_ = frame_page(vm, vm->cur, aux_, false);                      \
-        SET_REG((R)->dst0, page_read_word_fast(pg_, addr_));                 \
+        page_read_word_fast(&vm->regs[(R)->dst0], pg_, addr_);               \
+        ft &= ~(1u << (R)->dst0);                                            \
         if ((FL) & OPF_VARIANT)                                              \
             SET_REG_TAGGED((R)->dst1, u256_add(a_, u256_from_u64(32), NULL), tg_); \
         else                                                                 \
@@ -640,7 +664,8 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         u256 a_ = vm->regs[(R)->src0];                                       \
         if (!TAG((R)->src0) || (uint32_t)a_.w[0] > LAST_ADDRESS)              \
             FAIL(R);                                                         \
-        SET_REG((R)->dst0, fat_read_word(vm, a_));                           \
+        fat_read_word(vm, &vm->regs[(R)->dst0], a_);                         \
+        ft &= ~(1u << (R)->dst0);                                            \
         if ((FL) & OPF_VARIANT)                                              \
             SET_REG_TAGGED((R)->dst1, u256_add(a_, u256_from_u64(32), NULL), 1); \
         else                                                                 \
@@ -656,6 +681,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         vm_frame *f_ = vm->cur;                                              \
         vm->tags = (uint16_t)ft;                                             \
         f_->ergs = ergs;                                                     \
+        f_->sp = (uint16_t)sp; /* world_op sees the whole frame */           \
         bool ok_ = world_op(vm, r_, (OP));                                   \
         ft = (ft & ~0xFFFFu) | vm->tags;                                     \
         if ((OP) == EOP_DECOMMIT || (OP) == EOP_STATIC_READ) /* tagged writes */ \

@@ -5,9 +5,9 @@
  *   fast      specialised and fused handlers (vm/engine.gen.h);
  *   counting  the same handlers, and vm/prof.h's calls at every dispatch
  *             (a fused record records each of its instructions);
- *   timing    the fast engine's handlers, each first comparing the
- *             instruction count with the profiler's next block boundary
- *             (vm/prof.h, prof_boundary): the profiler's timing runs.
+ *   timing    the fast engine's handlers, each first testing whether the
+ *             instruction count reached the profiler's next block boundary
+ *             (vm/prof.h; a sign test, ICOUNT_BIAS): the profiler's timing runs.
  * (The simple engine and the tracer are the reference interpreter, vm/ref.c.)
  * ENGINE_PREFIX names the engine; ENGINE_COUNTING, ENGINE_TIMING select.
  *
@@ -62,7 +62,7 @@
 #define PROF(R, FAM, COST) PROF_FUSED()
 #define PROF_FUSED()                                                         \
     do {                                                                     \
-        if (__builtin_expect(prof_boundary(vm, icount), 0))                  \
+        if (__builtin_expect((int64_t)icount >= 0, 0)) /* ICOUNT_BIAS */    \
             MUSTTAIL return ENG(prof_tick)(H_ARGS);                          \
     } while (0)
 #define PROF_COMPONENTS(N) ((void)0)
@@ -126,7 +126,7 @@
 
 /* A class's generic handler: family, modes and flags from the record. */
 #define GENERIC(CLASS)                                                       \
-    static int ENG(G_##CLASS)(H_PARAMS)                                      \
+    static ENG_CC int ENG(G_##CLASS)(H_PARAMS)                                      \
     {                                                                        \
         const vm_rec *const rec_ = ip;                                       \
         const eng_index_entry *e_ = &eng_index_tab[rec_->idx];               \
@@ -141,7 +141,7 @@
  * NAME_e is its body compiled to erase pointer operands, which NAME
  * leaves to it (BAIL). */
 #define SPECIALISED(NAME, INDEX, CLASS, FAM, SM, DM, FL, ERGS, MODE)         \
-    static int ENG(NAME)(H_PARAMS)                                           \
+    static ENG_CC int ENG(NAME)(H_PARAMS)                                           \
     {                                                                        \
         const vm_rec *const rec_ = ip;                                       \
         PROLOGUE(rec_, FAM, ERGS, MODE);                                     \
@@ -150,7 +150,7 @@
         NEXT();                                                              \
     }
 #define SPECIALISED_ERASING(NAME, INDEX, CLASS, FAM, SM, DM, FL, ERGS, MODE) \
-    static int ENG(NAME##_e)(H_PARAMS)                                       \
+    static ENG_CC int ENG(NAME##_e)(H_PARAMS)                                       \
     {                                                                        \
         const vm_rec *const rec_ = ip;                                       \
         BODY_##CLASS(rec_, FAM, SM, DM, FL, NAME##_e);                       \
@@ -164,7 +164,7 @@
  * happens exactly where it would unfused). Each component keeps its
  * predicate and its instruction count. */
 #define FUSED_HANDLER(NAME, FIRST, TOTAL, N)                                 \
-    static int ENG(NAME)(H_PARAMS)                                           \
+    static ENG_CC int ENG(NAME)(H_PARAMS)                                           \
     {                                                                        \
         PROF_FUSED();                                                        \
         if (__builtin_expect(ergs < (uint32_t)(TOTAL), 0))                   \
@@ -187,7 +187,7 @@
         NEXT();                                                              \
     }
 
-#define DECLARE(NAME, ...) static int ENG(NAME)(H_PARAMS);
+#define DECLARE(NAME, ...) static ENG_CC int ENG(NAME)(H_PARAMS);
 #define DECLARE_CLASS(NAME) DECLARE(G_##NAME)
 #define CLASSES(X)                                                           \
     X(NOP) X(BINOP) X(MULDIV) X(JUMP) X(PTR) X(NEAR_CALL) X(CTX_READ) X(WORLD) \
@@ -204,10 +204,10 @@ DECLARE(prof_look)
 #elif ENGINE_TIMING
 DECLARE(prof_tick)
 #endif
-#define DECLARE_SPEC(NAME, ...) DECLARE(NAME) static __attribute__((unused)) int ENG(NAME##_e)(H_PARAMS);
+#define DECLARE_SPEC(NAME, ...) DECLARE(NAME) static __attribute__((unused)) ENG_CC int ENG(NAME##_e)(H_PARAMS);
 ENGINE_SPECIALISED(DECLARE_SPEC)
 #define DECLARE_FUSED(NAME, ...)                                             \
-    DECLARE(NAME) static __attribute__((unused)) int ENG(NAME##_e)(H_PARAMS);
+    DECLARE(NAME) static __attribute__((unused)) ENG_CC int ENG(NAME##_e)(H_PARAMS);
 #if !defined(ERAVM_NO_FUSE)
 ENGINE_FUSED(DECLARE_FUSED)
 #endif
@@ -216,7 +216,7 @@ static eng_handler *const ENG(disp)[H_COUNT];
 #define C_ERASE 1
 CLASSES(GENERIC)
 
-static int ENG(G_INVALID)(H_PARAMS)
+static ENG_CC int ENG(G_INVALID)(H_PARAMS)
 {
     PROLOGUE(ip, EOP_INVALID, 4294967295u, 0);
     BODY_INVALID(ip, 0, 0, 0, 0, G_INVALID);
@@ -247,21 +247,21 @@ ENGINE_SPECIALISED(SPECIALISED)
 
 /* a record whose block is not decoded yet: decode it, then run the record
  * (nothing is charged or counted here) */
-static __attribute__((noinline)) int ENG(decode)(H_PARAMS)
+static __attribute__((noinline)) ENG_CC int ENG(decode)(H_PARAMS)
 {
     predecode_block(vm->cur->prog, (uint32_t)(ip - vm->cur->recs));
     NEXT();
 }
 
 /* the invalid instruction vm2 appends: costs nothing, burns all */
-static int ENG(END)(H_PARAMS)
+static ENG_CC int ENG(END)(H_PARAMS)
 {
     PROLOGUE(ip, EOP_INVALID, 0, 0);
     BODY_INVALID(ip, 0, 0, 0, 0, END);
 }
 
 /* vm2's wrap to pc 0 is not an instruction */
-static int ENG(WRAP)(H_PARAMS)
+static ENG_CC int ENG(WRAP)(H_PARAMS)
 {
     PROLOGUE(ip, VOP_WRAP, 0, 0);
     icount--;
@@ -270,13 +270,13 @@ static int ENG(WRAP)(H_PARAMS)
 }
 
 /* the spontaneous panic a failed instruction leaves behind */
-static int ENG(PANIC)(H_PARAMS)
+static ENG_CC int ENG(PANIC)(H_PARAMS)
 {
     PROLOGUE(ip, VOP_PANIC, 5, 0);
     FREE_PANIC();
 }
 
-static int ENG(free_panic)(H_PARAMS)
+static ENG_CC int ENG(free_panic)(H_PARAMS)
 {
     RETURN_FROM(RET_PANIC, -1, 0, VM_SINK);
 }
@@ -284,15 +284,17 @@ static int ENG(free_panic)(H_PARAMS)
 #if ENGINE_COUNTING
 /* the profiler looks at the VM, then the record is dispatched again (out
  * of line: inlined, its call would make every handler save registers) */
-static __attribute__((noinline)) int ENG(prof_look)(H_PARAMS)
+static __attribute__((noinline)) ENG_CC int ENG(prof_look)(H_PARAMS)
 {
     prof_look(VM_PROF(vm), vm->counters, ergs);
     NEXT();
 }
 #elif ENGINE_TIMING
-static __attribute__((noinline)) int ENG(prof_tick)(H_PARAMS)
+static __attribute__((noinline)) ENG_CC int ENG(prof_tick)(H_PARAMS)
 {
+    icount += vm->prof_at; /* the boundary moves: icount follows (ICOUNT_BIAS) */
     prof_timing_event(vm, ergs, icount);
+    icount -= vm->prof_at;
     NEXT();
 }
 #endif
@@ -319,7 +321,7 @@ static eng_handler *const ENG(disp)[H_COUNT] = {
 static int ENG(run)(eravm_vm *vm, eravm_result *res)
 {
     const vm_rec *ip;
-    uint32_t ergs, ft;
+    uint32_t ergs, ft, sp;
     uint64_t icount;
     vm->hook_res = res;
 #if defined(ERAVM_DISPATCH_LOOP)

@@ -13,7 +13,7 @@
  *    what the callee got and a return what did not come back: the charges
  *    add up to exactly the ergs the runs used.
  *  - Host time by block timing, in pairs of runs of the same execution. A
- *    timing run counts down to the boundaries of random blocks of 1..64
+ *    timing run counts down to the boundaries of random blocks of 1..256
  *    instructions and reads the clock (fenced rdtsc) there, nothing else;
  *    the counting run after it puts its blocks at the same positions (the
  *    same seed) and learns which instructions each one held. Per-opcode

@@ -9,9 +9,9 @@
  * moment; a fused record calls it once per instruction it stands for, or
  * is not used). The timing engine - the fast engine's handlers, fused
  * records too, instantiated once more - runs between prof_timing_enter(vm)
- * and prof_timing_leave(vm) and calls prof_boundary() at every dispatch of a
- * record (instruction or fused record) with the instruction count so far
- * (prof_boundary, prof_timing_event);
+ * and prof_timing_leave(vm) and, at every dispatch of a record (instruction
+ * or fused record), tests whether the instruction count so far reached
+ * vm->prof_at (prof_timing_event);
  * the VM picks it for the runs prof_run_start() says are timing runs.
  * Nothing else in the engines knows what is counted.
  *
@@ -134,18 +134,15 @@ static inline __attribute__((always_inline)) void prof_dispatch(prof_state *s, e
     prof_record(s, idx, ergs, depth, pc);
 }
 
-/* The timing engine: at every dispatch of a record, prof_boundary(vm,
- * icount), where icount counts the instructions of the run before this
- * one; when it says true, prof_timing_event() (out of line: the engine
+/* The timing engine: at every dispatch of a record, whether the
+ * instructions of the run before this one reached vm->prof_at (a sign test:
+ * the engine keeps its count relative to it, vm/handlers.h ICOUNT_BIAS);
+ * when they did, prof_timing_event() (out of line: the engine
  * may tail-call a handler that calls it and dispatches the record again),
  * which reads the clock and moves vm->prof_at, the next boundary. */
 void prof_timing_enter(eravm_vm *vm);
 void prof_timing_leave(eravm_vm *vm);
 void prof_timing_event(eravm_vm *vm, uint32_t ergs, uint64_t pos);
 
-static inline __attribute__((always_inline)) bool prof_boundary(const eravm_vm *vm, uint64_t icount)
-{
-    return icount >= vm->prof_at;
-}
 
 #endif

@@ -10,7 +10,7 @@
 #define PROF_SLOT(r) (r) /* a record's slot (records are the slots themselves) */
 #define PROF_START ERAVM_SLOTS /* "previous instruction" at the start of a run */
 #define PROF_NO_PC 0x7FFFFFFFu /* "previous pc" at the start of a run: no pc is one past it */
-#define PROF_WIN_MAX 64        /* longest timed block */
+#define PROF_WIN_MAX ERAVM_PROF_BLOCK_MAX /* longest timed block (eravm_prof.h) */
 #define PROF_GAP_MEAN 48       /* mean untimed instructions between two blocks */
 #define PROF_WINDOWS_MAX (1u << 18) /* timed blocks per run, at most */
 #define PROF_DT_MAX 5000000u   /* ticks: a longer block was interrupted (~2 ms) */

@@ -461,29 +461,37 @@ static inline void u256_divmod_knuth(u256 a, u256 b, u256 *q, u256 *r)
     }
 }
 
+/* The multi-limb cases out of line: inlined into every division site
+ * they made compilers give up inlining the one-limb case the benchmarks
+ * and compiled code divide by almost always. */
+static __attribute__((noinline, unused)) void u256_divmod_wide(u256 a, u256 b, u256 *qt,
+                                                              u256 *rt)
+{
+    if (u256_is_zero(b)) {
+        *qt = *rt = u256_zero();
+    } else if (u256_fits_u64(b)) {
+        uint64_t rem;
+        *qt = u256_divmod_u64(a, b.w[0], &rem);
+        *rt = u256_from_u64(rem);
+    } else if (u256_lt(a, b)) {
+        *qt = u256_zero();
+        *rt = a;
+    } else {
+        u256_divmod_knuth(a, b, qt, rt);
+    }
+}
+
 /* EraVM defines division by zero as quotient 0 and remainder 0 rather
  * than a trap. Either output pointer may be NULL. */
-static inline void u256_divmod(u256 a, u256 b, u256 *q, u256 *r)
+static inline __attribute__((always_inline)) void u256_divmod(u256 a, u256 b, u256 *q, u256 *r)
 {
     u256 qt, rt;
-    if (u256_fits_u64(b)) {
+    if (u256_fits_u64(b) && u256_fits_u64(a)) {
         uint64_t d = b.w[0];
-        if (d == 0) {
-            qt = u256_zero();
-            rt = u256_zero();
-        } else if (u256_fits_u64(a)) {
-            qt = u256_from_u64(a.w[0] / d);
-            rt = u256_from_u64(a.w[0] % d);
-        } else {
-            uint64_t rem;
-            qt = u256_divmod_u64(a, d, &rem);
-            rt = u256_from_u64(rem);
-        }
-    } else if (u256_lt(a, b)) {
-        qt = u256_zero();
-        rt = a;
+        qt = u256_from_u64(d ? a.w[0] / d : 0);
+        rt = u256_from_u64(d ? a.w[0] % d : 0);
     } else {
-        u256_divmod_knuth(a, b, &qt, &rt);
+        u256_divmod_wide(a, b, &qt, &rt);
     }
     if (q)
         *q = qt;

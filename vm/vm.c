@@ -188,14 +188,35 @@ static __attribute__((noinline)) vm_page *frame_page(eravm_vm *vm, vm_frame *f, 
     return *slot = p;
 }
 
-/* Heap words for the engine: one 256-byte chunk holds the whole word in
- * 7 of 8 offsets; the rest (and absent chunks) take the general path. */
-static inline __attribute__((always_inline)) u256 page_read_word_fast(const vm_page *p, uint32_t off)
+/* Writes a word 8 bytes at a time where the engine reads it next: a u256
+ * returned by value from two paths met in a temporary, written 8 bytes at
+ * a time and copied 16 at a time, a store-forwarding stall on every load. */
+static inline __attribute__((always_inline)) void u256_store_be(u256 *dst, const uint8_t *in)
+{
+    dst->w[0] = u256_load_be64(in + 24);
+    dst->w[1] = u256_load_be64(in + 16);
+    dst->w[2] = u256_load_be64(in + 8);
+    dst->w[3] = u256_load_be64(in);
+}
+
+static __attribute__((noinline)) void page_read_word_slow(u256 *dst, const vm_page *p, uint32_t off)
+{
+    uint8_t b[32];
+    page_read(p, off, b, 32);
+    u256_store_be(dst, b);
+}
+
+/* Heap words for the engine, into *dst: one 256-byte chunk holds the whole
+ * word in 7 of 8 offsets; the rest (and absent chunks) take the general
+ * path. */
+static inline __attribute__((always_inline)) void page_read_word_fast(u256 *dst, const vm_page *p,
+                                                                     uint32_t off)
 {
     const uint8_t *c = p ? page_chunk_at(p, off) : NULL;
     if (__builtin_expect(c && (off & (PAGE_CHUNK - 1)) <= PAGE_CHUNK - 32, 1))
-        return u256_from_be(c + (off & (PAGE_CHUNK - 1)));
-    return page_read_word(p, off);
+        u256_store_be(dst, c + (off & (PAGE_CHUNK - 1)));
+    else
+        page_read_word_slow(dst, p, off);
 }
 
 static inline __attribute__((always_inline)) void page_write_word_fast(vm_pages *ps, vm_page *p,
@@ -209,8 +230,8 @@ static inline __attribute__((always_inline)) void page_write_word_fast(vm_pages 
 }
 
 /* ldp: the word at a fat pointer's offset within [start, start+length),
- * zero-padded (the caller checked tag and offset). */
-static u256 fat_read_word(eravm_vm *vm, u256 ptr)
+ * zero-padded (the caller checked tag and offset), into *dst. */
+static void fat_read_word(eravm_vm *vm, u256 *dst, u256 ptr)
 {
     fatptr p = fp_of(ptr);
     uint32_t start = p.start + (p.offset < p.length ? p.offset : p.length);
@@ -218,12 +239,14 @@ static u256 fat_read_word(eravm_vm *vm, u256 ptr)
     uint32_t end = start > 0xFFFFFFFFu - 32 ? 0xFFFFFFFFu : start + 32;
     if (end > lim)
         end = lim;
-    if (end - start == 32) /* the whole word inside the window: the common case */
-        return page_read_word_fast(pages_get(&vm->pages, p.page), start);
+    if (end - start == 32) { /* the whole word inside the window: the common case */
+        page_read_word_fast(dst, pages_get(&vm->pages, p.page), start);
+        return;
+    }
     uint8_t buf[32] = {0};
     if (end > start)
         page_read(pages_get(&vm->pages, p.page), start, buf, end - start);
-    return u256_from_be(buf);
+    u256_store_be(dst, buf);
 }
 
 /* With an external snapshot open, what any write to the bootloader's heap or

@@ -243,7 +243,13 @@ void wd_map_set(wd_map *m, wd_entry *e, u256 value, uint32_t paid, bool has);
 void wd_map_rollback(wd_map *m, size_t to);
 void wd_map_clear(wd_map *m);
 bool wd_add_flag(wdiff *d, wd_entry *e, uint8_t flag); /* true if newly added */
-wd_snapshot wd_snapshot_take(const wdiff *d);
+/* inline: every near call takes one, and a struct returned from another
+ * file comes back through memory, written 8 bytes at a time and read 16 */
+static inline wd_snapshot wd_snapshot_take(const wdiff *d)
+{
+    wd_snapshot s = {d->storage.nundo, d->transient.nundo, d->events.n, d->l2l1.n, d->pubdata};
+    return s;
+}
 void wd_rollback(wdiff *d, const wd_snapshot *s);
 void wd_log_push(wd_logs *l, const eravm_log *x);
 wd_decommit *wd_decommit_find(wdiff *d, u256 key);
@@ -326,10 +332,11 @@ struct eravm_vm {
     wdiff diff;
     eravm_world world;
     eravm_settings settings;
-    /* the engine's: the current frame, the hook address while the initial
+    /* the engine's: the current frame and its stack, the hook address while the initial
      * frame runs with hooks on (else UINT32_MAX, which no heap offset is),
      * where a hook's value goes, the counting engine's profiler state */
     vm_frame *cur;
+    vm_stack *stk;
     u256 scratch; /* an erased copy of a tagged stack operand */
     bool watch_heap; /* the initial frame runs with hooks on or a snapshot open */
     uint32_t hook_at;

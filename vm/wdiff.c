@@ -119,12 +119,6 @@ bool wd_add_flag(wdiff *d, wd_entry *e, uint8_t flag)
     return true;
 }
 
-wd_snapshot wd_snapshot_take(const wdiff *d)
-{
-    wd_snapshot s = {d->storage.nundo, d->transient.nundo, d->events.n, d->l2l1.n, d->pubdata};
-    return s;
-}
-
 void wd_rollback(wdiff *d, const wd_snapshot *s)
 {
     wd_map_rollback(&d->storage, s->storage);
