@@ -10,12 +10,13 @@
  * first dispatches into the block (a zero record's handler is H_DECODE): a
  * transaction runs a few per cent of the system contracts it calls, and
  * upstream decodes every program per VM, so decoding is on the clock. A
- * record depends only on the code words of its block (fused sequences stay
- * inside one), so it does not matter which thread decodes a block: the
- * first claims it, writes its records and publishes each handler with a
- * release store (the engine loads handlers with acquire); a thread finding
- * the block claimed waits for it. Only const tables are read, so programs
- * may be built and run on several threads. */
+ * record depends only on the code words of its block, so it does not
+ * matter which thread decodes a block: the first claims it, writes its
+ * records and publishes each handler with a release store (the engine loads
+ * handlers with acquire); a thread finding the block claimed waits for it.
+ * A fused sequence that runs into the next block is given to its first
+ * record once both blocks are decoded (link_blocks). Only const tables are
+ * read, so programs may be built and run on several threads. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,7 +96,8 @@ static uint16_t fused_lookup(unsigned a, unsigned b, unsigned c)
 /* The superinstruction pass over one block: `starts` marks the records
  * whose variant starts a fused sequence (the generator fuses specialised
  * variants only, so a match also says the later records are specialised);
- * the longest match wins. Sequences stay inside the block. */
+ * the longest match wins. Sequences that leave the block are given by
+ * link_blocks once the next block is decoded too. */
 static void fuse(vm_rec *recs, uint32_t n, uint64_t starts)
 {
     for (; starts; starts &= starts - 1) {
@@ -148,14 +150,54 @@ static void decode_block(const eravm_program *p, uint32_t b)
         __atomic_store_n(&r[i].h, out[i].h, __ATOMIC_RELEASE);
 }
 
+static unsigned word_index(const eravm_program *p, uint32_t pc)
+{
+    return (unsigned)(u256_load_be64(p->code + 8 * (size_t)pc) & 0x7FF);
+}
+
+/* The last two records of block b start sequences that may run into block
+ * b + 1, which decode_block cannot fuse: it may not read records that are
+ * not decoded. Once both blocks are done, whichever was decoded second
+ * gives them the handler an eager decode would (the longest match), with
+ * a release store: a thread still running the plain handler is as right.
+ * Two threads finishing the pair at once may both miss it (seq_cst makes
+ * at least one see the other's block done); that costs speed only. */
+static void link_blocks(const eravm_program *p, uint32_t b)
+{
+    uint32_t end = (b + 1) * PREDECODE_BLOCK; /* the first record of block b + 1 */
+    if (end >= p->ndec ||
+        __atomic_load_n(&p->blocks[b], __ATOMIC_SEQ_CST) != PREDECODE_DONE ||
+        __atomic_load_n(&p->blocks[b + 1], __ATOMIC_SEQ_CST) != PREDECODE_DONE)
+        return;
+    for (uint32_t pc = end - 2; pc < end; pc++) {
+        unsigned a = word_index(p, pc), c = ENG_NONE;
+        if (!eng_index_tab[a].nfused)
+            continue;
+        unsigned b1 = word_index(p, pc + 1);
+        if (pc + 2 < p->ndec)
+            c = word_index(p, pc + 2);
+        uint16_t h = c != ENG_NONE ? fused_lookup(a, b1, c) : 0;
+        if (!h)
+            h = fused_lookup(a, b1, ENG_NONE);
+        if (h)
+            __atomic_store_n(&p->recs[pc].h, h, __ATOMIC_RELEASE);
+    }
+}
+
 void predecode_block(const eravm_program *p, uint32_t pc)
 {
-    uint8_t *st = &p->blocks[pc / PREDECODE_BLOCK];
+    uint32_t b = pc / PREDECODE_BLOCK;
+    uint8_t *st = &p->blocks[b];
     uint8_t fresh = PREDECODE_FRESH;
     if (__atomic_compare_exchange_n(st, &fresh, PREDECODE_BUSY, false, __ATOMIC_ACQ_REL,
                                     __ATOMIC_ACQUIRE)) {
-        decode_block(p, pc / PREDECODE_BLOCK);
-        __atomic_store_n(st, PREDECODE_DONE, __ATOMIC_RELEASE);
+        decode_block(p, b);
+        __atomic_store_n(st, PREDECODE_DONE, __ATOMIC_SEQ_CST);
+        if ((p->passes & VM_PASS_FUSE) && (p->passes & VM_PASS_SPECIALISE)) {
+            if (b > 0)
+                link_blocks(p, b - 1);
+            link_blocks(p, b);
+        }
         return;
     }
     while (__atomic_load_n(st, __ATOMIC_ACQUIRE) != PREDECODE_DONE)
