@@ -28,8 +28,10 @@
 #define ENG_INLINE static inline __attribute__((always_inline))
 
 /* What every handler takes and passes on. */
-#define H_PARAMS eravm_vm *vm, const vm_rec *ip, uint32_t ergs, uint32_t ft, uint64_t icount, uint32_t sp
-#define H_ARGS vm, ip, ergs, ft, icount, sp
+/* H_XPARAMS/H_XARGS: what one engine adds (vm/interp.h defines them for
+ * each: the counting engine's profiler cursor where registers allow). */
+#define H_PARAMS eravm_vm *vm, const vm_rec *ip, uint32_t ergs, uint32_t ft, uint64_t icount, uint32_t sp H_XPARAMS
+#define H_ARGS vm, ip, ergs, ft, icount, sp H_XARGS
 /* With clang 19's preserve_none a handler keeps no callee-saved register:
  * none returns to its caller before the run ends, so the pushes and pops
  * of six registers that every handler paid go (ERAVM_NO_PRESERVE_NONE is
@@ -38,12 +40,13 @@
     !defined(ERAVM_NO_PRESERVE_NONE)
 #if __has_attribute(preserve_none)
 #define ENG_CC __attribute__((preserve_none))
+#define ENG_MANY_ARGS 1 /* a dozen argument registers: an engine may add some */
 #endif
 #endif
 #ifndef ENG_CC
 #define ENG_CC
+#define ENG_MANY_ARGS 0 /* six: the base state fills them */
 #endif
-typedef ENG_CC int eng_handler(H_PARAMS);
 
 /* A record's handler id, as published by the decoder (vm/predecode.c). */
 #define REC_H(R) __atomic_load_n(&(R)->h, __ATOMIC_ACQUIRE)
@@ -73,6 +76,7 @@ typedef ENG_CC int eng_handler(H_PARAMS);
         vm->flags = (uint8_t)(ft >> 24);                                     \
         vm->tags = (uint16_t)ft;                                             \
         vm->instructions = icount + ICOUNT_BIAS;                             \
+        X_SAVE();                                                            \
     } while (0)
 
 #define LOAD_STATE()                                                         \
@@ -85,6 +89,7 @@ typedef ENG_CC int eng_handler(H_PARAMS);
         ft = vm->tags | (uint32_t)vm->flags << 24 | (f__->is_kernel ? FT_KERNEL : 0); \
         eng_refresh_eregs(vm, ft);                                           \
         icount = vm->instructions - ICOUNT_BIAS;                             \
+        X_LOAD();                                                            \
         vm->hook_at = vm->settings.hooks_enabled && vm->depth == 0 ? vm->settings.hook_address \
                                                                    : UINT32_MAX; \
         vm->watch_heap = vm->depth == 0 && (vm->settings.hooks_enabled || vm->has_ext); \

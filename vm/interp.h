@@ -25,6 +25,44 @@
 #define ENG_CAT(a, b) ENG_CAT_(a, b)
 #define ENG(x) ENG_CAT(ENGINE_PREFIX, x)
 
+#if ENGINE_COUNTING && ENG_MANY_ARGS
+/* The counting engine's profiler cursor (prof_state's bp and expect) in
+ * two more argument registers: in the VM, every dispatch loaded what the
+ * one before had stored, a store-to-load round trip on every instruction.
+ * The rest of prof_state (bend, look) is only read. The VM's copy is
+ * current wherever the state is saved (X_SAVE in SAVE_STATE). */
+#define H_XPARAMS , uint16_t *pbp, uint64_t pexp
+#define H_XARGS , pbp, pexp
+#define X_SAVE() (vm->prof.bp = pbp, vm->prof.expect = pexp)
+#define X_LOAD() (pbp = vm->prof.bp, pexp = vm->prof.expect)
+#define X_LOCALS uint16_t *pbp; uint64_t pexp;
+/* prof.h's functions on a prof_state made of the registers and the VM's
+ * read-only fields (kept in registers once inlined), the cursor taken back */
+#define PROF_ON(CALL)                                                        \
+    do {                                                                     \
+        prof_state ps_ = {pbp, vm->prof.bend, pexp, vm->prof.look};          \
+        CALL;                                                                \
+        pbp = ps_.bp;                                                        \
+        pexp = ps_.expect;                                                   \
+    } while (0)
+#define PROF_MUST_LOOK()                                                     \
+    prof_must_look(&(prof_state){pbp, vm->prof.bend, pexp, vm->prof.look}, ergs, vm->depth)
+#define PROF_PS (&ps_)
+#else
+#define H_XPARAMS
+#define H_XARGS
+#define X_SAVE() ((void)0)
+#define X_LOAD() ((void)0)
+#define X_LOCALS
+#define PROF_ON(CALL)                                                        \
+    do {                                                                     \
+        prof_state *const ps_ = VM_PROF(vm);                                 \
+        CALL;                                                                \
+    } while (0)
+#define PROF_MUST_LOOK() prof_must_look(VM_PROF(vm), ergs, vm->depth)
+#define PROF_PS ps_
+#endif
+
 #if ENGINE_COUNTING
 /* vm/prof.h's prof_dispatch in two halves, so that no handler makes a
  * call: the rare look at the VM is a handler of its own (ENG(prof_look)),
@@ -32,10 +70,10 @@
  * over its size, which grows by one along the code. */
 #define PROF(R, FAM, COST)                                                   \
     do {                                                                     \
-        if (__builtin_expect(prof_must_look(VM_PROF(vm), ergs, vm->depth), 0)) \
+        if (__builtin_expect(PROF_MUST_LOOK(), 0))                           \
             MUSTTAIL return ENG(prof_look)(H_ARGS);                          \
-        prof_record(VM_PROF(vm), (R)->idx, ergs, vm->depth,                  \
-                    (uint32_t)((uintptr_t)(R) / sizeof(vm_rec)));            \
+        PROF_ON(prof_record(PROF_PS, (R)->idx, ergs, vm->depth,              \
+                            (uint32_t)((uintptr_t)(R) / sizeof(vm_rec))));   \
     } while (0)
 /* a fused record: one look for all of it, and once it is sure to run (as
  * it charges their ergs) all its instructions are recorded
@@ -45,16 +83,16 @@
  * last are never ones the profiler must look after) */
 #define PROF_FUSED()                                                         \
     do {                                                                     \
-        if (__builtin_expect(prof_must_look(VM_PROF(vm), ergs, vm->depth), 0)) \
+        if (__builtin_expect(PROF_MUST_LOOK(), 0))                           \
             MUSTTAIL return ENG(prof_look)(H_ARGS);                          \
     } while (0)
 #define PROF_COMPONENTS(N)                                                   \
-    prof_record_run(VM_PROF(vm), &ip->idx, sizeof(vm_rec) / sizeof(uint16_t), (N), \
-                    (uint32_t)((uintptr_t)ip / sizeof(vm_rec)))
+    PROF_ON(prof_record_run(PROF_PS, &ip->idx, sizeof(vm_rec) / sizeof(uint16_t), (N), \
+                            (uint32_t)((uintptr_t)ip / sizeof(vm_rec))))
 #define PROF_UNDO(N)                                                         \
     do {                                                                     \
         if (N)                                                               \
-            prof_unrecord(VM_PROF(vm), (N), ergs, vm->depth);                \
+            PROF_ON(prof_unrecord(PROF_PS, (N), ergs, vm->depth));           \
     } while (0)
 #elif ENGINE_TIMING
 /* at a block boundary, a handler of its own reads the clock
@@ -211,7 +249,8 @@ ENGINE_SPECIALISED(DECLARE_SPEC)
 #if !defined(ERAVM_NO_FUSE)
 ENGINE_FUSED(DECLARE_FUSED)
 #endif
-static eng_handler *const ENG(disp)[H_COUNT];
+typedef ENG_CC int ENG(handler)(H_PARAMS);
+static ENG(handler) *const ENG(disp)[H_COUNT];
 
 #define C_ERASE 1
 CLASSES(GENERIC)
@@ -286,7 +325,9 @@ static ENG_CC int ENG(free_panic)(H_PARAMS)
  * of line: inlined, its call would make every handler save registers) */
 static __attribute__((noinline)) ENG_CC int ENG(prof_look)(H_PARAMS)
 {
+    X_SAVE();
     prof_look(VM_PROF(vm), vm->counters, ergs);
+    X_LOAD();
     NEXT();
 }
 #elif ENGINE_TIMING
@@ -308,7 +349,7 @@ static __attribute__((noinline)) ENG_CC int ENG(prof_tick)(H_PARAMS)
 #else
 #define ROUTE_FUSED(NAME, FIRST, CLASS) ROUTE(H_##NAME, NAME)
 #endif
-static eng_handler *const ENG(disp)[H_COUNT] = {
+static ENG(handler) *const ENG(disp)[H_COUNT] = {
     ROUTE(H_DECODE, decode) ROUTE_CLASS(INVALID) ROUTE_CLASS(NOP) ROUTE_CLASS(BINOP) ROUTE_CLASS(MULDIV)
     ROUTE_CLASS(JUMP) ROUTE_CLASS(PTR) ROUTE_CLASS(NEAR_CALL) ROUTE_CLASS(CTX_READ)
     ROUTE_CLASS(WORLD) ROUTE_CLASS(FAR_CALL) ROUTE_CLASS(RET) ROUTE_CLASS(HEAP_READ)
@@ -323,6 +364,7 @@ static int ENG(run)(eravm_vm *vm, eravm_result *res)
     const vm_rec *ip;
     uint32_t ergs, ft, sp;
     uint64_t icount;
+    X_LOCALS
     vm->hook_res = res;
 #if defined(ERAVM_DISPATCH_LOOP)
     for (;;) {
@@ -338,6 +380,14 @@ static int ENG(run)(eravm_vm *vm, eravm_result *res)
 }
 
 #undef ENG
+#undef H_XPARAMS
+#undef H_XARGS
+#undef X_SAVE
+#undef X_LOAD
+#undef X_LOCALS
+#undef PROF_ON
+#undef PROF_MUST_LOOK
+#undef PROF_PS
 #undef PROF
 #undef PROF_FUSED
 #undef PROF_COMPONENTS
