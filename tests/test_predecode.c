@@ -144,6 +144,59 @@ static void check_exact_at_every_ergs(const char *name, const char *src, uint32_
              max_ergs);
 }
 
+/* A fused record whose first component reads a pointer as an integer in
+ * user mode (r1, the calldata pointer a frame starts with) leaves for its
+ * erasing twin, and is given the twin for good: after one run the program
+ * holds twin handlers, and a second run on the same program agrees with the
+ * simple engine as the first did. */
+static const char erasing_loop[] = "\t.text\n\tadd\t3, r0, r2\n\tadd\t4, r0, r13\n"
+                                   ".loop:\n\tadd\tr1, r2, r3\n\tadd\tr1, r2, r3\n\tadd\tr1, r2, r3\n"
+                                   "\tsub.s!\t1, r13, r13\n\tjump.ne\t@.loop\n\tret\n";
+
+static void check_twin_patch(void)
+{
+    CASE_BEGIN();
+    char err[256];
+    eravm_asm_result r;
+    if (eravm_asm(erasing_loop, strlen(erasing_loop), "erasing_loop", &r, err, sizeof err) != 0) {
+        EXPECT(0, "%s", err);
+        CASE_END("twin patch: assembles");
+        return;
+    }
+    eravm_memworld *w = eravm_memworld_new();
+    u256 addr = u256_from_u64(0x1234567890abcdefull);
+    u256 hash = eravm_memworld_deploy(w, addr, r.code, r.len, false);
+    const eravm_program *p = eravm_memworld_program(w, hash);
+    eravm_world iface = eravm_memworld_iface(w);
+    outcome o[2];
+    for (int k = 0; k < 2; k++) {
+        eravm_vm *vm = eravm_vm_new(&iface, NULL);
+        eravm_call call;
+        memset(&call, 0, sizeof call);
+        call.address = addr;
+        call.ergs = 10000;
+        eravm_result res;
+        eravm_vm_run(vm, p, &call, &res);
+        o[k] = (outcome){res.status, res.ergs_left, res.instructions, res.skipped};
+        eravm_vm_free(vm);
+        unsigned twins = 0;
+        for (uint32_t i = 0; i < p->ndec; i++)
+            twins += p->recs[i].h >= H_TWIN_FIRST && p->recs[i].h < H_COUNT;
+        EXPECT(twins > 0, "run %d: no record holds an erasing twin", k);
+    }
+    outcome want = run_once(r.code, r.len, 10000, ERAVM_ENGINE_SIMPLE);
+    for (int k = 0; k < 2; k++)
+        EXPECT(o[k].status == want.status && o[k].ergs_left == want.ergs_left &&
+                   o[k].instructions == want.instructions && o[k].skipped == want.skipped,
+               "run %d: fast %d/%u/%llu, simple %d/%u/%llu", k, o[k].status, o[k].ergs_left,
+               (unsigned long long)o[k].instructions, want.status, want.ergs_left,
+               (unsigned long long)want.instructions);
+    eravm_memworld_free(w);
+    eravm_asm_free(&r);
+    CASE_END("twin patch: a fused record that met a pointer read as an integer keeps its erasing twin, "
+             "and runs on the patched program agree with the simple engine");
+}
+
 /* `pre`, then n copies of `line`, then `post`, assembled */
 static int assemble_repeat(const char *pre, const char *line, unsigned n, const char *post,
                            eravm_asm_result *r)
@@ -311,6 +364,8 @@ int main(void)
                               ".loop:\n\tadd\tr1, r2, r3\n\tadd\tr1, r2, r3\n\tadd\tr1, r2, r3\n"
                               "\tsub.s!\t1, r13, r13\n\tjump.ne\t@.loop\n\tret\n",
                               260);
+    check_exact_at_every_ergs("erasing_loop", erasing_loop, 260);
+    check_twin_patch();
     /* heap stores last in fused sequences, paying growth past the 4 KiB a
      * user frame starts with, and reads of what they wrote */
     check_exact_at_every_ergs("heap_loop",

@@ -1,6 +1,6 @@
 /* vm/engine.h — what the predecoder and the engine share: handler ids
  * (the not-yet-decoded record, generic per class, pseudo-instructions, then the specialised and fused
- * handlers listed in the generated vm/engine.gen.h), the per-index const
+ * handlers listed in the generated vm/engine.gen.h, then the fused ones' erasing twins), the per-index const
  * table and the fused-sequence table. */
 #ifndef ERAVM_ENGINE_H
 #define ERAVM_ENGINE_H
@@ -23,6 +23,13 @@ enum {
     ENGINE_SPECIALISED(ENG_X)
     H_FUSED_FIRST,
     H_FUSED_BEFORE_ = H_FUSED_FIRST - 1,
+    ENGINE_FUSED(ENG_X)
+#undef ENG_X
+    /* a fused record's erasing twin: the engine gives it to a record whose
+     * first component met a pointer read as an integer (vm/interp.h) */
+    H_TWIN_FIRST,
+    H_TWIN_BEFORE_ = H_TWIN_FIRST - 1,
+#define ENG_X(NAME, ...) H_##NAME##_e,
     ENGINE_FUSED(ENG_X)
 #undef ENG_X
     H_COUNT

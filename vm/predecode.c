@@ -236,6 +236,9 @@ static const char *const handler_names[H_COUNT] = {
 #define NAME_X(NAME, ...) [H_##NAME] = #NAME,
     ENGINE_SPECIALISED(NAME_X) ENGINE_FUSED(NAME_X)
 #undef NAME_X
+#define NAME_X(NAME, ...) [H_##NAME##_e] = #NAME "_e",
+    ENGINE_FUSED(NAME_X)
+#undef NAME_X
 };
 
 static void reg_name(char *buf, size_t n, unsigned r)
