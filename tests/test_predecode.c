@@ -92,11 +92,10 @@ typedef struct {
     uint64_t instructions, skipped;
 } outcome;
 
-static outcome run_once(const uint8_t *code, size_t len, uint32_t ergs, int engine)
+/* One run of p, deployed at addr in w, on a fresh VM with that engine. */
+static eravm_result run_program(eravm_memworld *w, const eravm_program *p, u256 addr,
+                                uint32_t ergs, int engine)
 {
-    eravm_memworld *w = eravm_memworld_new();
-    u256 addr = u256_from_u64(0x1234567890abcdefull);
-    u256 hash = eravm_memworld_deploy(w, addr, code, len, false);
     eravm_world iface = eravm_memworld_iface(w);
     eravm_vm *vm = eravm_vm_new(&iface, NULL);
     eravm_vm_set_engine(vm, engine);
@@ -105,9 +104,18 @@ static outcome run_once(const uint8_t *code, size_t len, uint32_t ergs, int engi
     call.address = addr;
     call.ergs = ergs;
     eravm_result res;
-    eravm_vm_run(vm, eravm_memworld_program(w, hash), &call, &res);
-    outcome o = {res.status, res.ergs_left, res.instructions, res.skipped};
+    eravm_vm_run(vm, p, &call, &res);
     eravm_vm_free(vm);
+    return res;
+}
+
+static outcome run_once(const uint8_t *code, size_t len, uint32_t ergs, int engine)
+{
+    eravm_memworld *w = eravm_memworld_new();
+    u256 addr = u256_from_u64(0x1234567890abcdefull);
+    u256 hash = eravm_memworld_deploy(w, addr, code, len, false);
+    eravm_result res = run_program(w, eravm_memworld_program(w, hash), addr, ergs, engine);
+    outcome o = {res.status, res.ergs_left, res.instructions, res.skipped};
     eravm_memworld_free(w);
     return o;
 }
@@ -167,18 +175,10 @@ static void check_twin_patch(void)
     u256 addr = u256_from_u64(0x1234567890abcdefull);
     u256 hash = eravm_memworld_deploy(w, addr, r.code, r.len, false);
     const eravm_program *p = eravm_memworld_program(w, hash);
-    eravm_world iface = eravm_memworld_iface(w);
     outcome o[2];
     for (int k = 0; k < 2; k++) {
-        eravm_vm *vm = eravm_vm_new(&iface, NULL);
-        eravm_call call;
-        memset(&call, 0, sizeof call);
-        call.address = addr;
-        call.ergs = 10000;
-        eravm_result res;
-        eravm_vm_run(vm, p, &call, &res);
+        eravm_result res = run_program(w, p, addr, 10000, ERAVM_ENGINE_FAST);
         o[k] = (outcome){res.status, res.ergs_left, res.instructions, res.skipped};
-        eravm_vm_free(vm);
         unsigned twins = 0;
         for (uint32_t i = 0; i < p->ndec; i++)
             twins += p->recs[i].h >= H_TWIN_FIRST && p->recs[i].h < H_COUNT;
@@ -233,14 +233,7 @@ static void check_lazy(void)
         undecoded += p->recs[i].h == H_DECODE;
     EXPECT(undecoded == p->ndec, "%u of %u records decoded before any run", p->ndec - undecoded,
            p->ndec);
-    eravm_world iface = eravm_memworld_iface(w);
-    eravm_vm *vm = eravm_vm_new(&iface, NULL);
-    eravm_call call;
-    memset(&call, 0, sizeof call);
-    call.address = addr;
-    call.ergs = 100000;
-    eravm_result res;
-    eravm_vm_run(vm, p, &call, &res);
+    eravm_result res = run_program(w, p, addr, 100000, ERAVM_ENGINE_FAST);
     EXPECT(res.instructions == 3, "%llu instructions", (unsigned long long)res.instructions);
     eravm_program *eager = eravm_program_new(r.code, r.len);
     predecode_all(eager);
@@ -275,7 +268,6 @@ static void check_lazy(void)
         EXPECT(!memcmp(&p->recs[i], &eager->recs[i], sizeof(vm_rec)),
                "record %u: not fused into block 1 once it was decoded", i);
     eravm_program_free(eager);
-    eravm_vm_free(vm);
     eravm_memworld_free(w);
     eravm_asm_free(&r);
     CASE_END("lazy decoding: only the blocks a run enters, as the eager decode makes them; "
