@@ -230,6 +230,11 @@ typedef struct {
     int32_t pubdata;
     wd_decommit *dec;
     size_t ndec, capdec;
+    /* open addressing over dec by key (an entry's index + 1; 0 empty); a
+     * slot left by a rollback (ndec shrank) points past ndec or at another
+     * key and is skipped, then reused */
+    uint32_t *dec_index;
+    size_t dec_slots, dec_used; /* a power of two, or 0; slots not empty */
     /* external (transaction) snapshot support: undo of flags and decommits */
     struct { uint32_t entry; uint8_t prev; } *flag_undo;
     size_t nflag_undo, capflag_undo;

@@ -139,12 +139,52 @@ void wd_log_push(wd_logs *l, const eravm_log *x)
     l->v[l->n++] = *x;
 }
 
+/* Decommits by code hash: every far call asks, so a hash index rather than
+ * a scan of a list a long batch keeps growing. */
+static bool dec_slot_live(const wdiff *d, uint32_t v, const u256 *key)
+{
+    return v && v - 1 < d->ndec && u256_eq(d->dec[v - 1].key, *key);
+}
+
+/* The slot of key, or where it would go (the first empty or dead slot). */
+static uint32_t *dec_slot(wdiff *d, const u256 *key)
+{
+    size_t mask = d->dec_slots - 1, i = (size_t)key->w[0] & mask;
+    uint32_t *free_slot = NULL;
+    for (;; i = (i + 1) & mask) {
+        uint32_t *s = &d->dec_index[i];
+        if (!*s)
+            return free_slot ? free_slot : s;
+        if (dec_slot_live(d, *s, key))
+            return s;
+        /* another key's entry, or one a rollback dropped: dead slots are
+         * reusable only if their key is not further along */
+        if (!free_slot && !(*s - 1 < d->ndec))
+            free_slot = s;
+    }
+}
+
+/* A fresh index at most a quarter full: a rollback's leftovers can only fill
+ * slots, so this is also how they are swept. */
+static void dec_reindex(wdiff *d)
+{
+    size_t slots = 64;
+    while (slots < 4 * (d->ndec + 1))
+        slots *= 2;
+    free(d->dec_index);
+    d->dec_slots = slots;
+    d->dec_used = d->ndec;
+    d->dec_index = xcalloc(slots, sizeof *d->dec_index);
+    for (size_t i = 0; i < d->ndec; i++)
+        *dec_slot(d, &d->dec[i].key) = (uint32_t)i + 1;
+}
+
 wd_decommit *wd_decommit_find(wdiff *d, u256 key)
 {
-    for (size_t i = 0; i < d->ndec; i++)
-        if (u256_eq(d->dec[i].key, key))
-            return &d->dec[i];
-    return NULL;
+    if (!d->dec_slots)
+        return NULL;
+    uint32_t v = *dec_slot(d, &key);
+    return dec_slot_live(d, v, &key) ? &d->dec[v - 1] : NULL;
 }
 
 void wd_decommit_set(wdiff *d, u256 key, uint32_t page)
@@ -155,8 +195,13 @@ void wd_decommit_set(wdiff *d, u256 key, uint32_t page)
             d->capdec = d->capdec ? d->capdec * 2 : 16;
             d->dec = xrealloc(d->dec, d->capdec * sizeof *d->dec);
         }
+        if (4 * (d->dec_used + 1) > 3 * d->dec_slots)
+            dec_reindex(d);
         x = &d->dec[d->ndec++];
         x->key = key;
+        uint32_t *s = dec_slot(d, &key);
+        d->dec_used += !*s;
+        *s = (uint32_t)d->ndec;
     }
     x->page = page;
 }
@@ -180,6 +225,7 @@ void wd_free(wdiff *d)
     free(d->events.v);
     free(d->l2l1.v);
     free(d->dec);
+    free(d->dec_index);
     free(d->flag_undo);
     memset(d, 0, sizeof *d);
 }
