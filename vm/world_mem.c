@@ -1,5 +1,6 @@
 /* vm/world_mem.c — the in-memory world: a slot map and a code table keyed
- * by versioned hash (byte 1 cleared), decoded once when added. */
+ * by versioned hash (byte 1 cleared), decoded once when added; the table is
+ * open-addressed, since every far call decommits through it. */
 #include "world_mem.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@ typedef struct {
 
 struct eravm_memworld {
     wd_map slots;
-    mw_code *code;
+    mw_code *code; /* capcode slots, a power of two (or 0); prog NULL: empty */
     size_t ncode, capcode;
 };
 
@@ -32,7 +33,7 @@ void eravm_memworld_free(eravm_memworld *w)
     free(w->slots.e);
     free(w->slots.index);
     free(w->slots.undo);
-    for (size_t i = 0; i < w->ncode; i++)
+    for (size_t i = 0; i < w->capcode; i++)
         eravm_program_free(w->code[i].prog);
     free(w->code);
     free(w);
@@ -52,13 +53,18 @@ static u256 code_key(u256 hash)
     return hash;
 }
 
+/* key's slot, or the empty one where it would go (the table is never full) */
+static mw_code *code_slot(mw_code *tab, size_t cap, u256 key)
+{
+    size_t m = cap - 1, i = (size_t)key.w[0] & m; /* hash bytes: uniform */
+    while (tab[i].prog && !u256_eq(tab[i].key, key))
+        i = (i + 1) & m;
+    return &tab[i];
+}
+
 const eravm_program *eravm_memworld_program(eravm_memworld *w, u256 hash)
 {
-    u256 k = code_key(hash);
-    for (size_t i = 0; i < w->ncode; i++)
-        if (u256_eq(w->code[i].key, k))
-            return w->code[i].prog;
-    return NULL;
+    return w->capcode ? code_slot(w->code, w->capcode, code_key(hash))->prog : NULL;
 }
 
 static const eravm_program *mw_decommit(void *ctx, u256 key)
@@ -90,12 +96,19 @@ u256 eravm_memworld_add_code(eravm_memworld *w, const uint8_t *code, size_t len)
     u256 h = eravm_code_hash(code, len);
     if (eravm_memworld_program(w, h))
         return h;
-    if (w->ncode == w->capcode) {
-        w->capcode = w->capcode ? w->capcode * 2 : 16;
-        w->code = xrealloc(w->code, w->capcode * sizeof *w->code);
+    if (2 * (w->ncode + 1) > w->capcode) {
+        size_t cap = w->capcode ? 2 * w->capcode : 16;
+        mw_code *tab = xcalloc(cap, sizeof *tab);
+        for (size_t i = 0; i < w->capcode; i++)
+            if (w->code[i].prog)
+                *code_slot(tab, cap, w->code[i].key) = w->code[i];
+        free(w->code);
+        w->code = tab;
+        w->capcode = cap;
     }
-    w->code[w->ncode].key = code_key(h);
-    w->code[w->ncode].prog = eravm_program_new(code, len);
+    mw_code *c = code_slot(w->code, w->capcode, code_key(h));
+    c->key = code_key(h);
+    c->prog = eravm_program_new(code, len);
     w->ncode++;
     return h;
 }
