@@ -30,7 +30,8 @@
 /* What every handler takes and passes on. */
 /* H_XPARAMS/H_XARGS: what one engine adds (vm/interp.h defines them for
  * each: the counting engine's profiler cursor where registers allow). */
-#define H_PARAMS eravm_vm *vm, const vm_rec *ip, uint32_t ergs, uint32_t ft, uint64_t icount, uint32_t sp H_XPARAMS
+#define H_PARAMS                                                             \
+    eravm_vm *vm, const vm_rec *ip, uint32_t ergs, uint32_t ft, uint64_t icount, uint32_t sp H_XPARAMS
 #define H_ARGS vm, ip, ergs, ft, icount, sp H_XARGS
 /* With clang 19's preserve_none a handler keeps no callee-saved register:
  * none returns to its caller before the run ends, so the pushes and pops
@@ -364,7 +365,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
 #define BODY_BINOP(R, OP, SM, DM, FL, BAILTO)                                \
     do {                                                                     \
         u256 ta_, td_;                                                       \
-        OPERANDS_AB(R, SM, a_, b_, ta_, BAILTO);                              \
+        OPERANDS_AB(R, SM, a_, b_, ta_, BAILTO);                             \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         bool c_ = false;                                                     \
         if ((FL) & OPF_SWAP)                                                 \
@@ -377,7 +378,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
                           ? (c_ ? F_LT : 0) | (z_ ? F_EQ : 0) | (!c_ && !z_ ? F_GT : 0) \
                           : (z_ ? F_EQ : 0));                                \
         }                                                                    \
-        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                    \
+        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -396,7 +397,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
         uint8_t fl_ = eng_muldiv((OP), a_, b_, &r_, &h_);                    \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         *d_ = r_;                                                            \
-        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                    \
+        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                \
         SET_REG((R)->dst1, h_);                                              \
         if ((FL) & OPF_SET_FLAGS)                                            \
             SET_FLAGS(fl_);                                                  \
@@ -445,7 +446,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
             FAIL(R);                                                         \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         *d_ = r_;                                                            \
-        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, true);                     \
+        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, true);                 \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -649,7 +650,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
             pg_ = frame_page(vm, vm->cur, aux_, true);                       \
         if (__builtin_expect(vm->watch_heap, 0) && vm->has_ext)              \
             snapshot_journal_heap(vm, aux_, addr_);                          \
-        page_write_word_fast(&vm->pages, pg_, addr_, *b_);                               \
+        page_write_word_fast(&vm->pages, pg_, addr_, *b_);                   \
         uint32_t hv_ = (uint32_t)b_->w[0]; /* before .inc or dst1 may overwrite rB */ \
         if ((FL) & OPF_VARIANT)                                              \
             SET_REG((R)->dst0, u256_add(a_, u256_from_u64(32), NULL));       \
@@ -667,7 +668,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
 #define BODY_FAT_READ(R, OP, SM, DM, FL, BAILTO)                             \
     do {                                                                     \
         u256 a_ = vm->regs[(R)->src0];                                       \
-        if (!TAG((R)->src0) || (uint32_t)a_.w[0] > LAST_ADDRESS)              \
+        if (!TAG((R)->src0) || (uint32_t)a_.w[0] > LAST_ADDRESS)             \
             FAIL(R);                                                         \
         fat_read_word(vm, &vm->regs[(R)->dst0], a_);                         \
         ft &= ~(1u << (R)->dst0);                                            \

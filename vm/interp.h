@@ -100,7 +100,7 @@
 #define PROF(R, FAM, COST) PROF_FUSED()
 #define PROF_FUSED()                                                         \
     do {                                                                     \
-        if (__builtin_expect((int64_t)icount >= 0, 0)) /* ICOUNT_BIAS */    \
+        if (__builtin_expect((int64_t)icount >= 0, 0)) /* ICOUNT_BIAS */     \
             MUSTTAIL return ENG(prof_tick)(H_ARGS);                          \
     } while (0)
 #define PROF_COMPONENTS(N) ((void)0)
@@ -164,7 +164,7 @@
 
 /* A class's generic handler: family, modes and flags from the record. */
 #define GENERIC(CLASS)                                                       \
-    static ENG_CC int ENG(G_##CLASS)(H_PARAMS)                                      \
+    static ENG_CC int ENG(G_##CLASS)(H_PARAMS)                               \
     {                                                                        \
         const vm_rec *const rec_ = ip;                                       \
         const eng_index_entry *e_ = &eng_index_tab[rec_->idx];               \
@@ -179,7 +179,7 @@
  * NAME_e is its body compiled to erase pointer operands, which NAME
  * leaves to it (BAIL). */
 #define SPECIALISED(NAME, INDEX, CLASS, FAM, SM, DM, FL, ERGS, MODE)         \
-    static ENG_CC int ENG(NAME)(H_PARAMS)                                           \
+    static ENG_CC int ENG(NAME)(H_PARAMS)                                    \
     {                                                                        \
         const vm_rec *const rec_ = ip;                                       \
         PROLOGUE(rec_, FAM, ERGS, MODE);                                     \
@@ -188,7 +188,7 @@
         NEXT();                                                              \
     }
 #define SPECIALISED_ERASING(NAME, INDEX, CLASS, FAM, SM, DM, FL, ERGS, MODE) \
-    static ENG_CC int ENG(NAME##_e)(H_PARAMS)                                       \
+    static ENG_CC int ENG(NAME##_e)(H_PARAMS)                                \
     {                                                                        \
         const vm_rec *const rec_ = ip;                                       \
         BODY_##CLASS(rec_, FAM, SM, DM, FL, NAME##_e);                       \
@@ -202,7 +202,7 @@
  * happens exactly where it would unfused). Each component keeps its
  * predicate and its instruction count. */
 #define FUSED_HANDLER(NAME, FIRST, TOTAL, N)                                 \
-    static ENG_CC int ENG(NAME)(H_PARAMS)                                           \
+    static ENG_CC int ENG(NAME)(H_PARAMS)                                    \
     {                                                                        \
         PROF_FUSED();                                                        \
         if (__builtin_expect(ergs < (uint32_t)(TOTAL), 0))                   \
@@ -252,7 +252,8 @@ DECLARE(prof_look)
 #elif ENGINE_TIMING
 DECLARE(prof_tick)
 #endif
-#define DECLARE_SPEC(NAME, ...) DECLARE(NAME) static __attribute__((unused)) ENG_CC int ENG(NAME##_e)(H_PARAMS);
+#define DECLARE_SPEC(NAME, ...)                                              \
+    DECLARE(NAME) static __attribute__((unused)) ENG_CC int ENG(NAME##_e)(H_PARAMS);
 ENGINE_SPECIALISED(DECLARE_SPEC)
 #define DECLARE_FUSED(NAME, ...)                                             \
     DECLARE(NAME) static __attribute__((unused)) ENG_CC int ENG(NAME##_e)(H_PARAMS);
