@@ -10,16 +10,9 @@
 
 #include "bytecode.h"
 #include "check.h"
+#include "corpus.h"
 #include "eravm.h"
 #include "world_mem.h"
-
-static char *read_text(const char *path)
-{
-    uint8_t *buf;
-    size_t n;
-    char err[256];
-    return eravm_read_file(path, &buf, &n, err, sizeof err) == 0 ? (char *)buf : NULL;
-}
 
 /* Hex without 0x and without leading zeros ("0" for zero). */
 static void hex_nolead(u256 v, char *out, size_t n)
@@ -138,18 +131,6 @@ static void outcome_free(outcome *o)
     free(o->ev);
 }
 
-static int split_tabs(char *line, char **f, int max)
-{
-    int n = 0;
-    f[n++] = line;
-    for (char *p = line; *p && n < max; p++)
-        if (*p == '\t') {
-            *p = 0;
-            f[n++] = p + 1;
-        }
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     const char *data = getenv("ERAVM_DATA");
@@ -158,9 +139,9 @@ int main(int argc, char **argv)
     long only = argc > 1 ? atol(argv[1]) : -1;
     char path[1024];
     snprintf(path, sizeof path, "%s/differential/programs.tsv", data);
-    char *progs = read_text(path);
+    char *progs = corpus_read_text(path);
     snprintf(path, sizeof path, "%s/differential/expected.tsv", data);
-    char *exp = read_text(path);
+    char *exp = corpus_read_text(path);
     CASE_BEGIN();
     EXPECT(progs && exp, "cannot read the differential corpus under %s", data);
     if (!progs || !exp) {
@@ -182,7 +163,7 @@ int main(int argc, char **argv)
         if (line[0] == '#' || !strncmp(line, "id\t", 3))
             continue;
         char *f[8];
-        if (split_tabs(line, f, 8) < 6)
+        if (corpus_split_tabs(line, f, 8) < 6)
             continue;
         long id = atol(f[0]);
         if (only >= 0 && id != only)
@@ -193,40 +174,24 @@ int main(int argc, char **argv)
             continue;
         }
         char *erow = strdup(exp_rows[id]);
-        int ne = split_tabs(erow, e, 12);
-        uint8_t *code, *cd;
-        size_t len, cdlen;
+        int ne = corpus_split_tabs(erow, e, 12);
+        corpus_program cp;
         char err[256];
-        if (eravm_hex_decode(f[5], strlen(f[5]), &code, &len, err, sizeof err) ||
-            eravm_hex_decode(f[3], strlen(f[3]), &cd, &cdlen, err, sizeof err)) {
+        if (corpus_program_open(&cp, f, err, sizeof err)) {
             EXPECT(0, "program %ld: %s", id, err);
             free(erow);
             continue;
         }
-        u256 addr;
-        u256_parse(f[2], strlen(f[2]), &addr);
-        eravm_memworld *w = eravm_memworld_new();
-        eravm_memworld_deploy(w, addr, code, len, false);
-        eravm_world iface = eravm_memworld_iface(w);
-        eravm_settings settings;
-        memset(&settings, 0, sizeof settings);
-        eravm_call call;
-        memset(&call, 0, sizeof call);
-        call.address = addr;
-        call.calldata = cd;
-        call.calldata_len = cdlen;
-        call.ergs = 2000000;
-        const eravm_program *prog = eravm_memworld_program(w, eravm_code_hash(code, len));
         /* every engine against vm2, and against each other in everything,
          * events and the skipped count included (vm2's corpus lists neither) */
         static const char *const names[3] = {"fast", "counting", "simple"};
         outcome o[3];
         bool ok = true;
         for (int eng = 0; eng < 3; eng++) {
-            eravm_vm *vm = eravm_vm_new(&iface, &settings);
+            eravm_vm *vm = eravm_vm_new(&cp.iface, &cp.settings);
             eravm_vm_set_engine(vm, eng);
             eravm_result res;
-            eravm_vm_run(vm, prog, &call, &res);
+            eravm_vm_run(vm, cp.prog, &cp.call, &res);
             outcome_of(vm, &res, &o[eng]);
             eravm_vm_free(vm);
             bool same_as_vm2 = ne >= 9 && !strcmp(o[eng].status, e[2]) && !strcmp(o[eng].gas, e[3]) &&
@@ -251,9 +216,7 @@ int main(int argc, char **argv)
         matched += ok;
         kernel += id >= 3000;
         free(erow);
-        eravm_memworld_free(w);
-        free(code);
-        free(cd);
+        corpus_program_close(&cp);
     }
     EXPECT(only >= 0 || total == 500, "ran %d programs", total);
     CASE_END("differential: %d/%d random programs (%d kernel-mode) match vm2 in status, ergs, "

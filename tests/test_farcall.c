@@ -13,15 +13,8 @@
 
 #include "bytecode.h"
 #include "check.h"
+#include "corpus.h"
 #include "eravm.h"
-
-static char *read_text(const char *path)
-{
-    uint8_t *buf;
-    size_t n;
-    char err[256];
-    return eravm_read_file(path, &buf, &n, err, sizeof err) == 0 ? (char *)buf : NULL;
-}
 
 static int split(char *line, char sep, char **f, int max)
 {
@@ -128,9 +121,9 @@ int main(int argc, char **argv)
     long only = argc > 2 ? atol(argv[2]) : -1;
     char path[1024];
     snprintf(path, sizeof path, "%s/differential/farcall/worlds.tsv", data);
-    char *worlds = read_text(path);
+    char *worlds = corpus_read_text(path);
     snprintf(path, sizeof path, "%s/differential/farcall/expected.tsv", data);
-    char *exp = read_text(path);
+    char *exp = corpus_read_text(path);
     CASE_BEGIN();
     EXPECT(worlds && exp, "cannot read the far-call corpus under %s", data);
     if (!worlds || !exp) {
@@ -225,7 +218,7 @@ int main(int argc, char **argv)
         if (!ok) {
             char out[1200], *txt;
             snprintf(out, sizeof out, "%s.out", file);
-            txt = read_text(out);
+            txt = corpus_read_text(out);
             EXPECT(ok, "world %ld: %.600s", id, txt ? txt : "(no output)");
             free(txt);
         } else {

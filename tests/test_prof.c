@@ -17,6 +17,7 @@
 #include "asm.h"
 #include "bytecode.h"
 #include "check.h"
+#include "corpus.h"
 #include "eravm.h"
 #include "eravm_prof.h"
 #include "opcode.h"
@@ -88,20 +89,12 @@ static unsigned slot_of(const char *name)
 
 /* ---- ergs add up on the differential corpus -------------------------------------- */
 
-static char *read_text(const char *path)
-{
-    uint8_t *buf;
-    size_t n;
-    char err[256];
-    return eravm_read_file(path, &buf, &n, err, sizeof err) == 0 ? (char *)buf : NULL;
-}
-
 static void test_corpus(void)
 {
     const char *data = getenv("ERAVM_DATA");
     char path[1024];
     snprintf(path, sizeof path, "%s/differential/programs.tsv", data && *data ? data : "../shared/data");
-    char *text = read_text(path);
+    char *text = corpus_read_text(path);
     CASE_BEGIN();
     EXPECT(text, "cannot read %s", path);
     int programs = 0, exact = 0;
@@ -110,49 +103,21 @@ static void test_corpus(void)
         if (line[0] == '#' || !strncmp(line, "id\t", 3))
             continue;
         char *f[8];
-        int nf = 0;
-        for (char *p = line; nf < 8;) {
-            f[nf++] = p;
-            char *tab = strchr(p, '\t');
-            if (!tab)
-                break;
-            *tab = 0;
-            p = tab + 1;
-        }
-        if (nf < 6)
+        if (corpus_split_tabs(line, f, 8) < 6)
             continue;
-        uint8_t *code, *cd;
-        size_t len, cdlen;
+        corpus_program cp;
         char err[256];
-        if (eravm_hex_decode(f[5], strlen(f[5]), &code, &len, err, sizeof err))
+        if (corpus_program_open(&cp, f, err, sizeof err))
             continue;
-        if (eravm_hex_decode(f[3], strlen(f[3]), &cd, &cdlen, err, sizeof err)) {
-            free(code);
-            continue;
-        }
-        u256 addr;
-        u256_parse(f[2], strlen(f[2]), &addr);
-        eravm_memworld *w = eravm_memworld_new();
-        eravm_memworld_deploy(w, addr, code, len, false);
-        eravm_world iface = eravm_memworld_iface(w);
-        eravm_settings settings;
-        memset(&settings, 0, sizeof settings);
-        eravm_call call;
-        memset(&call, 0, sizeof call);
-        call.address = addr;
-        call.calldata = cd;
-        call.calldata_len = cdlen;
-        call.ergs = 2000000;
-        const eravm_program *prog = eravm_memworld_program(w, eravm_code_hash(code, len));
         bool ok = true;
         for (int stacks = 0; stacks < 2; stacks++) {
-            eravm_vm *vm = eravm_vm_new(&iface, &settings);
+            eravm_vm *vm = eravm_vm_new(&cp.iface, &cp.settings);
             eravm_vm_set_profile(vm, ERAVM_PROF_TIME | (stacks ? ERAVM_PROF_STACKS : 0));
             eravm_result res;
-            eravm_vm_run(vm, prog, &call, &res); /* times blocks */
-            eravm_vm_run(vm, prog, &call, &res); /* counts */
+            eravm_vm_run(vm, cp.prog, &cp.call, &res); /* times blocks */
+            eravm_vm_run(vm, cp.prog, &cp.call, &res); /* counts */
             const eravm_counters *c = eravm_vm_counters(vm);
-            int64_t used = (int64_t)call.ergs - res.ergs_left, got = ergs_sum(c);
+            int64_t used = (int64_t)cp.call.ergs - res.ergs_left, got = ergs_sum(c);
             uint64_t n = 0;
             for (unsigned s = 0; s < WRAP_SLOT; s++)
                 n += eravm_counters_count(c, s);
@@ -165,9 +130,7 @@ static void test_corpus(void)
         }
         programs++;
         exact += ok;
-        eravm_memworld_free(w);
-        free(code);
-        free(cd);
+        corpus_program_close(&cp);
     }
     EXPECT(programs == 500, "ran %d programs", programs);
     CASE_END("profiler: ergs per opcode add up to the ergs used and counts to the instructions on %d/%d random "
