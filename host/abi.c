@@ -31,6 +31,16 @@ size_t abi_encoded_len(const abi_arg *args, size_t nargs)
     return n;
 }
 
+void abi_address_hex(u256 a, char out[43])
+{
+    uint8_t w[32];
+    u256_to_be(a, w);
+    out[0] = '0';
+    out[1] = 'x';
+    for (int i = 0; i < 20; i++)
+        snprintf(out + 2 + 2 * i, 3, "%02x", w[12 + i]);
+}
+
 void abi_bytes_to_words(const uint8_t *p, size_t n, u256 *out)
 {
     for (size_t i = 0; i < n / 32; i++)

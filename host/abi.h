@@ -43,6 +43,10 @@ static inline abi_arg abi_words(const u256 *w, size_t n)
     return a;
 }
 
+/* An address as "0x" + 40 lower-case hex digits (NUL at [42]): the low 20
+ * bytes of a. */
+void abi_address_hex(u256 a, char out[43]);
+
 /* First four bytes of keccak256(signature), e.g. "transfer(address,uint256)"
  * → 0xa9059cbb, as a big-endian number. */
 uint32_t abi_selector(const char *signature);

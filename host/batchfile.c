@@ -26,17 +26,6 @@ static char *bf_hex(const uint8_t *p, size_t n)
     return s;
 }
 
-/* "0x" + 40 hex digits (and a terminating NUL at [42]). */
-static void bf_addr_hex(u256 a, char out[43])
-{
-    uint8_t w[32];
-    u256_to_be(a, w);
-    out[0] = '0';
-    out[1] = 'x';
-    for (int i = 0; i < 20; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", w[12 + i]);
-}
-
 static const char *data_dir(void)
 {
     const char *d = getenv("ERAVM_DATA");
@@ -82,7 +71,7 @@ static json_t *storage_diff(const eravm_slot *before, size_t nb, const eravm_slo
             u256_eq(before[j].value, s->value))
             continue;
         char a[43], k[80], v[80];
-        bf_addr_hex(s->address, a);
+        abi_address_hex(s->address, a);
         a[42] = 0;
         u256_to_hex(s->key, k, sizeof k);
         u256_to_hex(s->value, v, sizeof v);
@@ -105,7 +94,7 @@ static json_t *events_json(chain *c, const chain_result *r)
     json_t *arr = json_array();
     for (size_t i = 0; i < ne; i++) {
         char a[43];
-        bf_addr_hex(ev[i].address, a);
+        abi_address_hex(ev[i].address, a);
         a[42] = 0;
         json_t *topics = json_array();
         for (unsigned t = 0; t < ev[i].ntopics; t++) {
@@ -129,7 +118,7 @@ static json_t *l2l1_json(chain *c, const chain_result *r)
     json_t *arr = json_array();
     for (size_t i = r->run.l2l1_from; i < r->run.l2l1_to && i < n; i++) {
         char a[43];
-        bf_addr_hex(l[i].address, a);
+        abi_address_hex(l[i].address, a);
         a[42] = 0;
         char *k = hexs(l[i].key), *v = hexs(l[i].value);
         json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:i}", "address", a, "key", k,
@@ -149,7 +138,7 @@ json_t *bf_tx_json(chain *c, const chain_result *r, const eravm_slot *before, si
     json_object_set_new(o, "revert_reason", json_string(r->run.reason));
     if (r->deploy) {
         char a[43];
-        bf_addr_hex(r->deployed_address, a);
+        abi_address_hex(r->deployed_address, a);
         a[42] = 0;
         json_object_set_new(o, "deployed_address", json_string(a));
     }
@@ -739,7 +728,7 @@ static json_t *normalize_event(bf_ctx *b, json_t *e, const char *path, size_t i)
         char hx[43];
         if (get_address(b, addr, p, &a) != 0)
             goto bad;
-        bf_addr_hex(a, hx);
+        abi_address_hex(a, hx);
         hx[42] = 0;
         json_object_set_new(want, "address", json_string(hx));
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "bytecode.h"
 #include "disasm.h"
 #include "eravm.h"
@@ -99,7 +100,7 @@ static void put_u256(FILE *f, u256 v)
 static void put_addr(FILE *f, u256 a)
 {
     char b[43];
-    tool_addr_hex(a, b);
+    abi_address_hex(a, b);
     fwrite(b, 1, 42, f);
 }
 

@@ -50,15 +50,6 @@ char *tool_hex(const uint8_t *p, size_t n)
     return s;
 }
 
-void tool_addr_hex(u256 a, char out[43])
-{
-    uint8_t b[32];
-    u256_to_be(a, b);
-    out[0] = '0';
-    out[1] = 'x';
-    for (int i = 0; i < 20; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", b[12 + i]);
-}
 
 bool tool_parse_u256(const char *s, u256 *out)
 {

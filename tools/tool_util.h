@@ -18,8 +18,6 @@ extern const char *tool_prog;
 int tool_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "0x" + lowercase hex of n bytes; malloc'd. */
 char *tool_hex(const uint8_t *p, size_t n);
-/* "0x" + 40 hex digits. */
-void tool_addr_hex(u256 a, char out[43]);
 /* Decimal or 0x-hex. */
 bool tool_parse_u256(const char *s, u256 *out);
 /* 0x-hex or decimal, at most 160 bits. */
