@@ -453,17 +453,24 @@ json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, cons
 
 /* ---- per-opcode cost: in a mix against in isolation -------------------------------- */
 
+/* A bare-options target for w on engine, its code loaded; NULL with err. */
+static bench_target *target_on(const bench_workload *w, int engine, char *err, size_t errn)
+{
+    uint8_t *code;
+    size_t len;
+    if (bench_load_code(w, &code, &len, err, errn))
+        return NULL;
+    bench_target *t = bench_target_new(w, code, len, engine, NULL, err, errn);
+    free(code);
+    return t;
+}
+
 /* Per-opcode costs of a workload from pairs of profiling runs (at least 3
  * pairs, until `seconds`); also its counts per run. 0, or -1 with err. */
 static int profile_costs(const bench_workload *w, double seconds, eravm_opcost *cost, uint64_t *count,
                          char *err, size_t errn)
 {
-    uint8_t *code;
-    size_t len;
-    if (bench_load_code(w, &code, &len, err, errn))
-        return -1;
-    bench_target *t = bench_target_new(w, code, len, ERAVM_ENGINE_COUNTING, NULL, err, errn);
-    free(code);
+    bench_target *t = target_on(w, ERAVM_ENGINE_COUNTING, err, errn);
     if (!t)
         return -1;
     eravm_counters *c = eravm_counters_new(ERAVM_PROF_TIME);
@@ -486,12 +493,7 @@ static int profile_costs(const bench_workload *w, double seconds, eravm_opcost *
 /* The fast build's median CPU time per instruction over `runs` runs. */
 static double fast_ns_per_instr(const bench_workload *w, int runs, char *err, size_t errn)
 {
-    uint8_t *code;
-    size_t len;
-    if (bench_load_code(w, &code, &len, err, errn))
-        return -1;
-    bench_target *t = bench_target_new(w, code, len, ERAVM_ENGINE_FAST, NULL, err, errn);
-    free(code);
+    bench_target *t = target_on(w, ERAVM_ENGINE_FAST, err, errn);
     if (!t)
         return -1;
     double *v = malloc((size_t)runs * sizeof *v);
