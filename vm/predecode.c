@@ -93,6 +93,14 @@ static uint16_t fused_lookup(unsigned a, unsigned b, unsigned c)
     return 0;
 }
 
+/* The fused handler of the longest sequence a, b[, c] (c = ENG_NONE where
+ * there is no third record), or 0. */
+static uint16_t longest_fused(unsigned a, unsigned b, unsigned c)
+{
+    uint16_t h = c != ENG_NONE ? fused_lookup(a, b, c) : 0;
+    return h ? h : fused_lookup(a, b, ENG_NONE);
+}
+
 /* The superinstruction pass over one block: `starts` marks the records
  * whose variant starts a fused sequence (the generator fuses specialised
  * variants only, so a match also says the later records are specialised);
@@ -104,11 +112,8 @@ static void fuse(vm_rec *recs, uint32_t n, uint64_t starts)
         uint32_t i = (uint32_t)__builtin_ctzll(starts);
         if (i + 1 >= n)
             break;
-        uint16_t h = 0;
-        if (i + 2 < n)
-            h = fused_lookup(recs[i].idx, recs[i + 1].idx, recs[i + 2].idx);
-        if (!h)
-            h = fused_lookup(recs[i].idx, recs[i + 1].idx, ENG_NONE);
+        uint16_t h =
+            longest_fused(recs[i].idx, recs[i + 1].idx, i + 2 < n ? recs[i + 2].idx : ENG_NONE);
         if (h)
             recs[i].h = h;
     }
@@ -170,15 +175,11 @@ static void link_blocks(const eravm_program *p, uint32_t b)
         __atomic_load_n(&p->blocks[b + 1], __ATOMIC_SEQ_CST) != PREDECODE_DONE)
         return;
     for (uint32_t pc = end - 2; pc < end; pc++) {
-        unsigned a = word_index(p, pc), c = ENG_NONE;
+        unsigned a = word_index(p, pc);
         if (!eng_index_tab[a].nfused)
             continue;
-        unsigned b1 = word_index(p, pc + 1);
-        if (pc + 2 < p->ndec)
-            c = word_index(p, pc + 2);
-        uint16_t h = c != ENG_NONE ? fused_lookup(a, b1, c) : 0;
-        if (!h)
-            h = fused_lookup(a, b1, ENG_NONE);
+        uint16_t h = longest_fused(a, word_index(p, pc + 1),
+                                   pc + 2 < p->ndec ? word_index(p, pc + 2) : ENG_NONE);
         if (h)
             __atomic_store_n(&p->recs[pc].h, h, __ATOMIC_RELEASE);
     }
