@@ -563,6 +563,18 @@ static inline u256 u256_from_be(const uint8_t in[32])
     return r;
 }
 
+/* u256_from_be into *dst, limb by limb: where the engine reads the word
+ * next (a register), a value returned from two paths met in a temporary,
+ * written 8 bytes at a time and copied 16 at a time, a store-forwarding
+ * stall on every load. */
+static inline __attribute__((always_inline)) void u256_from_be_into(u256 *dst, const uint8_t in[32])
+{
+    dst->w[0] = u256_load_be64(in + 24);
+    dst->w[1] = u256_load_be64(in + 16);
+    dst->w[2] = u256_load_be64(in + 8);
+    dst->w[3] = u256_load_be64(in);
+}
+
 /* A short big-endian number, e.g. a partial word read at the end of
  * calldata. Bytes beyond 32 would not fit, so only the last 32 count,
  * which is the value mod 2^256. */

@@ -155,13 +155,6 @@ static inline bool grow_bound(vm_frame *f, uint32_t *bound, uint32_t new_bound)
     return true;
 }
 
-static inline u256 page_read_word(const vm_page *p, uint32_t off)
-{
-    uint8_t b[32];
-    page_read(p, off, b, 32);
-    return u256_from_be(b);
-}
-
 static inline void page_write_word(vm_pages *ps, vm_page *p, uint32_t off, u256 v)
 {
     uint8_t b[32];
@@ -169,9 +162,13 @@ static inline void page_write_word(vm_pages *ps, vm_page *p, uint32_t off, u256 
     page_write(ps, p, off, b, 32);
 }
 
+static void page_read_word_slow(u256 *dst, const vm_page *p, uint32_t off);
+
 static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
 {
-    return page_read_word(pages_get(&vm->pages, page), off);
+    u256 v;
+    page_read_word_slow(&v, pages_get(&vm->pages, page), off);
+    return v;
 }
 
 /* A frame's heap or aux heap page, looked up or created when the engine
@@ -188,22 +185,12 @@ static __attribute__((noinline)) vm_page *frame_page(eravm_vm *vm, vm_frame *f, 
     return *slot = p;
 }
 
-/* Writes a word 8 bytes at a time where the engine reads it next: a u256
- * returned by value from two paths met in a temporary, written 8 bytes at
- * a time and copied 16 at a time, a store-forwarding stall on every load. */
-static inline __attribute__((always_inline)) void u256_store_be(u256 *dst, const uint8_t *in)
-{
-    dst->w[0] = u256_load_be64(in + 24);
-    dst->w[1] = u256_load_be64(in + 16);
-    dst->w[2] = u256_load_be64(in + 8);
-    dst->w[3] = u256_load_be64(in);
-}
-
+/* A heap word at any offset, into *dst. */
 static __attribute__((noinline)) void page_read_word_slow(u256 *dst, const vm_page *p, uint32_t off)
 {
     uint8_t b[32];
     page_read(p, off, b, 32);
-    u256_store_be(dst, b);
+    u256_from_be_into(dst, b);
 }
 
 /* Heap words for the engine, into *dst: one 256-byte chunk holds the whole
@@ -214,7 +201,7 @@ static inline __attribute__((always_inline)) void page_read_word_fast(u256 *dst,
 {
     const uint8_t *c = p ? page_chunk_at(p, off) : NULL;
     if (__builtin_expect(c && (off & (PAGE_CHUNK - 1)) <= PAGE_CHUNK - 32, 1))
-        u256_store_be(dst, c + (off & (PAGE_CHUNK - 1)));
+        u256_from_be_into(dst, c + (off & (PAGE_CHUNK - 1)));
     else
         page_read_word_slow(dst, p, off);
 }
@@ -246,7 +233,7 @@ static void fat_read_word(eravm_vm *vm, u256 *dst, u256 ptr)
     uint8_t buf[32] = {0};
     if (end > start)
         page_read(pages_get(&vm->pages, p.page), start, buf, end - start);
-    u256_store_be(dst, buf);
+    u256_from_be_into(dst, buf);
 }
 
 /* With an external snapshot open, what any write to the bootloader's heap or
