@@ -275,7 +275,7 @@ void stack_recycle(vm_stack **pool, vm_stack *s)
     *pool = s;
 }
 
-vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot)
+U256_COLD_CC vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot)
 {
     uint32_t c = slot / STACK_CHUNK;
     if (s->chunk[c] == &stack_zero_chunk) {

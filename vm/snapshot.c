@@ -54,7 +54,7 @@ void snapshot_free(eravm_vm *vm)
     vm->diff.nflag_undo = 0;
 }
 
-void snapshot_journal_heap(eravm_vm *vm, bool aux, uint32_t off)
+U256_COLD_CC void snapshot_journal_heap(eravm_vm *vm, bool aux, uint32_t off)
 {
     struct vm_ext_snapshot *x = vm->ext;
     if (x->nundo == x->capundo) {

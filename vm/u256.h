@@ -18,6 +18,17 @@ typedef struct {
     uint64_t w[4];
 } u256;
 
+/* The calling convention of a rare path called from the engine's handlers:
+ * with clang, preserve_most (the callee saves every general register), so
+ * the handler keeps its state in registers across the call instead of
+ * saving them in its prologue on every run (ERAVM_NO_PRESERVE_NONE turns
+ * it off with the handlers' own convention). */
+#if defined(__clang__) && defined(__x86_64__) && !defined(ERAVM_NO_PRESERVE_NONE)
+#define U256_COLD_CC __attribute__((preserve_most))
+#else
+#define U256_COLD_CC
+#endif
+
 /* __extension__ keeps -Wpedantic builds quiet about the non-ISO type. */
 __extension__ typedef unsigned __int128 u256_u128;
 
@@ -464,7 +475,7 @@ static inline void u256_divmod_knuth(u256 a, u256 b, u256 *q, u256 *r)
 /* The multi-limb cases out of line: inlined into every division site
  * they made compilers give up inlining the one-limb case the benchmarks
  * and compiled code divide by almost always. */
-static __attribute__((noinline, unused)) void u256_divmod_wide(u256 a, u256 b, u256 *qt,
+static __attribute__((noinline, unused)) U256_COLD_CC void u256_divmod_wide(u256 a, u256 b, u256 *qt,
                                                               u256 *rt)
 {
     if (u256_is_zero(b)) {

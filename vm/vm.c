@@ -155,14 +155,14 @@ static inline bool grow_bound(vm_frame *f, uint32_t *bound, uint32_t new_bound)
     return true;
 }
 
-static inline void page_write_word(vm_pages *ps, vm_page *p, uint32_t off, u256 v)
+static __attribute__((noinline)) U256_COLD_CC void page_write_word(vm_pages *ps, vm_page *p, uint32_t off, u256 v)
 {
     uint8_t b[32];
     u256_to_be(v, b);
     page_write(ps, p, off, b, 32);
 }
 
-static void page_read_word_slow(u256 *dst, const vm_page *p, uint32_t off);
+static U256_COLD_CC void page_read_word_slow(u256 *dst, const vm_page *p, uint32_t off);
 
 static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
 {
@@ -175,7 +175,7 @@ static u256 mem_read_word(eravm_vm *vm, uint32_t page, uint32_t off)
  * first needs it: most far calls never touch their heaps, so frames start
  * without pages. The frame takes its reference when its pointer is set
  * (pop_frame drops it). NULL: the page does not exist and reads as zeros. */
-static __attribute__((noinline)) vm_page *frame_page(eravm_vm *vm, vm_frame *f, bool aux, bool create)
+static __attribute__((noinline)) U256_COLD_CC vm_page *frame_page(eravm_vm *vm, vm_frame *f, bool aux, bool create)
 {
     vm_page **slot = aux ? &f->aux_pg : &f->heap_pg;
     uint32_t id = aux ? f->aux : f->heap;
@@ -186,7 +186,7 @@ static __attribute__((noinline)) vm_page *frame_page(eravm_vm *vm, vm_frame *f, 
 }
 
 /* A heap word at any offset, into *dst. */
-static __attribute__((noinline)) void page_read_word_slow(u256 *dst, const vm_page *p, uint32_t off)
+static __attribute__((noinline)) U256_COLD_CC void page_read_word_slow(u256 *dst, const vm_page *p, uint32_t off)
 {
     uint8_t b[32];
     page_read(p, off, b, 32);
@@ -218,7 +218,7 @@ static inline __attribute__((always_inline)) void page_write_word_fast(vm_pages 
 
 /* ldp: the word at a fat pointer's offset within [start, start+length),
  * zero-padded (the caller checked tag and offset), into *dst. */
-static void fat_read_word(eravm_vm *vm, u256 *dst, u256 ptr)
+static __attribute__((noinline)) U256_COLD_CC void fat_read_word(eravm_vm *vm, u256 *dst, u256 ptr)
 {
     fatptr p = fp_of(ptr);
     uint32_t start = p.start + (p.offset < p.length ? p.offset : p.length);
@@ -922,7 +922,7 @@ static inline __attribute__((always_inline)) bool world_op(eravm_vm *vm, const v
     }
 }
 
-static void frame_grow_near(vm_frame *f)
+static __attribute__((noinline)) U256_COLD_CC void frame_grow_near(vm_frame *f)
 {
     f->capnear = f->capnear ? f->capnear * 2 : 16;
     f->near = xrealloc(f->near, f->capnear * sizeof *f->near);

@@ -153,7 +153,7 @@ extern const vm_stack_chunk stack_zero_chunk;
 vm_stack *stack_get(vm_stack **pool);
 void stack_recycle(vm_stack **pool, vm_stack *s);
 void stack_destroy_pool(vm_stack **pool);
-vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot);
+U256_COLD_CC vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot);
 
 static inline __attribute__((always_inline)) u256 stack_read(const vm_stack *s, uint16_t slot,
                                                             bool *tag)
@@ -255,7 +255,7 @@ static inline wd_snapshot wd_snapshot_take(const wdiff *d)
     wd_snapshot s = {d->storage.nundo, d->transient.nundo, d->events.n, d->l2l1.n, d->pubdata};
     return s;
 }
-void wd_rollback(wdiff *d, const wd_snapshot *s);
+U256_COLD_CC void wd_rollback(wdiff *d, const wd_snapshot *s);
 void wd_log_push(wd_logs *l, const eravm_log *x);
 wd_decommit *wd_decommit_find(wdiff *d, u256 key);
 void wd_decommit_set(wdiff *d, u256 key, uint32_t page);
@@ -272,7 +272,7 @@ typedef struct {
 
 /* Before a store of the initial frame to its heap or aux heap while an
  * external snapshot is open: remember what is there. */
-void snapshot_journal_heap(eravm_vm *vm, bool aux, uint32_t off);
+U256_COLD_CC void snapshot_journal_heap(eravm_vm *vm, bool aux, uint32_t off);
 void snapshot_free(eravm_vm *vm);
 /* Drops a frame's reference to a page (vm.c); frees it when none is left. */
 void page_unref(eravm_vm *vm, uint32_t page);

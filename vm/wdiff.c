@@ -119,7 +119,7 @@ bool wd_add_flag(wdiff *d, wd_entry *e, uint8_t flag)
     return true;
 }
 
-void wd_rollback(wdiff *d, const wd_snapshot *s)
+U256_COLD_CC void wd_rollback(wdiff *d, const wd_snapshot *s)
 {
     wd_map_rollback(&d->storage, s->storage);
     wd_map_rollback(&d->transient, s->transient);
