@@ -314,7 +314,10 @@ int main(int argc, char **argv)
             printf("%s %s", k ? " ;" : "", vn);
         }
         printf(": %.0f in the profile */\n", s->count);
-        printf("FUSED_BEGIN(%s, S_%u, %u, %u)\n", name, s->idx[0], total_ergs, s->n);
+        printf("FUSED_BEGIN(%s, S_%u, %u, %u", name, s->idx[0], total_ergs, s->n);
+        for (unsigned k = 0; k < s->n; k++)
+            printf(", %u", s->idx[k]);
+        printf(")\n");
         for (unsigned k = 0; k < s->n; k++) {
             const eravm_opinfo *oi = &eravm_optab[s->idx[k]];
             const eravm_family *f = &eravm_families[oi->op];

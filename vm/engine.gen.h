@@ -2281,7 +2281,7 @@ const size_t eng_fused_count = 71;
 
 #ifdef ENGINE_GEN_BODIES
 /* nop.reg.reg ; nop.reg.reg ; nop.reg.reg: 1400000 in the profile */
-FUSED_BEGIN(F_1_1_1, S_1, 18, 3)
+FUSED_BEGIN(F_1_1_1, S_1, 18, 3, 1, 1, 1)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2312,7 +2312,7 @@ COMPONENT(2, S_1_e, NOP, EOP_NOP, SRC_REG, DST_REG, 0)
 FUSED_END(F_1_1_1, 3)
 
 /* nop.reg.reg ; nop.reg.reg: 1500000 in the profile */
-FUSED_BEGIN(F_1_1, S_1, 12, 2)
+FUSED_BEGIN(F_1_1, S_1, 12, 2, 1, 1)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2334,7 +2334,7 @@ COMPONENT(1, S_1_e, NOP, EOP_NOP, SRC_REG, DST_REG, 0)
 FUSED_END(F_1_1, 2)
 
 /* nop.reg.push ; sub.imm.reg.s! ; jump.imm: 242785 in the profile */
-FUSED_BEGIN(F_2_140_317, S_2, 18, 3)
+FUSED_BEGIN(F_2_140_317, S_2, 18, 3, 2, 140, 317)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2365,7 +2365,7 @@ COMPONENT(2, S_317_e, JUMP, EOP_JUMP, SRC_IMM, DST_REG, 0)
 FUSED_END(F_2_140_317, 3)
 
 /* nop.reg.push ; sub.imm.reg.s!: 242785 in the profile */
-FUSED_BEGIN(F_2_140, S_2, 12, 2)
+FUSED_BEGIN(F_2_140, S_2, 12, 2, 2, 140)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2387,7 +2387,7 @@ COMPONENT(1, S_140_e, BINOP, EOP_SUB, SRC_IMM, DST_REG, 3)
 FUSED_END(F_2_140, 2)
 
 /* add.reg.reg ; add.reg.reg ; add.reg.reg: 1400000 in the profile */
-FUSED_BEGIN(F_25_25_25, S_25, 18, 3)
+FUSED_BEGIN(F_25_25_25, S_25, 18, 3, 25, 25, 25)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2418,7 +2418,7 @@ COMPONENT(2, S_25_e, BINOP, EOP_ADD, SRC_REG, DST_REG, 0)
 FUSED_END(F_25_25_25, 3)
 
 /* add.reg.reg ; add.reg.reg: 1500002 in the profile */
-FUSED_BEGIN(F_25_25, S_25, 12, 2)
+FUSED_BEGIN(F_25_25, S_25, 12, 2, 25, 25)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2440,7 +2440,7 @@ COMPONENT(1, S_25_e, BINOP, EOP_ADD, SRC_REG, DST_REG, 0)
 FUSED_END(F_25_25, 2)
 
 /* add.reg.reg ; add.imm.reg ; stm.h.reg: 344687 in the profile */
-FUSED_BEGIN(F_25_57_1077, S_25, 25, 3)
+FUSED_BEGIN(F_25_57_1077, S_25, 25, 3, 25, 57, 1077)
 #define C_LATER_ERGS 19
 #define C_LATER_N 2
 #define C_BAIL_ERGS 25
@@ -2471,7 +2471,7 @@ COMPONENT(2, S_1077_e, HEAP_WRITE, EOP_HEAP_WRITE, SRC_REG, DST_REG, 0)
 FUSED_END(F_25_57_1077, 3)
 
 /* add.reg.reg ; add.imm.reg: 344688 in the profile */
-FUSED_BEGIN(F_25_57, S_25, 12, 2)
+FUSED_BEGIN(F_25_57, S_25, 12, 2, 25, 57)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2493,7 +2493,7 @@ COMPONENT(1, S_57_e, BINOP, EOP_ADD, SRC_IMM, DST_REG, 0)
 FUSED_END(F_25_57, 2)
 
 /* add.reg.reg ; jump.imm: 345111 in the profile */
-FUSED_BEGIN(F_25_317, S_25, 12, 2)
+FUSED_BEGIN(F_25_317, S_25, 12, 2, 25, 317)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2515,7 +2515,7 @@ COMPONENT(1, S_317_e, JUMP, EOP_JUMP, SRC_IMM, DST_REG, 0)
 FUSED_END(F_25_317, 2)
 
 /* add.reg.stack_abs ; add.reg.stack_abs ; add.reg.stack_abs: 1400000 in the profile */
-FUSED_BEGIN(F_31_31_31, S_31, 18, 3)
+FUSED_BEGIN(F_31_31_31, S_31, 18, 3, 31, 31, 31)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2546,7 +2546,7 @@ COMPONENT(2, S_31_e, BINOP, EOP_ADD, SRC_REG, DST_STACK_ABS, 0)
 FUSED_END(F_31_31_31, 3)
 
 /* add.reg.stack_abs ; add.reg.stack_abs: 1500000 in the profile */
-FUSED_BEGIN(F_31_31, S_31, 12, 2)
+FUSED_BEGIN(F_31_31, S_31, 12, 2, 31, 31)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2568,7 +2568,7 @@ COMPONENT(1, S_31_e, BINOP, EOP_ADD, SRC_REG, DST_STACK_ABS, 0)
 FUSED_END(F_31_31, 2)
 
 /* add.stack_rel.reg ; add.stack_rel.reg ; add.stack_rel.reg: 1400000 in the profile */
-FUSED_BEGIN(F_41_41_41, S_41, 18, 3)
+FUSED_BEGIN(F_41_41_41, S_41, 18, 3, 41, 41, 41)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2599,7 +2599,7 @@ COMPONENT(2, S_41_e, BINOP, EOP_ADD, SRC_STACK_REL, DST_REG, 0)
 FUSED_END(F_41_41_41, 3)
 
 /* add.stack_rel.reg ; add.stack_rel.reg: 1500001 in the profile */
-FUSED_BEGIN(F_41_41, S_41, 12, 2)
+FUSED_BEGIN(F_41_41, S_41, 12, 2, 41, 41)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2621,7 +2621,7 @@ COMPONENT(1, S_41_e, BINOP, EOP_ADD, SRC_STACK_REL, DST_REG, 0)
 FUSED_END(F_41_41, 2)
 
 /* add.stack_abs.reg ; add.stack_abs.reg ; add.stack_abs.reg: 1400000 in the profile */
-FUSED_BEGIN(F_49_49_49, S_49, 18, 3)
+FUSED_BEGIN(F_49_49_49, S_49, 18, 3, 49, 49, 49)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2652,7 +2652,7 @@ COMPONENT(2, S_49_e, BINOP, EOP_ADD, SRC_STACK_ABS, DST_REG, 0)
 FUSED_END(F_49_49_49, 3)
 
 /* add.stack_abs.reg ; add.stack_abs.reg: 1500000 in the profile */
-FUSED_BEGIN(F_49_49, S_49, 12, 2)
+FUSED_BEGIN(F_49_49, S_49, 12, 2, 49, 49)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2674,7 +2674,7 @@ COMPONENT(1, S_49_e, BINOP, EOP_ADD, SRC_STACK_ABS, DST_REG, 0)
 FUSED_END(F_49_49, 2)
 
 /* add.stack_abs.push! ; div.pop.reg.s! ; sub.stack_rel.push.s: 2000000 in the profile */
-FUSED_BEGIN(F_52_236_110, S_52, 18, 3)
+FUSED_BEGIN(F_52_236_110, S_52, 18, 3, 52, 236, 110)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2705,7 +2705,7 @@ COMPONENT(2, S_110_e, BINOP, EOP_SUB, SRC_STACK_REL, DST_PUSH, 2)
 FUSED_END(F_52_236_110, 3)
 
 /* add.stack_abs.push! ; div.pop.reg.s!: 2000000 in the profile */
-FUSED_BEGIN(F_52_236, S_52, 12, 2)
+FUSED_BEGIN(F_52_236, S_52, 12, 2, 52, 236)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2727,7 +2727,7 @@ COMPONENT(1, S_236_e, MULDIV, EOP_DIV, SRC_POP, DST_REG, 3)
 FUSED_END(F_52_236, 2)
 
 /* add.imm.reg ; add.imm.reg ; add.imm.reg: 1400002 in the profile */
-FUSED_BEGIN(F_57_57_57, S_57, 18, 3)
+FUSED_BEGIN(F_57_57_57, S_57, 18, 3, 57, 57, 57)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2758,7 +2758,7 @@ COMPONENT(2, S_57_e, BINOP, EOP_ADD, SRC_IMM, DST_REG, 0)
 FUSED_END(F_57_57_57, 3)
 
 /* add.imm.reg ; add.imm.reg: 1500035 in the profile */
-FUSED_BEGIN(F_57_57, S_57, 12, 2)
+FUSED_BEGIN(F_57_57, S_57, 12, 2, 57, 57)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2780,7 +2780,7 @@ COMPONENT(1, S_57_e, BINOP, EOP_ADD, SRC_IMM, DST_REG, 0)
 FUSED_END(F_57_57, 2)
 
 /* add.imm.reg ; sub.imm.reg.s! ; add.reg.reg: 344687 in the profile */
-FUSED_BEGIN(F_57_140_25, S_57, 18, 3)
+FUSED_BEGIN(F_57_140_25, S_57, 18, 3, 57, 140, 25)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2811,7 +2811,7 @@ COMPONENT(2, S_25_e, BINOP, EOP_ADD, SRC_REG, DST_REG, 0)
 FUSED_END(F_57_140_25, 3)
 
 /* add.imm.reg ; sub.imm.reg.s!: 444687 in the profile */
-FUSED_BEGIN(F_57_140, S_57, 12, 2)
+FUSED_BEGIN(F_57_140, S_57, 12, 2, 57, 140)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2833,7 +2833,7 @@ COMPONENT(1, S_140_e, BINOP, EOP_SUB, SRC_IMM, DST_REG, 3)
 FUSED_END(F_57_140, 2)
 
 /* add.imm.reg ; ldm.h.reg: 689376 in the profile */
-FUSED_BEGIN(F_57_1075, S_57, 13, 2)
+FUSED_BEGIN(F_57_1075, S_57, 13, 2, 57, 1075)
 #define C_LATER_ERGS 7
 #define C_LATER_N 1
 #define C_BAIL_ERGS 13
@@ -2855,7 +2855,7 @@ COMPONENT(1, S_1075_e, HEAP_READ, EOP_HEAP_READ, SRC_REG, DST_REG, 0)
 FUSED_END(F_57_1075, 2)
 
 /* add.imm.reg ; stm.h.reg: 344691 in the profile */
-FUSED_BEGIN(F_57_1077, S_57, 19, 2)
+FUSED_BEGIN(F_57_1077, S_57, 19, 2, 57, 1077)
 #define C_LATER_ERGS 13
 #define C_LATER_N 1
 #define C_BAIL_ERGS 19
@@ -2877,7 +2877,7 @@ COMPONENT(1, S_1077_e, HEAP_WRITE, EOP_HEAP_WRITE, SRC_REG, DST_REG, 0)
 FUSED_END(F_57_1077, 2)
 
 /* add.code.reg ; add.code.reg ; add.code.reg: 1400001 in the profile */
-FUSED_BEGIN(F_65_65_65, S_65, 18, 3)
+FUSED_BEGIN(F_65_65_65, S_65, 18, 3, 65, 65, 65)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2908,7 +2908,7 @@ COMPONENT(2, S_65_e, BINOP, EOP_ADD, SRC_CODE, DST_REG, 0)
 FUSED_END(F_65_65_65, 3)
 
 /* add.code.reg ; add.code.reg: 1500001 in the profile */
-FUSED_BEGIN(F_65_65, S_65, 12, 2)
+FUSED_BEGIN(F_65_65, S_65, 12, 2, 65, 65)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2930,7 +2930,7 @@ COMPONENT(1, S_65_e, BINOP, EOP_ADD, SRC_CODE, DST_REG, 0)
 FUSED_END(F_65_65, 2)
 
 /* sub.reg.reg! ; sub.reg.reg! ; sub.reg.reg!: 1400000 in the profile */
-FUSED_BEGIN(F_75_75_75, S_75, 18, 3)
+FUSED_BEGIN(F_75_75_75, S_75, 18, 3, 75, 75, 75)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -2961,7 +2961,7 @@ COMPONENT(2, S_75_e, BINOP, EOP_SUB, SRC_REG, DST_REG, 1)
 FUSED_END(F_75_75_75, 3)
 
 /* sub.reg.reg! ; sub.reg.reg!: 1500000 in the profile */
-FUSED_BEGIN(F_75_75, S_75, 12, 2)
+FUSED_BEGIN(F_75_75, S_75, 12, 2, 75, 75)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -2983,7 +2983,7 @@ COMPONENT(1, S_75_e, BINOP, EOP_SUB, SRC_REG, DST_REG, 1)
 FUSED_END(F_75_75, 2)
 
 /* sub.stack_rel.push ; and.stack_rel.reg ; calld.st.sh: 272728 in the profile */
-FUSED_BEGIN(F_109_383_1064, S_109, 195, 3)
+FUSED_BEGIN(F_109_383_1064, S_109, 195, 3, 109, 383, 1064)
 #define C_LATER_ERGS 189
 #define C_LATER_N 2
 #define C_BAIL_ERGS 195
@@ -3014,7 +3014,7 @@ COMPONENT(2, S_1064_e, FAR_CALL, EOP_FAR_DELEGATE, SRC_REG, DST_REG, 24)
 FUSED_END(F_109_383_1064, 3)
 
 /* sub.stack_rel.push ; and.stack_rel.reg: 272728 in the profile */
-FUSED_BEGIN(F_109_383, S_109, 12, 2)
+FUSED_BEGIN(F_109_383, S_109, 12, 2, 109, 383)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3036,7 +3036,7 @@ COMPONENT(1, S_383_e, BINOP, EOP_AND, SRC_STACK_REL, DST_REG, 0)
 FUSED_END(F_109_383, 2)
 
 /* sub.stack_rel.push.s ; div.stack_rel.push.s! ; jump.imm: 2000000 in the profile */
-FUSED_BEGIN(F_110_256_317, S_110, 18, 3)
+FUSED_BEGIN(F_110_256_317, S_110, 18, 3, 110, 256, 317)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3067,7 +3067,7 @@ COMPONENT(2, S_317_e, JUMP, EOP_JUMP, SRC_IMM, DST_REG, 0)
 FUSED_END(F_110_256_317, 3)
 
 /* sub.stack_rel.push.s ; div.stack_rel.push.s!: 2000000 in the profile */
-FUSED_BEGIN(F_110_256, S_110, 12, 2)
+FUSED_BEGIN(F_110_256, S_110, 12, 2, 110, 256)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3089,7 +3089,7 @@ COMPONENT(1, S_256_e, MULDIV, EOP_DIV, SRC_STACK_REL, DST_PUSH, 3)
 FUSED_END(F_110_256, 2)
 
 /* sub.imm.reg.s ; sub.imm.reg.s ; sub.imm.reg.s: 1400000 in the profile */
-FUSED_BEGIN(F_138_138_138, S_138, 18, 3)
+FUSED_BEGIN(F_138_138_138, S_138, 18, 3, 138, 138, 138)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3120,7 +3120,7 @@ COMPONENT(2, S_138_e, BINOP, EOP_SUB, SRC_IMM, DST_REG, 2)
 FUSED_END(F_138_138_138, 3)
 
 /* sub.imm.reg.s ; sub.imm.reg.s: 1500000 in the profile */
-FUSED_BEGIN(F_138_138, S_138, 12, 2)
+FUSED_BEGIN(F_138_138, S_138, 12, 2, 138, 138)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3142,7 +3142,7 @@ COMPONENT(1, S_138_e, BINOP, EOP_SUB, SRC_IMM, DST_REG, 2)
 FUSED_END(F_138_138, 2)
 
 /* sub.imm.reg.s! ; add.reg.reg ; jump.imm: 344687 in the profile */
-FUSED_BEGIN(F_140_25_317, S_140, 18, 3)
+FUSED_BEGIN(F_140_25_317, S_140, 18, 3, 140, 25, 317)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3173,7 +3173,7 @@ COMPONENT(2, S_317_e, JUMP, EOP_JUMP, SRC_IMM, DST_REG, 0)
 FUSED_END(F_140_25_317, 3)
 
 /* sub.imm.reg.s! ; add.reg.reg: 344687 in the profile */
-FUSED_BEGIN(F_140_25, S_140, 12, 2)
+FUSED_BEGIN(F_140_25, S_140, 12, 2, 140, 25)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3195,7 +3195,7 @@ COMPONENT(1, S_25_e, BINOP, EOP_ADD, SRC_REG, DST_REG, 0)
 FUSED_END(F_140_25, 2)
 
 /* sub.imm.reg.s! ; jump.imm: 2667041 in the profile */
-FUSED_BEGIN(F_140_317, S_140, 12, 2)
+FUSED_BEGIN(F_140_317, S_140, 12, 2, 140, 317)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3217,7 +3217,7 @@ COMPONENT(1, S_317_e, JUMP, EOP_JUMP, SRC_IMM, DST_REG, 0)
 FUSED_END(F_140_317, 2)
 
 /* sub.imm.stack_abs.s! ; jump.pop: 2500000 in the profile */
-FUSED_BEGIN(F_152_314, S_152, 12, 2)
+FUSED_BEGIN(F_152_314, S_152, 12, 2, 152, 314)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3239,7 +3239,7 @@ COMPONENT(1, S_314_e, JUMP, EOP_JUMP, SRC_POP, DST_REG, 0)
 FUSED_END(F_152_314, 2)
 
 /* mul.reg.reg ; mul.reg.reg ; mul.reg.reg: 1400000 in the profile */
-FUSED_BEGIN(F_169_169_169, S_169, 18, 3)
+FUSED_BEGIN(F_169_169_169, S_169, 18, 3, 169, 169, 169)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3270,7 +3270,7 @@ COMPONENT(2, S_169_e, MULDIV, EOP_MUL, SRC_REG, DST_REG, 0)
 FUSED_END(F_169_169_169, 3)
 
 /* mul.reg.reg ; mul.reg.reg: 1500000 in the profile */
-FUSED_BEGIN(F_169_169, S_169, 12, 2)
+FUSED_BEGIN(F_169_169, S_169, 12, 2, 169, 169)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3292,7 +3292,7 @@ COMPONENT(1, S_169_e, MULDIV, EOP_MUL, SRC_REG, DST_REG, 0)
 FUSED_END(F_169_169, 2)
 
 /* mul.reg.reg ; div.imm.reg.s ; add.imm.reg: 344688 in the profile */
-FUSED_BEGIN(F_169_282_57, S_169, 18, 3)
+FUSED_BEGIN(F_169_282_57, S_169, 18, 3, 169, 282, 57)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3323,7 +3323,7 @@ COMPONENT(2, S_57_e, BINOP, EOP_ADD, SRC_IMM, DST_REG, 0)
 FUSED_END(F_169_282_57, 3)
 
 /* mul.reg.reg ; div.imm.reg.s: 344688 in the profile */
-FUSED_BEGIN(F_169_282, S_169, 12, 2)
+FUSED_BEGIN(F_169_282, S_169, 12, 2, 169, 282)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3345,7 +3345,7 @@ COMPONENT(1, S_282_e, MULDIV, EOP_DIV, SRC_IMM, DST_REG, 2)
 FUSED_END(F_169_282, 2)
 
 /* div.reg.reg ; div.reg.reg ; div.reg.reg: 1400000 in the profile */
-FUSED_BEGIN(F_217_217_217, S_217, 18, 3)
+FUSED_BEGIN(F_217_217_217, S_217, 18, 3, 217, 217, 217)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3376,7 +3376,7 @@ COMPONENT(2, S_217_e, MULDIV, EOP_DIV, SRC_REG, DST_REG, 0)
 FUSED_END(F_217_217_217, 3)
 
 /* div.reg.reg ; div.reg.reg: 1500000 in the profile */
-FUSED_BEGIN(F_217_217, S_217, 12, 2)
+FUSED_BEGIN(F_217_217, S_217, 12, 2, 217, 217)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3398,7 +3398,7 @@ COMPONENT(1, S_217_e, MULDIV, EOP_DIV, SRC_REG, DST_REG, 0)
 FUSED_END(F_217_217, 2)
 
 /* div.pop.reg.s! ; sub.stack_rel.push.s ; div.stack_rel.push.s!: 2000000 in the profile */
-FUSED_BEGIN(F_236_110_256, S_236, 18, 3)
+FUSED_BEGIN(F_236_110_256, S_236, 18, 3, 236, 110, 256)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3429,7 +3429,7 @@ COMPONENT(2, S_256_e, MULDIV, EOP_DIV, SRC_STACK_REL, DST_PUSH, 3)
 FUSED_END(F_236_110_256, 3)
 
 /* div.pop.reg.s! ; sub.stack_rel.push.s: 2000000 in the profile */
-FUSED_BEGIN(F_236_110, S_236, 12, 2)
+FUSED_BEGIN(F_236_110, S_236, 12, 2, 236, 110)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3451,7 +3451,7 @@ COMPONENT(1, S_110_e, BINOP, EOP_SUB, SRC_STACK_REL, DST_PUSH, 2)
 FUSED_END(F_236_110, 2)
 
 /* div.stack_rel.push.s! ; jump.imm: 2000000 in the profile */
-FUSED_BEGIN(F_256_317, S_256, 12, 2)
+FUSED_BEGIN(F_256_317, S_256, 12, 2, 256, 317)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3473,7 +3473,7 @@ COMPONENT(1, S_317_e, JUMP, EOP_JUMP, SRC_IMM, DST_REG, 0)
 FUSED_END(F_256_317, 2)
 
 /* div.imm.reg.s ; add.imm.reg ; ldm.h.reg: 344688 in the profile */
-FUSED_BEGIN(F_282_57_1075, S_282, 19, 3)
+FUSED_BEGIN(F_282_57_1075, S_282, 19, 3, 282, 57, 1075)
 #define C_LATER_ERGS 13
 #define C_LATER_N 2
 #define C_BAIL_ERGS 19
@@ -3504,7 +3504,7 @@ COMPONENT(2, S_1075_e, HEAP_READ, EOP_HEAP_READ, SRC_REG, DST_REG, 0)
 FUSED_END(F_282_57_1075, 3)
 
 /* div.imm.reg.s ; add.imm.reg: 344688 in the profile */
-FUSED_BEGIN(F_282_57, S_282, 12, 2)
+FUSED_BEGIN(F_282_57, S_282, 12, 2, 282, 57)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3526,7 +3526,7 @@ COMPONENT(1, S_57_e, BINOP, EOP_ADD, SRC_IMM, DST_REG, 0)
 FUSED_END(F_282_57, 2)
 
 /* xor.reg.reg ; xor.reg.reg ; xor.reg.reg: 1400000 in the profile */
-FUSED_BEGIN(F_319_319_319, S_319, 18, 3)
+FUSED_BEGIN(F_319_319_319, S_319, 18, 3, 319, 319, 319)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3557,7 +3557,7 @@ COMPONENT(2, S_319_e, BINOP, EOP_XOR, SRC_REG, DST_REG, 0)
 FUSED_END(F_319_319_319, 3)
 
 /* xor.reg.reg ; xor.reg.reg: 1500000 in the profile */
-FUSED_BEGIN(F_319_319, S_319, 12, 2)
+FUSED_BEGIN(F_319_319, S_319, 12, 2, 319, 319)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3579,7 +3579,7 @@ COMPONENT(1, S_319_e, BINOP, EOP_XOR, SRC_REG, DST_REG, 0)
 FUSED_END(F_319_319, 2)
 
 /* and.stack_rel.reg ; calld.st.sh: 272728 in the profile */
-FUSED_BEGIN(F_383_1064, S_383, 189, 2)
+FUSED_BEGIN(F_383_1064, S_383, 189, 2, 383, 1064)
 #define C_LATER_ERGS 183
 #define C_LATER_N 1
 #define C_BAIL_ERGS 189
@@ -3601,7 +3601,7 @@ COMPONENT(1, S_1064_e, FAR_CALL, EOP_FAR_DELEGATE, SRC_REG, DST_REG, 24)
 FUSED_END(F_383_1064, 2)
 
 /* and.imm.reg ; and.imm.reg ; and.imm.reg: 1400000 in the profile */
-FUSED_BEGIN(F_399_399_399, S_399, 18, 3)
+FUSED_BEGIN(F_399_399_399, S_399, 18, 3, 399, 399, 399)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3632,7 +3632,7 @@ COMPONENT(2, S_399_e, BINOP, EOP_AND, SRC_IMM, DST_REG, 0)
 FUSED_END(F_399_399_399, 3)
 
 /* and.imm.reg ; and.imm.reg: 1500000 in the profile */
-FUSED_BEGIN(F_399_399, S_399, 12, 2)
+FUSED_BEGIN(F_399_399, S_399, 12, 2, 399, 399)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3654,7 +3654,7 @@ COMPONENT(1, S_399_e, BINOP, EOP_AND, SRC_IMM, DST_REG, 0)
 FUSED_END(F_399_399, 2)
 
 /* or.reg.reg ; or.reg.reg ; or.reg.reg: 1400000 in the profile */
-FUSED_BEGIN(F_415_415_415, S_415, 18, 3)
+FUSED_BEGIN(F_415_415_415, S_415, 18, 3, 415, 415, 415)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3685,7 +3685,7 @@ COMPONENT(2, S_415_e, BINOP, EOP_OR, SRC_REG, DST_REG, 0)
 FUSED_END(F_415_415_415, 3)
 
 /* or.reg.reg ; or.reg.reg: 1500000 in the profile */
-FUSED_BEGIN(F_415_415, S_415, 12, 2)
+FUSED_BEGIN(F_415_415, S_415, 12, 2, 415, 415)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3707,7 +3707,7 @@ COMPONENT(1, S_415_e, BINOP, EOP_OR, SRC_REG, DST_REG, 0)
 FUSED_END(F_415_415, 2)
 
 /* shl.imm.reg.s ; shl.imm.reg.s ; shl.imm.reg.s: 1400000 in the profile */
-FUSED_BEGIN(F_528_528_528, S_528, 18, 3)
+FUSED_BEGIN(F_528_528_528, S_528, 18, 3, 528, 528, 528)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3738,7 +3738,7 @@ COMPONENT(2, S_528_e, BINOP, EOP_SHL, SRC_IMM, DST_REG, 2)
 FUSED_END(F_528_528_528, 3)
 
 /* shl.imm.reg.s ; shl.imm.reg.s: 1500002 in the profile */
-FUSED_BEGIN(F_528_528, S_528, 12, 2)
+FUSED_BEGIN(F_528_528, S_528, 12, 2, 528, 528)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3760,7 +3760,7 @@ COMPONENT(1, S_528_e, BINOP, EOP_SHL, SRC_IMM, DST_REG, 2)
 FUSED_END(F_528_528, 2)
 
 /* shr.imm.reg.s ; shr.imm.reg.s ; shr.imm.reg.s: 1400000 in the profile */
-FUSED_BEGIN(F_624_624_624, S_624, 18, 3)
+FUSED_BEGIN(F_624_624_624, S_624, 18, 3, 624, 624, 624)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3791,7 +3791,7 @@ COMPONENT(2, S_624_e, BINOP, EOP_SHR, SRC_IMM, DST_REG, 2)
 FUSED_END(F_624_624_624, 3)
 
 /* shr.imm.reg.s ; shr.imm.reg.s: 1500000 in the profile */
-FUSED_BEGIN(F_624_624, S_624, 12, 2)
+FUSED_BEGIN(F_624_624, S_624, 12, 2, 624, 624)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3813,7 +3813,7 @@ COMPONENT(1, S_624_e, BINOP, EOP_SHR, SRC_IMM, DST_REG, 2)
 FUSED_END(F_624_624, 2)
 
 /* rol.reg.reg ; rol.reg.reg ; rol.reg.reg: 1400000 in the profile */
-FUSED_BEGIN(F_655_655_655, S_655, 18, 3)
+FUSED_BEGIN(F_655_655_655, S_655, 18, 3, 655, 655, 655)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3844,7 +3844,7 @@ COMPONENT(2, S_655_e, BINOP, EOP_ROL, SRC_REG, DST_REG, 0)
 FUSED_END(F_655_655_655, 3)
 
 /* rol.reg.reg ; rol.reg.reg: 1500000 in the profile */
-FUSED_BEGIN(F_655_655, S_655, 12, 2)
+FUSED_BEGIN(F_655_655, S_655, 12, 2, 655, 655)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3866,7 +3866,7 @@ COMPONENT(1, S_655_e, BINOP, EOP_ROL, SRC_REG, DST_REG, 0)
 FUSED_END(F_655_655, 2)
 
 /* rol.stack_abs.push.s ; ror.pop.reg.s ; sub.imm.stack_abs.s!: 2500000 in the profile */
-FUSED_BEGIN(F_708_768_152, S_708, 18, 3)
+FUSED_BEGIN(F_708_768_152, S_708, 18, 3, 708, 768, 152)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3897,7 +3897,7 @@ COMPONENT(2, S_152_e, BINOP, EOP_SUB, SRC_IMM, DST_STACK_ABS, 3)
 FUSED_END(F_708_768_152, 3)
 
 /* rol.stack_abs.push.s ; ror.pop.reg.s: 2500000 in the profile */
-FUSED_BEGIN(F_708_768, S_708, 12, 2)
+FUSED_BEGIN(F_708_768, S_708, 12, 2, 708, 768)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3919,7 +3919,7 @@ COMPONENT(1, S_768_e, BINOP, EOP_ROR, SRC_POP, DST_REG, 2)
 FUSED_END(F_708_768, 2)
 
 /* ror.pop.reg.s ; sub.imm.stack_abs.s! ; jump.pop: 2500000 in the profile */
-FUSED_BEGIN(F_768_152_314, S_768, 18, 3)
+FUSED_BEGIN(F_768_152_314, S_768, 18, 3, 768, 152, 314)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -3950,7 +3950,7 @@ COMPONENT(2, S_314_e, JUMP, EOP_JUMP, SRC_POP, DST_REG, 0)
 FUSED_END(F_768_152_314, 3)
 
 /* ror.pop.reg.s ; sub.imm.stack_abs.s!: 2500000 in the profile */
-FUSED_BEGIN(F_768_152, S_768, 12, 2)
+FUSED_BEGIN(F_768_152, S_768, 12, 2, 768, 152)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -3972,7 +3972,7 @@ COMPONENT(1, S_152_e, BINOP, EOP_SUB, SRC_IMM, DST_STACK_ABS, 3)
 FUSED_END(F_768_152, 2)
 
 /* addp.reg.reg ; addp.reg.reg ; addp.reg.reg: 1400000 in the profile */
-FUSED_BEGIN(F_847_847_847, S_847, 18, 3)
+FUSED_BEGIN(F_847_847_847, S_847, 18, 3, 847, 847, 847)
 #define C_LATER_ERGS 12
 #define C_LATER_N 2
 #define C_BAIL_ERGS 18
@@ -4003,7 +4003,7 @@ COMPONENT(2, S_847_e, PTR, EOP_PTR_ADD, SRC_REG, DST_REG, 0)
 FUSED_END(F_847_847_847, 3)
 
 /* addp.reg.reg ; addp.reg.reg: 1500000 in the profile */
-FUSED_BEGIN(F_847_847, S_847, 12, 2)
+FUSED_BEGIN(F_847_847, S_847, 12, 2, 847, 847)
 #define C_LATER_ERGS 6
 #define C_LATER_N 1
 #define C_BAIL_ERGS 12
@@ -4025,7 +4025,7 @@ COMPONENT(1, S_847_e, PTR, EOP_PTR_ADD, SRC_REG, DST_REG, 0)
 FUSED_END(F_847_847, 2)
 
 /* this ; this ; this: 1400000 in the profile */
-FUSED_BEGIN(F_1040_1040_1040, S_1040, 15, 3)
+FUSED_BEGIN(F_1040_1040_1040, S_1040, 15, 3, 1040, 1040, 1040)
 #define C_LATER_ERGS 10
 #define C_LATER_N 2
 #define C_BAIL_ERGS 15
@@ -4056,7 +4056,7 @@ COMPONENT(2, S_1040_e, CTX_READ, EOP_CTX_THIS, SRC_REG, DST_REG, 0)
 FUSED_END(F_1040_1040_1040, 3)
 
 /* this ; this: 1500000 in the profile */
-FUSED_BEGIN(F_1040_1040, S_1040, 10, 2)
+FUSED_BEGIN(F_1040_1040, S_1040, 10, 2, 1040, 1040)
 #define C_LATER_ERGS 5
 #define C_LATER_N 1
 #define C_BAIL_ERGS 10
@@ -4078,7 +4078,7 @@ COMPONENT(1, S_1040_e, CTX_READ, EOP_CTX_THIS, SRC_REG, DST_REG, 0)
 FUSED_END(F_1040_1040, 2)
 
 /* ergs ; ergs ; ergs: 1400000 in the profile */
-FUSED_BEGIN(F_1044_1044_1044, S_1044, 15, 3)
+FUSED_BEGIN(F_1044_1044_1044, S_1044, 15, 3, 1044, 1044, 1044)
 #define C_LATER_ERGS 10
 #define C_LATER_N 2
 #define C_BAIL_ERGS 15
@@ -4109,7 +4109,7 @@ COMPONENT(2, S_1044_e, CTX_READ, EOP_CTX_ERGS_LEFT, SRC_REG, DST_REG, 0)
 FUSED_END(F_1044_1044_1044, 3)
 
 /* ergs ; ergs: 1500000 in the profile */
-FUSED_BEGIN(F_1044_1044, S_1044, 10, 2)
+FUSED_BEGIN(F_1044_1044, S_1044, 10, 2, 1044, 1044)
 #define C_LATER_ERGS 5
 #define C_LATER_N 1
 #define C_BAIL_ERGS 10

@@ -33,8 +33,10 @@
  * current wherever the state is saved (X_SAVE in SAVE_STATE). */
 #define H_XPARAMS , uint16_t *pbp, uint64_t pexp
 #define H_XARGS , pbp, pexp
-#define X_SAVE() (vm->prof.bp = pbp, vm->prof.expect = pexp)
-#define X_LOAD() (pbp = vm->prof.bp, pexp = vm->prof.expect)
+/* pexp is relative to the depth (vm/prof.h): the VM's copy is absolute */
+#define X_SAVE() (vm->prof.bp = pbp, vm->prof.expect = pexp + PROF_KEY(vm->depth, 0))
+#define X_LOAD() (pbp = vm->prof.bp, pexp = vm->prof.expect - PROF_KEY(vm->depth, 0))
+#define PROF_DEPTH 0
 #define X_LOCALS uint16_t *pbp; uint64_t pexp;
 /* prof.h's functions on a prof_state made of the registers and the VM's
  * read-only fields (kept in registers once inlined), the cursor taken back */
@@ -46,7 +48,7 @@
         pexp = ps_.expect;                                                   \
     } while (0)
 #define PROF_MUST_LOOK()                                                     \
-    prof_must_look(&(prof_state){pbp, vm->prof.bend, pexp, vm->prof.look}, ergs, vm->depth)
+    prof_must_look(&(prof_state){pbp, vm->prof.bend, pexp, vm->prof.look}, ergs, PROF_DEPTH)
 #define PROF_PS (&ps_)
 #else
 #define H_XPARAMS
@@ -59,21 +61,23 @@
         prof_state *const ps_ = VM_PROF(vm);                                 \
         CALL;                                                                \
     } while (0)
-#define PROF_MUST_LOOK() prof_must_look(VM_PROF(vm), ergs, vm->depth)
+#define PROF_MUST_LOOK() prof_must_look(VM_PROF(vm), ergs, PROF_DEPTH)
 #define PROF_PS ps_
+#define PROF_DEPTH vm->depth
 #endif
 
 #if ENGINE_COUNTING
 /* vm/prof.h's prof_dispatch in two halves, so that no handler makes a
  * call: the rare look at the VM is a handler of its own (ENG(prof_look)),
- * which dispatches the same record again. The pc: the record's address
- * over its size, which grows by one along the code. */
-#define PROF(R, FAM, COST)                                                   \
+ * which dispatches the same record again. IDX: the record's index (a
+ * constant in a specialised handler); the pc: the record's address, which
+ * grows by PROF_PC_STEP along the code. */
+_Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine records");
+#define PROF(R, IDX, FAM, COST)                                              \
     do {                                                                     \
         if (__builtin_expect(PROF_MUST_LOOK(), 0))                           \
             MUSTTAIL return ENG(prof_look)(H_ARGS);                          \
-        PROF_ON(prof_record(PROF_PS, (R)->idx, ergs, vm->depth,              \
-                            (uint32_t)((uintptr_t)(R) / sizeof(vm_rec))));   \
+        PROF_ON(prof_record(PROF_PS, (IDX), ergs, PROF_DEPTH, (uint32_t)(uintptr_t)(R))); \
     } while (0)
 /* a fused record: one look for all of it, and once it is sure to run (as
  * it charges their ergs) all its instructions are recorded
@@ -86,29 +90,29 @@
         if (__builtin_expect(PROF_MUST_LOOK(), 0))                           \
             MUSTTAIL return ENG(prof_look)(H_ARGS);                          \
     } while (0)
-#define PROF_COMPONENTS(N)                                                   \
-    PROF_ON(prof_record_run(PROF_PS, &ip->idx, sizeof(vm_rec) / sizeof(uint16_t), (N), \
-                            (uint32_t)((uintptr_t)ip / sizeof(vm_rec))))
+#define PROF_COMPONENTS(N, ...)                                              \
+    PROF_ON(prof_record_run(PROF_PS, (const uint16_t[]){__VA_ARGS__}, 1, (N),  \
+                            (uint32_t)(uintptr_t)ip))
 #define PROF_UNDO(N)                                                         \
     do {                                                                     \
         if (N)                                                               \
-            PROF_ON(prof_unrecord(PROF_PS, (N), ergs, vm->depth));           \
+            PROF_ON(prof_unrecord(PROF_PS, (N), ergs, PROF_DEPTH));          \
     } while (0)
 #elif ENGINE_TIMING
 /* at a block boundary, a handler of its own reads the clock
  * (ENG(prof_tick)) and dispatches the same record again */
-#define PROF(R, FAM, COST) PROF_FUSED()
+#define PROF(R, IDX, FAM, COST) PROF_FUSED()
 #define PROF_FUSED()                                                         \
     do {                                                                     \
         if (__builtin_expect((int64_t)icount >= 0, 0)) /* ICOUNT_BIAS */     \
             MUSTTAIL return ENG(prof_tick)(H_ARGS);                          \
     } while (0)
-#define PROF_COMPONENTS(N) ((void)0)
+#define PROF_COMPONENTS(N, ...) ((void)0)
 #define PROF_UNDO(N) ((void)0)
 #else
-#define PROF(R, FAM, COST) ((void)0)
+#define PROF(R, IDX, FAM, COST) ((void)0)
 #define PROF_FUSED() ((void)0)
-#define PROF_COMPONENTS(N) ((void)0)
+#define PROF_COMPONENTS(N, ...) ((void)0)
 #define PROF_UNDO(N) ((void)0)
 #endif
 
@@ -128,8 +132,8 @@
 /* Every dispatched record: counted, base cost charged (even when the
  * predicate is false), then kernel/static mode, then the predicate. A
  * failed charge or mode check panics at once (a "free" panic). */
-#define PROLOGUE(R, FAM, COST, MODE)                                         \
-    PROF(R, FAM, COST);                                                      \
+#define PROLOGUE(R, IDX, FAM, COST, MODE)                                    \
+    PROF(R, IDX, FAM, COST);                                                 \
     icount++;                                                                \
     if (__builtin_expect(__builtin_sub_overflow(ergs, (uint32_t)(COST), &ergs), 0)) { \
         ergs = 0;                                                            \
@@ -169,7 +173,7 @@
         const vm_rec *const rec_ = ip;                                       \
         const eng_index_entry *e_ = &eng_index_tab[rec_->idx];               \
         (void)e_;                                                            \
-        PROLOGUE(rec_, e_->op, e_->ergs, rec_->fl & (RB_KERNEL | RB_NOSTATIC));  \
+        PROLOGUE(rec_, rec_->idx, e_->op, e_->ergs, rec_->fl & (RB_KERNEL | RB_NOSTATIC));  \
         BODY_##CLASS(rec_, e_->op, e_->src_mode, e_->dst_mode, rec_->fl, G_##CLASS); \
         ip = rec_ + 1;                                                       \
         NEXT();                                                              \
@@ -182,7 +186,7 @@
     static ENG_CC int ENG(NAME)(H_PARAMS)                                    \
     {                                                                        \
         const vm_rec *const rec_ = ip;                                       \
-        PROLOGUE(rec_, FAM, ERGS, MODE);                                     \
+        PROLOGUE(rec_, INDEX, FAM, ERGS, MODE);                                     \
         BODY_##CLASS(rec_, FAM, SM, DM, FL, NAME##_e);                       \
         ip = rec_ + 1;                                                       \
         NEXT();                                                              \
@@ -201,7 +205,7 @@
  * handler (the others follow as ordinary records, so an out-of-ergs panic
  * happens exactly where it would unfused). Each component keeps its
  * predicate and its instruction count. */
-#define FUSED_HANDLER(NAME, FIRST, TOTAL, N)                                 \
+#define FUSED_HANDLER(NAME, FIRST, TOTAL, N, ...)                            \
     static ENG_CC int ENG(NAME)(H_PARAMS)                                    \
     {                                                                        \
         PROF_FUSED();                                                        \
@@ -209,8 +213,9 @@
             MUSTTAIL return ENG(FIRST)(H_ARGS);                              \
         ergs -= (uint32_t)(TOTAL);                                           \
         icount += (N);                                                       \
-        PROF_COMPONENTS(N);
-#define FUSED_BEGIN(NAME, FIRST, TOTAL, N) FUSED_HANDLER(NAME, FIRST, TOTAL, N)
+        PROF_COMPONENTS(N, __VA_ARGS__);
+/* ...: the components' indices (the counting engine records them) */
+#define FUSED_BEGIN(NAME, FIRST, TOTAL, N, ...) FUSED_HANDLER(NAME, FIRST, TOTAL, N, __VA_ARGS__)
 /* The erasing twin runs only when the fused handler's first component met a
  * pointer read as an integer (BAIL). That record will likely meet it again
  * (user code reads the calldata pointer r1 as an integer on every pass), so
@@ -218,8 +223,8 @@
  * handlers are right for every operand, so another thread running the
  * record with either is right too (a release store: the reader's acquire
  * load of the handler sees the record). */
-#define FUSED_BEGIN_ERASING(NAME, FIRST, TOTAL, N)                           \
-    FUSED_HANDLER(NAME##_e, FIRST, TOTAL, N)                                 \
+#define FUSED_BEGIN_ERASING(NAME, FIRST, TOTAL, N, ...)                      \
+    FUSED_HANDLER(NAME##_e, FIRST, TOTAL, N, __VA_ARGS__)                    \
         if (__builtin_expect(ip->h != H_##NAME##_e, 0))                      \
             __atomic_store_n(&((vm_rec *)ip)->h, (uint16_t)H_##NAME##_e, __ATOMIC_RELEASE);
 #define COMPONENT(K, BAILTO, CLASS, FAM, SM, DM, FL)                         \
@@ -268,7 +273,7 @@ CLASSES(GENERIC)
 
 static ENG_CC int ENG(G_INVALID)(H_PARAMS)
 {
-    PROLOGUE(ip, EOP_INVALID, 4294967295u, 0);
+    PROLOGUE(ip, ip->idx, EOP_INVALID, 4294967295u, 0);
     BODY_INVALID(ip, 0, 0, 0, 0, G_INVALID);
 }
 
@@ -284,7 +289,7 @@ ENGINE_SPECIALISED(SPECIALISED)
 #define ENGINE_GEN_BODIES
 #include "engine.gen.h" /* the fused handlers */
 #undef FUSED_BEGIN
-#define FUSED_BEGIN(NAME, FIRST, TOTAL, N) FUSED_BEGIN_ERASING(NAME, FIRST, TOTAL, N)
+#define FUSED_BEGIN(NAME, FIRST, TOTAL, N, ...) FUSED_BEGIN_ERASING(NAME, FIRST, TOTAL, N, __VA_ARGS__)
 #undef C_ERASE
 #define C_ERASE 1
 #include "engine.gen.h" /* and their erasing twins */
@@ -306,14 +311,14 @@ static __attribute__((noinline)) ENG_CC int ENG(decode)(H_PARAMS)
 /* the invalid instruction vm2 appends: costs nothing, burns all */
 static ENG_CC int ENG(END)(H_PARAMS)
 {
-    PROLOGUE(ip, EOP_INVALID, 0, 0);
+    PROLOGUE(ip, ip->idx, EOP_INVALID, 0, 0);
     BODY_INVALID(ip, 0, 0, 0, 0, END);
 }
 
 /* vm2's wrap to pc 0 is not an instruction */
 static ENG_CC int ENG(WRAP)(H_PARAMS)
 {
-    PROLOGUE(ip, VOP_WRAP, 0, 0);
+    PROLOGUE(ip, ip->idx, VOP_WRAP, 0, 0);
     icount--;
     ip = vm->cur->recs;
     NEXT();
@@ -322,7 +327,7 @@ static ENG_CC int ENG(WRAP)(H_PARAMS)
 /* the spontaneous panic a failed instruction leaves behind */
 static ENG_CC int ENG(PANIC)(H_PARAMS)
 {
-    PROLOGUE(ip, VOP_PANIC, 5, 0);
+    PROLOGUE(ip, ip->idx, VOP_PANIC, 5, 0);
     FREE_PANIC();
 }
 
@@ -399,6 +404,7 @@ static int ENG(run)(eravm_vm *vm, eravm_result *res)
 #undef PROF_ON
 #undef PROF_MUST_LOOK
 #undef PROF_PS
+#undef PROF_DEPTH
 #undef PROF
 #undef PROF_FUSED
 #undef PROF_COMPONENTS

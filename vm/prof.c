@@ -452,7 +452,7 @@ static void flush(eravm_counters *C, prof_state *s)
             /* sequences in code order only; the invalid opcode and the VM's
              * pseudo-instructions never fuse */
             bool fusible = x != 0 && x < ERAVM_OPCODE_SLOTS;
-            bool brk = last_pc == PROF_NO_PC || C->pcs[i] != (uint16_t)(last_pc + 1);
+            bool brk = last_pc == PROF_NO_PC || C->pcs[i] != (uint16_t)(last_pc + PROF_PC_STEP);
             for (; ib < C->nbrk && C->brk[ib] <= i; ib++)
                 brk |= C->brk[ib] == i;
             last_pc = C->pcs[i];

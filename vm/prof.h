@@ -66,10 +66,17 @@ static inline void prof_leave(const prof_state *s, eravm_vm *vm)
 /* idx: the 11-bit opcode index (ERAVM_SLOT_PANIC spontaneous panic,
  * ERAVM_SLOT_WRAP pc wrap); family: its EOP_ or VOP_ family; base_ergs: the
  * cost the engine is about to charge; ergs: the frame's ergs before that;
- * depth: far-call depth; pc: the instruction's position, or anything that
- * grows by one from an instruction to the next in code (the threaded
- * engine passes its record's address over the record size).
- * Plain values, so the seam does not depend on the engine's record layout. */
+ * depth: far-call depth; pc: anything that grows by PROF_PC_STEP from an
+ * instruction to the next in code (the threaded engine passes its record's
+ * address: one shift fewer per dispatch than a position would take).
+ * Plain values, so the seam does not depend on the engine's record layout.
+ *
+ * An engine that keeps bp and expect in registers may keep expect relative
+ * to the depth (expect - PROF_KEY(depth, 0)) and pass depth 0 here: the
+ * depth changes only where it writes them back and reads them again (far
+ * calls and returns save the state), so the test needs no load of the
+ * depth; it converts back when it writes expect to the VM. */
+#define PROF_PC_STEP 16
 static inline __attribute__((always_inline)) bool prof_must_look(const prof_state *s, uint32_t ergs,
                                                                  uint32_t depth)
 {
@@ -103,7 +110,7 @@ static inline __attribute__((always_inline)) void prof_record_run(prof_state *s,
 #pragma GCC unroll 4
     for (unsigned k = 0; k < n; k++) {
         unsigned x = idx[k * stride];
-        bp[PROF_PCS + k] = (uint16_t)(pc + k);
+        bp[PROF_PCS + k] = (uint16_t)(pc + k * PROF_PC_STEP);
         bp[k] = (uint16_t)x;
         expect -= look[x];
     }
