@@ -79,7 +79,7 @@ static void check_predicates(void)
             bool lt = fl & 1, eq = fl & 2, gt = fl & 4;
             bool want = cond == 0 ? true : cond == 1 ? gt : cond == 2 ? lt : cond == 3 ? eq
                       : cond == 4 ? gt || eq : cond == 5 ? lt || eq : cond == 6 ? !eq : gt || lt;
-            EXPECT(((p->recs[0].cmask >> fl) & 1) == want, "cond %u flags %u", cond, fl);
+            EXPECT(!((p->recs[0].slow >> (REC_PRED_SHIFT + fl)) & 1) == want, "cond %u flags %u", cond, fl);
         }
         eravm_program_free(p);
     }

@@ -61,6 +61,20 @@ static unsigned mode_req(unsigned idx)
     return (f->kernel_only ? 32u : 0u) | (f->static_forbidden ? 64u : 0u);
 }
 
+/* vm/engine.h's ENG_SLOW_* bits of an index (1 src1, 2 src0, 4 dst1):
+ * the arithmetic classes read their register operands as integers (a
+ * pointer among them is erased in user mode); the classes whose bodies
+ * apply the dst1 rule (vm/handlers.h CLEAR_DST1), loads only without .inc
+ * (which writes dst1) */
+static unsigned slow_bits(int hclass, const eravm_opinfo *oi)
+{
+    bool arith = hclass == HC_BINOP || hclass == HC_MULDIV;
+    bool clears = hclass == HC_NOP || hclass == HC_BINOP || hclass == HC_JUMP || hclass == HC_PTR ||
+                  hclass == HC_CTX_READ || hclass == HC_NEAR_CALL || hclass == HC_HEAP_WRITE ||
+                  ((hclass == HC_HEAP_READ || hclass == HC_FAT_READ) && !(oi->flags & OPF_VARIANT));
+    return (arith ? 1u : 0u) | (arith && oi->src_mode == SRC_REG ? 2u : 0u) | (clears ? 4u : 0u);
+}
+
 /* may run before another component: straight-line, no dynamic ergs */
 static bool inner_ok(unsigned idx)
 {
@@ -262,7 +276,7 @@ int main(int argc, char **argv)
     }
     printf("\n\n#ifdef ENGINE_GEN_TABLES\n");
     printf("/* op, src mode, dst mode, OPF and mode bits, class, fused sequences starting\n"
-           " * here, specialised handler, first of those sequences, ergs */\n");
+           " * here, ENG_SLOW_* bits, specialised handler, first of those sequences, ergs */\n");
     printf("const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {\n");
     size_t fi = 0;
     for (unsigned idx = 0; idx < ERAVM_OPCODE_SLOTS; idx++) {
@@ -275,13 +289,14 @@ int main(int argc, char **argv)
         while (fi < nf && seqs[fi].idx[0] == idx)
             fi++;
         if (oi->op == EOP_INVALID && idx) {
-            printf("    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, %uu},\n", f->ergs);
+            printf("    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, %uu},\n", f->ergs);
             continue;
         }
         eravm_index_name((int)idx, vn, sizeof vn);
-        printf("    {EOP_%s, %s, %s, %u, HC_%s, %zu, %s, %zu, %uu}, /* %u %s */\n", f->id,
+        printf("    {EOP_%s, %s, %s, %u, HC_%s, %zu, %u, %s, %zu, %uu}, /* %u %s */\n", f->id,
                src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags | mode_req(idx),
-               class_name(f->hclass), fi - first, h, fi > first ? first : 0, f->ergs, idx, vn);
+               class_name(f->hclass), fi - first, slow_bits(f->hclass, oi), h,
+               fi > first ? first : 0, f->ergs, idx, vn);
     }
     printf("};\n\n");
     printf("const eng_fused_seq eng_fused_tab[] = {\n");

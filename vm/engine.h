@@ -43,6 +43,7 @@ typedef struct {
     uint8_t fl;                         /* eravm_optab's OPF bits, RB_KERNEL, RB_NOSTATIC */
     uint8_t hclass;                     /* eravm_families[op].hclass */
     uint8_t nfused;                     /* fused sequences starting with this index */
+    uint8_t slow;                       /* ENG_SLOW_*: what vm_rec.slow is made of */
     uint16_t spec;                      /* specialised handler, 0 = none */
     uint16_t fused;                     /* the first of them in eng_fused_tab */
     uint32_t ergs;                      /* eravm_families[op].ergs */
@@ -51,6 +52,12 @@ typedef struct {
 extern const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS];
 
 #define ENG_NONE 0xFFFF /* no third index: a pair */
+
+/* eng_index_entry.slow: the body reads src1 / src0 as integers (their tags
+ * go into vm_rec.slow's REC_TAGS), the dst1 rule clears dst1 (REC_DST1) */
+#define ENG_SLOW_SRC1 1u
+#define ENG_SLOW_SRC0 2u
+#define ENG_SLOW_DST1 4u
 
 typedef struct {
     uint16_t a, b, c; /* opcode indices, sorted by (a, b, c) */

@@ -74,7 +74,7 @@
         f__->pc = (uint32_t)(ip - f__->recs);                                \
         f__->ergs = ergs;                                                    \
         f__->sp = (uint16_t)sp;                                              \
-        vm->flags = (uint8_t)(ft >> 24);                                     \
+        vm->flags = (uint8_t)__builtin_ctz(ft >> 24);                        \
         vm->tags = (uint16_t)ft;                                             \
         vm->instructions = icount + ICOUNT_BIAS;                             \
         X_SAVE();                                                            \
@@ -87,7 +87,7 @@
         ergs = f__->ergs;                                                    \
         sp = f__->sp;                                                        \
         vm->stk = f__->stack;                                                \
-        ft = vm->tags | (uint32_t)vm->flags << 24 | (f__->is_kernel ? FT_KERNEL : 0); \
+        ft = vm->tags | FT_FLAGS(vm->flags) | FT_ONE | (f__->is_kernel ? FT_KERNEL : 0); \
         eng_refresh_eregs(vm, ft);                                           \
         icount = vm->instructions - ICOUNT_BIAS;                             \
         X_LOAD();                                                            \
@@ -98,12 +98,18 @@
 
 #define MODE_FAILS(M) ((((M) & RB_KERNEL) && !(ft & FT_KERNEL)) || (((M) & RB_NOSTATIC) && vm->cur->is_static))
 
+/* ft, bit by bit: the registers' tags (0-15), the sink's (16), REC_DST1's
+ * bit always set (17), kernel mode (20), and the flags one-hot (bit 24 + the
+ * flags value), so that one test against a record's REC_* bits
+ * (vm_rec.slow) finds a tagged operand, the dst1 rule and a failing
+ * predicate at once. */
+#define FT_ONE REC_DST1
 #define FT_KERNEL (1u << 20) /* the current frame runs in kernel mode */
+#define FT_FLAGS(v) ((1u << REC_PRED_SHIFT) << (v))
 #define TAG(r) ((ft >> (r)) & 1u)
 /* a pointer in register r that arithmetic must see erased (user mode) */
 #define ERASES(tag) (__builtin_expect((tag), 0) && !(ft & FT_KERNEL))
-#define FLAGS (ft >> 24)
-#define SET_FLAGS(v) (ft = (ft & 0xFFFFFFu) | (uint32_t)(v) << 24)
+#define SET_FLAGS(v) (ft = (ft & ~REC_PRED) | FT_FLAGS(v))
 #define SET_REG(r, v)                                                        \
     do {                                                                     \
         unsigned rr_ = (r);                                                  \
@@ -216,6 +222,8 @@ ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t
  * as an integer is erased in user mode. Bodies compiled with C_ERASE 0
  * (the fast ones) leave that case to the same body compiled with C_ERASE 1
  * (BAIL): a path that rejoined would cost the common one its registers.
+ * Their tagged registers were seen before (REC_TAGS, vm/interp.h's
+ * PROLOGUE), so they test only a stack operand's tag.
  * The erasing body finds registers' erased views at hand (vm->eregs,
  * written with every tagged value: the user code of the benchmarks reads
  * the calldata pointer r1 as an integer on every pass) and copies a tagged
@@ -224,7 +232,9 @@ ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t
     bool ta__;                                                               \
     const u256 *A = SRC_PTR(R, SM, ta__, TMP);                               \
     const u256 *B = &vm->regs[(R)->src1];                                    \
-    if (__builtin_expect((ft & (R)->rmask) != 0 || ((SM) != SRC_REG && ta__), 0) && \
+    if (__builtin_expect((C_ERASE && (ft & (R)->slow & REC_TAGS) != 0) ||   \
+                             ((SM) != SRC_REG && ta__),                      \
+                         0) &&                                               \
         !(ft & FT_KERNEL)) {                                                 \
         if (!C_ERASE)                                                        \
             BAIL(R, BAILTO);                                                 \
@@ -271,10 +281,12 @@ ENG_INLINE void eng_refresh_eregs(eravm_vm *vm, uint32_t tags)
 #define NEXT_PC(R) ((uint16_t)((R) - vm->cur->recs + 1))
 
 /* The dst1 rule (eravm-isa.md §5.5) for families that do not write dst1:
- * whatever the instruction names as dst1 is cleared (VM_SINK: nothing). */
+ * whatever the instruction names as dst1 is cleared (VM_SINK: nothing).
+ * A record where it clears a register has REC_DST1, which sends it to the
+ * C_ERASE 1 body: the fast bodies need no test. */
 #define CLEAR_DST1(R)                                                        \
     do {                                                                     \
-        if (__builtin_expect((R)->dst1 != VM_SINK, 0))                       \
+        if (C_ERASE && __builtin_expect((R)->dst1 != VM_SINK, 0))            \
             SET_REG((R)->dst1, u256_zero());                                 \
     } while (0)
 

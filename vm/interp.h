@@ -131,8 +131,10 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
 
 /* Every dispatched record: counted, base cost charged (even when the
  * predicate is false), then kernel/static mode, then the predicate. A
- * failed charge or mode check panics at once (a "free" panic). */
-#define PROLOGUE(R, IDX, FAM, COST, MODE)                                    \
+ * failed charge or mode check panics at once (a "free" panic). The
+ * predicate shares its test with what a fast body (C_ERASE 0) leaves to its
+ * erasing twin BAILTO (vm_rec.slow). */
+#define PROLOGUE(R, IDX, FAM, COST, MODE, BAILTO)                            \
     PROF(R, IDX, FAM, COST);                                                 \
     icount++;                                                                \
     if (__builtin_expect(__builtin_sub_overflow(ergs, (uint32_t)(COST), &ergs), 0)) { \
@@ -141,10 +143,14 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
     }                                                                        \
     if ((MODE) && __builtin_expect(MODE_FAILS(MODE), 0))                     \
         FREE_PANIC();                                                        \
-    if (__builtin_expect(!(((R)->cmask >> FLAGS) & 1), 0)) {                 \
-        vm->skipped++;                                                       \
-        ip = (R) + 1;                                                        \
-        NEXT();                                                              \
+    if (__builtin_expect((ft & (R)->slow) != 0, 0)) {                        \
+        if (ft & (R)->slow & REC_PRED) {                                     \
+            vm->skipped++;                                                   \
+            ip = (R) + 1;                                                    \
+            NEXT();                                                          \
+        }                                                                    \
+        if (!C_ERASE)                                                        \
+            BAIL(R, BAILTO);                                                 \
     }
 
 /* R failed while executing: the dst1 rule still applies, ergs and counts
@@ -173,8 +179,8 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
         const vm_rec *const rec_ = ip;                                       \
         const eng_index_entry *e_ = &eng_index_tab[rec_->idx];               \
         (void)e_;                                                            \
-        PROLOGUE(rec_, rec_->idx, e_->op, e_->ergs, rec_->fl & (RB_KERNEL | RB_NOSTATIC));  \
-        BODY_##CLASS(rec_, e_->op, e_->src_mode, e_->dst_mode, rec_->fl, G_##CLASS); \
+        PROLOGUE(rec_, rec_->idx, e_->op, e_->ergs, e_->fl & (RB_KERNEL | RB_NOSTATIC), G_##CLASS); \
+        BODY_##CLASS(rec_, e_->op, e_->src_mode, e_->dst_mode, e_->fl, G_##CLASS); \
         ip = rec_ + 1;                                                       \
         NEXT();                                                              \
     }
@@ -186,7 +192,7 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
     static ENG_CC int ENG(NAME)(H_PARAMS)                                    \
     {                                                                        \
         const vm_rec *const rec_ = ip;                                       \
-        PROLOGUE(rec_, INDEX, FAM, ERGS, MODE);                                     \
+        PROLOGUE(rec_, INDEX, FAM, ERGS, MODE, NAME##_e);                    \
         BODY_##CLASS(rec_, FAM, SM, DM, FL, NAME##_e);                       \
         ip = rec_ + 1;                                                       \
         NEXT();                                                              \
@@ -227,10 +233,14 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
     FUSED_HANDLER(NAME##_e, FIRST, TOTAL, N, __VA_ARGS__)                    \
         if (__builtin_expect(ip->h != H_##NAME##_e, 0))                      \
             __atomic_store_n(&((vm_rec *)ip)->h, (uint16_t)H_##NAME##_e, __ATOMIC_RELEASE);
+/* (the same test as PROLOGUE's, the erasing twin's for the rest) */
 #define COMPONENT(K, BAILTO, CLASS, FAM, SM, DM, FL)                         \
         {                                                                    \
             const vm_rec *const rec_ = ip + (K);                             \
-            if (__builtin_expect((rec_->cmask >> FLAGS) & 1, 1))             \
+            uint32_t slow_ = ft & rec_->slow;                                \
+            if (__builtin_expect(slow_ != 0, 0) && !(slow_ & REC_PRED) && !C_ERASE) \
+                BAIL(rec_, BAILTO);                                          \
+            if (__builtin_expect(!(slow_ & REC_PRED), 1))                    \
                 BODY_##CLASS(rec_, FAM, SM, DM, FL, BAILTO);                 \
             else                                                             \
                 vm->skipped++;                                               \
@@ -273,7 +283,7 @@ CLASSES(GENERIC)
 
 static ENG_CC int ENG(G_INVALID)(H_PARAMS)
 {
-    PROLOGUE(ip, ip->idx, EOP_INVALID, 4294967295u, 0);
+    PROLOGUE(ip, ip->idx, EOP_INVALID, 4294967295u, 0, G_INVALID);
     BODY_INVALID(ip, 0, 0, 0, 0, G_INVALID);
 }
 
@@ -311,14 +321,14 @@ static __attribute__((noinline)) ENG_CC int ENG(decode)(H_PARAMS)
 /* the invalid instruction vm2 appends: costs nothing, burns all */
 static ENG_CC int ENG(END)(H_PARAMS)
 {
-    PROLOGUE(ip, ip->idx, EOP_INVALID, 0, 0);
+    PROLOGUE(ip, ip->idx, EOP_INVALID, 0, 0, END);
     BODY_INVALID(ip, 0, 0, 0, 0, END);
 }
 
 /* vm2's wrap to pc 0 is not an instruction */
 static ENG_CC int ENG(WRAP)(H_PARAMS)
 {
-    PROLOGUE(ip, ip->idx, VOP_WRAP, 0, 0);
+    PROLOGUE(ip, ip->idx, VOP_WRAP, 0, 0, WRAP);
     icount--;
     ip = vm->cur->recs;
     NEXT();
@@ -327,7 +337,7 @@ static ENG_CC int ENG(WRAP)(H_PARAMS)
 /* the spontaneous panic a failed instruction leaves behind */
 static ENG_CC int ENG(PANIC)(H_PARAMS)
 {
-    PROLOGUE(ip, ip->idx, VOP_PANIC, 5, 0);
+    PROLOGUE(ip, ip->idx, VOP_PANIC, 5, 0, PANIC);
     FREE_PANIC();
 }
 

@@ -28,10 +28,12 @@
 #define ENGINE_GEN_TABLES /* the tables live here */
 #include "engine.gen.h"
 
-/* Bit `flags` of a record's mask is set when its predicate holds for those
- * flags (LT 1, EQ 2, GT 4), so the handler's test is one shift: always,
- * gt, lt, eq, ge, le, ne, gtlt (tests/test_predecode.c checks each). */
+/* Bit `flags` of a mask is set when the predicate holds for those flags
+ * (LT 1, EQ 2, GT 4): always, gt, lt, eq, ge, le, ne, gtlt
+ * (tests/test_predecode.c checks each). A record keeps the complement, the
+ * values for which it fails (REC_PRED). */
 static const uint8_t cond_masks[8] = {0xFF, 0xF0, 0xAA, 0xCC, 0xFC, 0xEE, 0x33, 0xFA};
+
 
 /* One record from one word, as two 8-byte stores of fields computed with
  * shifts, masks and table loads and no data-dependent branch (a
@@ -45,18 +47,19 @@ static inline void rec_from_word(vm_rec *r, uint64_t w, bool spec)
     /* r0 as a written register becomes the sink; stack destinations address
      * through dst0, so only register-mode dst0 moves */
     d0 |= (uint32_t)((d0 == 0) & (e->dst_mode == DST_REG)) << 4;
+    uint32_t clears = (e->slow >> 2) & (d1 != 0); /* the dst1 rule clears a register */
     d1 |= (uint32_t)(d1 == 0) << 4;
     uint32_t use_spec = -(uint32_t)(spec & (e->spec != 0));
     uint32_t h = (e->spec & use_spec) | (H_GENERIC(e->hclass) & ~use_spec);
     /* the invalid opcode ignores its predicate */
     uint32_t cmask = cond_masks[(w >> 13) & 7] | (0xFFu & -(uint32_t)(e->op == EOP_INVALID));
-    uint32_t rmask = 1u << s1 | (uint32_t)(e->src_mode == SRC_REG) << s0;
-    uint64_t lo = h | cmask << 16 | (uint32_t)e->fl << 24 |
-                  (uint64_t)(s0 | s1 << 8 | d0 << 16 | d1 << 24) << 32;
-    uint64_t hi = (uint32_t)(w >> 32) | (uint64_t)(index | rmask << 16) << 32;
-    _Static_assert(sizeof(vm_rec) == 16 && offsetof(vm_rec, src0) == 4 &&
-                       offsetof(vm_rec, imm0) == 8 && offsetof(vm_rec, idx) == 12 &&
-                       offsetof(vm_rec, rmask) == 14,
+    uint32_t slow = (e->slow & ENG_SLOW_SRC1) << s1 | ((e->slow & ENG_SLOW_SRC0) >> 1) << s0 |
+                    clears * REC_DST1 | (~cmask & 0xFFu) << REC_PRED_SHIFT;
+    uint64_t lo = h | index << 16 | (uint64_t)(s0 | s1 << 8 | d0 << 16 | d1 << 24) << 32;
+    uint64_t hi = (uint32_t)(w >> 32) | (uint64_t)slow << 32;
+    _Static_assert(sizeof(vm_rec) == 16 && offsetof(vm_rec, idx) == 2 &&
+                       offsetof(vm_rec, src0) == 4 && offsetof(vm_rec, imm0) == 8 &&
+                       offsetof(vm_rec, slow) == 12,
                    "vm_rec layout (little-endian host)");
     memcpy(r, &lo, 8);
     memcpy((uint8_t *)r + 8, &hi, 8);
@@ -66,7 +69,6 @@ vm_rec predecode_pseudo(int op)
 {
     vm_rec r;
     memset(&r, 0, sizeof r);
-    r.cmask = 0xFF;
     r.dst0 = r.dst1 = VM_SINK;
     if (op == VOP_PANIC) {
         r.h = H_PANIC;
@@ -257,7 +259,7 @@ void eravm_disasm_predecoded(FILE *out, const uint8_t *code, size_t len, uint32_
     predecode_all(p);
     if (count > p->ndec)
         count = p->ndec;
-    fprintf(out, ";   pc  handler         idx  cmask fl rmask src0 src1 dst0 dst1  imm0  imm1  instruction\n");
+    fprintf(out, ";   pc  handler         idx  slow      src0 src1 dst0 dst1  imm0  imm1  instruction\n");
     for (uint32_t i = 0; i < count + 2; i++) {
         uint32_t pc = i < count ? i : p->ndec + (i - count);
         const vm_rec *r = &p->recs[pc];
@@ -271,9 +273,9 @@ void eravm_disasm_predecoded(FILE *out, const uint8_t *code, size_t len, uint32_
                 *t = ' ';
         reg_name(d0, sizeof d0, r->dst0);
         reg_name(d1, sizeof d1, r->dst1);
-        fprintf(out, "%6u  %-14s %4u  %02x   %02x %04x  r%-3u r%-3u %-4s %-4s %5u %5u  %s\n", pc,
-                handler_names[r->h], r->idx, r->cmask, r->fl, r->rmask, r->src0, r->src1, d0, d1,
-                r->imm0, r->imm1, text);
+        fprintf(out, "%6u  %-14s %4u  %08x  r%-3u r%-3u %-4s %-4s %5u %5u  %s\n", pc,
+                handler_names[r->h], r->idx, r->slow, r->src0, r->src1, d0, d1, r->imm0, r->imm1,
+                text);
     }
     eravm_program_free(p);
 }

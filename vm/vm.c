@@ -218,7 +218,7 @@ static inline __attribute__((always_inline)) void page_write_word_fast(vm_pages 
 
 /* ldp: the word at a fat pointer's offset within [start, start+length),
  * zero-padded (the caller checked tag and offset), into *dst. */
-static __attribute__((noinline)) U256_COLD_CC void fat_read_word(eravm_vm *vm, u256 *dst, u256 ptr)
+static void fat_read_word(eravm_vm *vm, u256 *dst, u256 ptr)
 {
     fatptr p = fp_of(ptr);
     uint32_t start = p.start + (p.offset < p.length ? p.offset : p.length);
@@ -812,7 +812,7 @@ static bool world_log(eravm_vm *vm, const vm_rec *R, bool l1)
     vm_frame *f = vm->cur;
     if (l1 || u256_eq(f->address, u256_from_u64(ERAVM_ADDR_EVENT_WRITER))) {
         eravm_log l = {f->address, reg_val(vm, f, R->src0), reg_val(vm, f, R->src1),
-                       (R->fl & OPF_VARIANT) != 0, vm->tx_number};
+                       (eng_index_tab[R->idx].fl & OPF_VARIANT) != 0, vm->tx_number};
         wd_log_push(l1 ? &vm->diff.l2l1 : &vm->diff.events, &l);
     }
     return world_done(vm, R);
@@ -888,7 +888,7 @@ static bool world_static(eravm_vm *vm, const vm_rec *R, bool write)
     u256 next = u256_add(a, u256_from_u64(32), NULL);
     if (!write) {
         set_reg(vm, R->dst0, mem_read_word(vm, 1, (uint32_t)a.w[0]));
-        if (R->fl & OPF_VARIANT) {
+        if (eng_index_tab[R->idx].fl & OPF_VARIANT) {
             if (ta)
                 set_reg_ptr(vm, R->dst1, next);
             else
@@ -897,7 +897,7 @@ static bool world_static(eravm_vm *vm, const vm_rec *R, bool write)
         }
     } else {
         mem_write_word(vm, 1, (uint32_t)a.w[0], reg_val(vm, vm->cur, R->src1));
-        if (R->fl & OPF_VARIANT)
+        if (eng_index_tab[R->idx].fl & OPF_VARIANT)
             set_reg(vm, R->dst0, next);
     }
     return world_done(vm, R);

@@ -19,17 +19,24 @@ enum { VOP_WRAP = EOP_COUNT, VOP_PANIC, VOP_COUNT };
  * different handler and reads the records after it. */
 typedef struct {
     uint16_t h;      /* handler (vm/engine.gen.h): generic, specialised or fused */
-    uint8_t cmask;   /* bit `flags` set: the predicate holds for those flags */
-    uint8_t fl;      /* OPF_* bits of the index */
+    uint16_t idx;    /* 11-bit opcode index; ERAVM_SLOT_PANIC, ERAVM_SLOT_WRAP */
     uint8_t src0, src1;
     uint8_t dst0;    /* register-mode dst0 and dst1: r0 is VM_SINK */
     uint8_t dst1;    /* output (mul, div, .inc loads) or the register the dst1
                         rule clears (eravm-isa.md §5.5); VM_SINK: nothing */
     uint16_t imm0, imm1;
-    uint16_t idx;    /* 11-bit opcode index; ERAVM_SLOT_PANIC, ERAVM_SLOT_WRAP */
-    uint16_t rmask;  /* the registers read as values (src0 in register mode,
-                        src1): one test of their tags finds a pointer to erase */
+    /* What takes the record off its handler's fast path, as bits of the
+     * engine's tags-and-flags word (vm/handlers.h): one test of both finds
+     * all three. REC_TAGS: the registers an arithmetic body reads as values
+     * (a pointer among them is erased in user mode); REC_DST1: the dst1 rule
+     * clears a register (the word always has that bit); REC_PRED: the flag
+     * values for which the predicate fails (the word has one of them). */
+    uint32_t slow;
 } vm_rec;
+#define REC_TAGS 0xFFFFu
+#define REC_DST1 (1u << 17)
+#define REC_PRED 0xFF000000u
+#define REC_PRED_SHIFT 24
 
 struct eravm_program {
     uint8_t *code;
