@@ -194,16 +194,22 @@ static __attribute__((noinline)) U256_COLD_CC void page_read_word_slow(u256 *dst
 }
 
 /* Heap words for the engine, into *dst: one 256-byte chunk holds the whole
- * word in 7 of 8 offsets; the rest (and absent chunks) take the general
- * path. */
+ * word in 7 of 8 offsets (an absent chunk past the page's backing reads as
+ * zeros); the rest take the general path. */
 static inline __attribute__((always_inline)) void page_read_word_fast(u256 *dst, const vm_page *p,
                                                                      uint32_t off)
 {
-    const uint8_t *c = p ? page_chunk_at(p, off) : NULL;
-    if (__builtin_expect(c && (off & (PAGE_CHUNK - 1)) <= PAGE_CHUNK - 32, 1))
-        u256_from_be_into(dst, c + (off & (PAGE_CHUNK - 1)));
-    else
+    if (__builtin_expect((off & (PAGE_CHUNK - 1)) <= PAGE_CHUNK - 32, 1)) {
+        const uint8_t *c = p ? page_chunk_at(p, off) : NULL;
+        if (__builtin_expect(c != NULL, 1))
+            u256_from_be_into(dst, c + (off & (PAGE_CHUNK - 1)));
+        else if (!p || off >= p->backing_len)
+            *dst = u256_zero();
+        else
+            page_read_word_slow(dst, p, off);
+    } else {
         page_read_word_slow(dst, p, off);
+    }
 }
 
 static inline __attribute__((always_inline)) void page_write_word_fast(vm_pages *ps, vm_page *p,

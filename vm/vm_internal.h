@@ -182,8 +182,12 @@ static inline __attribute__((always_inline)) void stack_write(vm_stack *s, uint1
     }
     unsigned i = slot % STACK_CHUNK;
     c->slot[i] = v;
-    uint64_t bit = 1ull << (i % 64);
-    c->tags[i / 64] = tag ? c->tags[i / 64] | bit : c->tags[i / 64] & ~bit;
+    uint64_t bit = 1ull << (i % 64), old = c->tags[i / 64];
+    uint64_t now = tag ? old | bit : old & ~bit;
+    /* stored only when it changes (mostly it does not): an unconditional
+     * store chains every later read of the word behind it */
+    if (__builtin_expect(now != old, 0))
+        c->tags[i / 64] = now;
 }
 
 /* ---- world diff (wdiff.c) ---- */
