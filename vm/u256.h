@@ -496,14 +496,21 @@ static __attribute__((noinline, unused)) U256_COLD_CC void u256_divmod_wide(u256
  * than a trap. Either output pointer may be NULL. */
 static inline __attribute__((always_inline)) void u256_divmod(u256 a, u256 b, u256 *q, u256 *r)
 {
-    u256 qt, rt;
-    if (u256_fits_u64(b) && u256_fits_u64(a)) {
-        uint64_t d = b.w[0];
-        qt = u256_from_u64(d ? a.w[0] / d : 0);
-        rt = u256_from_u64(d ? a.w[0] % d : 0);
-    } else {
-        u256_divmod_wide(a, b, &qt, &rt);
+    bool a64 = u256_fits_u64(a), b64 = u256_fits_u64(b);
+    if (a64) {
+        /* one host division, or none when b >= 2^64 > a; the results are
+         * stored a limb at a time (built whole, they went through the
+         * stack in pieces that a 16-byte load could not forward) */
+        uint64_t d = b64 ? b.w[0] : 0;
+        uint64_t qq = d ? a.w[0] / d : 0, rr = d ? a.w[0] % d : b64 ? 0 : a.w[0];
+        if (q)
+            q->w[0] = qq, q->w[1] = q->w[2] = q->w[3] = 0;
+        if (r)
+            r->w[0] = rr, r->w[1] = r->w[2] = r->w[3] = 0;
+        return;
     }
+    u256 qt, rt;
+    u256_divmod_wide(a, b, &qt, &rt);
     if (q)
         *q = qt;
     if (r)
