@@ -110,6 +110,15 @@
 /* a pointer in register r that arithmetic must see erased (user mode) */
 #define ERASES(tag) (__builtin_expect((tag), 0) && !(ft & FT_KERNEL))
 #define SET_FLAGS(v) (ft = (ft & ~REC_PRED) | FT_FLAGS(v))
+/* What an add or sub sets from its carry and zero (LT, EQ, both, else GT),
+ * one-hot: byte (c | z << 1) of a constant, a shift instead of a dozen
+ * instructions of compares and selects. */
+#define FT_FLAGS_CZ(c, z)                                                    \
+    ((0x08040210u >> (8 * ((unsigned)(c) | (unsigned)(z) << 1))) << REC_PRED_SHIFT)
+_Static_assert(F_LT == 1 && F_EQ == 2 && F_GT == 4 && FT_FLAGS_CZ(0, 0) == FT_FLAGS(F_GT) &&
+                   FT_FLAGS_CZ(1, 0) == FT_FLAGS(F_LT) && FT_FLAGS_CZ(0, 1) == FT_FLAGS(F_EQ) &&
+                   FT_FLAGS_CZ(1, 1) == FT_FLAGS(F_LT | F_EQ),
+               "FT_FLAGS_CZ");
 #define SET_REG(r, v)                                                        \
     do {                                                                     \
         unsigned rr_ = (r);                                                  \
@@ -386,9 +395,10 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
             eng_binop((OP), d_, a_, b_, &c_);                                \
         if ((FL) & OPF_SET_FLAGS) {                                          \
             bool z_ = eng_is_zero(d_);                                       \
-            SET_FLAGS((OP) == EOP_ADD || (OP) == EOP_SUB                     \
-                          ? (c_ ? F_LT : 0) | (z_ ? F_EQ : 0) | (!c_ && !z_ ? F_GT : 0) \
-                          : (z_ ? F_EQ : 0));                                \
+            if ((OP) == EOP_ADD || (OP) == EOP_SUB)                          \
+                ft = (ft & ~REC_PRED) | FT_FLAGS_CZ(c_, z_);                 \
+            else                                                             \
+                SET_FLAGS(z_ ? F_EQ : 0);                                    \
         }                                                                    \
         ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                \
         CLEAR_DST1(R);                                                       \
