@@ -19,11 +19,14 @@ typedef struct {
 } u256;
 
 /* The calling convention of a rare path called from the engine's handlers:
- * with clang, preserve_most (the callee saves every general register), so
- * the handler keeps its state in registers across the call instead of
+ * with clang 19, preserve_most (the callee saves every general register),
+ * so the handler keeps its state in registers across the call instead of
  * saving them in its prologue on every run (ERAVM_NO_PRESERVE_NONE turns
- * it off with the handlers' own convention). */
-#if defined(__clang__) && defined(__x86_64__) && !defined(ERAVM_NO_PRESERVE_NONE)
+ * it off with the handlers' own convention). Not before clang 19: clang 14
+ * saves and restores rax in such a function, which destroys its return
+ * value (the fuzzer's build found it). */
+#if defined(__clang__) && defined(__x86_64__) && !defined(ERAVM_NO_PRESERVE_NONE) && \
+    __clang_major__ >= 19
 #define U256_COLD_CC __attribute__((preserve_most))
 #else
 #define U256_COLD_CC
