@@ -75,6 +75,14 @@ static unsigned slow_bits(int hclass, const eravm_opinfo *oi)
     return (arith ? 1u : 0u) | (arith && oi->src_mode == SRC_REG ? 2u : 0u) | (clears ? 4u : 0u);
 }
 
+/* an add without flags: with rB = r0 it is a move, which gets a handler of
+ * its own (vm/engine.h ENG_MOVE, 0x100) */
+static bool has_move(unsigned idx)
+{
+    const eravm_opinfo *oi = &eravm_optab[idx];
+    return oi->op == EOP_ADD && !(oi->flags & OPF_SET_FLAGS);
+}
+
 /* may run before another component: straight-line, no dynamic ergs */
 static bool inner_ok(unsigned idx)
 {
@@ -267,6 +275,10 @@ int main(int argc, char **argv)
         printf("    X(S_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s */ \\\n", idx, idx,
                class_name(f->hclass), f->id, src_name(oi->src_mode), dst_name(oi->dst_mode),
                oi->flags, f->ergs, mode_req(idx), vn);
+        if (has_move(idx)) /* its move twin: right after, the decoder adds 1 */
+            printf("    X(M_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s from r0 */ \\\n", idx,
+                   idx, class_name(f->hclass), f->id, src_name(oi->src_mode),
+                   dst_name(oi->dst_mode), oi->flags | 0x100u, f->ergs, mode_req(idx), vn);
     }
     printf("\n\n/* X(NAME, HANDLER AND CLASS OF THE FIRST COMPONENT) */\n#define ENGINE_FUSED(X) \\\n");
     for (size_t i = 0; i < nf; i++) {
@@ -295,7 +307,8 @@ int main(int argc, char **argv)
         eravm_index_name((int)idx, vn, sizeof vn);
         printf("    {EOP_%s, %s, %s, %u, HC_%s, %zu, %u, %s, %zu, %uu}, /* %u %s */\n", f->id,
                src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags | mode_req(idx),
-               class_name(f->hclass), fi - first, slow_bits(f->hclass, oi), h,
+               class_name(f->hclass), fi - first,
+               slow_bits(f->hclass, oi) | (spec[idx] && has_move(idx) ? 8u : 0u), h,
                fi > first ? first : 0, f->ergs, idx, vn);
     }
     printf("};\n\n");

@@ -7,15 +7,22 @@
     X(S_1, 1, NOP, EOP_NOP, SRC_REG, DST_REG, 0, 6, 0) /* nop.reg.reg */ \
     X(S_2, 2, NOP, EOP_NOP, SRC_REG, DST_PUSH, 0, 6, 0) /* nop.reg.push */ \
     X(S_25, 25, BINOP, EOP_ADD, SRC_REG, DST_REG, 0, 6, 0) /* add.reg.reg */ \
+    X(M_25, 25, BINOP, EOP_ADD, SRC_REG, DST_REG, 256, 6, 0) /* add.reg.reg from r0 */ \
     X(S_26, 26, BINOP, EOP_ADD, SRC_REG, DST_REG, 1, 6, 0) /* add.reg.reg! */ \
     X(S_29, 29, BINOP, EOP_ADD, SRC_REG, DST_STACK_REL, 0, 6, 0) /* add.reg.stack_rel */ \
+    X(M_29, 29, BINOP, EOP_ADD, SRC_REG, DST_STACK_REL, 256, 6, 0) /* add.reg.stack_rel from r0 */ \
     X(S_31, 31, BINOP, EOP_ADD, SRC_REG, DST_STACK_ABS, 0, 6, 0) /* add.reg.stack_abs */ \
+    X(M_31, 31, BINOP, EOP_ADD, SRC_REG, DST_STACK_ABS, 256, 6, 0) /* add.reg.stack_abs from r0 */ \
     X(S_41, 41, BINOP, EOP_ADD, SRC_STACK_REL, DST_REG, 0, 6, 0) /* add.stack_rel.reg */ \
+    X(M_41, 41, BINOP, EOP_ADD, SRC_STACK_REL, DST_REG, 256, 6, 0) /* add.stack_rel.reg from r0 */ \
     X(S_49, 49, BINOP, EOP_ADD, SRC_STACK_ABS, DST_REG, 0, 6, 0) /* add.stack_abs.reg */ \
+    X(M_49, 49, BINOP, EOP_ADD, SRC_STACK_ABS, DST_REG, 256, 6, 0) /* add.stack_abs.reg from r0 */ \
     X(S_52, 52, BINOP, EOP_ADD, SRC_STACK_ABS, DST_PUSH, 1, 6, 0) /* add.stack_abs.push! */ \
     X(S_56, 56, BINOP, EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 1, 6, 0) /* add.stack_abs.stack_abs! */ \
     X(S_57, 57, BINOP, EOP_ADD, SRC_IMM, DST_REG, 0, 6, 0) /* add.imm.reg */ \
+    X(M_57, 57, BINOP, EOP_ADD, SRC_IMM, DST_REG, 256, 6, 0) /* add.imm.reg from r0 */ \
     X(S_65, 65, BINOP, EOP_ADD, SRC_CODE, DST_REG, 0, 6, 0) /* add.code.reg */ \
+    X(M_65, 65, BINOP, EOP_ADD, SRC_CODE, DST_REG, 256, 6, 0) /* add.code.reg from r0 */ \
     X(S_75, 75, BINOP, EOP_SUB, SRC_REG, DST_REG, 1, 6, 0) /* sub.reg.reg! */ \
     X(S_76, 76, BINOP, EOP_SUB, SRC_REG, DST_REG, 3, 6, 0) /* sub.reg.reg.s! */ \
     X(S_80, 80, BINOP, EOP_SUB, SRC_REG, DST_PUSH, 3, 6, 0) /* sub.reg.push.s! */ \
@@ -178,13 +185,13 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_NOP, SRC_CODE, DST_PUSH, 0, HC_NOP, 0, 4, 0, 0, 6u}, /* 22 nop.code.push */
     {EOP_NOP, SRC_CODE, DST_STACK_REL, 0, HC_NOP, 0, 4, 0, 0, 6u}, /* 23 nop.code.stack_rel */
     {EOP_NOP, SRC_CODE, DST_STACK_ABS, 0, HC_NOP, 0, 4, 0, 0, 6u}, /* 24 nop.code.stack_abs */
-    {EOP_ADD, SRC_REG, DST_REG, 0, HC_BINOP, 5, 7, H_S_25, 4, 6u}, /* 25 add.reg.reg */
+    {EOP_ADD, SRC_REG, DST_REG, 0, HC_BINOP, 5, 15, H_S_25, 4, 6u}, /* 25 add.reg.reg */
     {EOP_ADD, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, H_S_26, 0, 6u}, /* 26 add.reg.reg! */
     {EOP_ADD, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 27 add.reg.push */
     {EOP_ADD, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 28 add.reg.push! */
-    {EOP_ADD, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 7, H_S_29, 0, 6u}, /* 29 add.reg.stack_rel */
+    {EOP_ADD, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 15, H_S_29, 0, 6u}, /* 29 add.reg.stack_rel */
     {EOP_ADD, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 30 add.reg.stack_rel! */
-    {EOP_ADD, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 2, 7, H_S_31, 9, 6u}, /* 31 add.reg.stack_abs */
+    {EOP_ADD, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 2, 15, H_S_31, 9, 6u}, /* 31 add.reg.stack_abs */
     {EOP_ADD, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 32 add.reg.stack_abs! */
     {EOP_ADD, SRC_POP, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 33 add.pop.reg */
     {EOP_ADD, SRC_POP, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 34 add.pop.reg! */
@@ -194,7 +201,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ADD, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 38 add.pop.stack_rel! */
     {EOP_ADD, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 39 add.pop.stack_abs */
     {EOP_ADD, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 40 add.pop.stack_abs! */
-    {EOP_ADD, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 2, 5, H_S_41, 11, 6u}, /* 41 add.stack_rel.reg */
+    {EOP_ADD, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 2, 13, H_S_41, 11, 6u}, /* 41 add.stack_rel.reg */
     {EOP_ADD, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 42 add.stack_rel.reg! */
     {EOP_ADD, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 43 add.stack_rel.push */
     {EOP_ADD, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 44 add.stack_rel.push! */
@@ -202,7 +209,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ADD, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 46 add.stack_rel.stack_rel! */
     {EOP_ADD, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 47 add.stack_rel.stack_abs */
     {EOP_ADD, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 48 add.stack_rel.stack_abs! */
-    {EOP_ADD, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 2, 5, H_S_49, 13, 6u}, /* 49 add.stack_abs.reg */
+    {EOP_ADD, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 2, 13, H_S_49, 13, 6u}, /* 49 add.stack_abs.reg */
     {EOP_ADD, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 50 add.stack_abs.reg! */
     {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 51 add.stack_abs.push */
     {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 2, 5, H_S_52, 15, 6u}, /* 52 add.stack_abs.push! */
@@ -210,7 +217,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ADD, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 54 add.stack_abs.stack_rel! */
     {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 55 add.stack_abs.stack_abs */
     {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 5, H_S_56, 0, 6u}, /* 56 add.stack_abs.stack_abs! */
-    {EOP_ADD, SRC_IMM, DST_REG, 0, HC_BINOP, 6, 5, H_S_57, 17, 6u}, /* 57 add.imm.reg */
+    {EOP_ADD, SRC_IMM, DST_REG, 0, HC_BINOP, 6, 13, H_S_57, 17, 6u}, /* 57 add.imm.reg */
     {EOP_ADD, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 58 add.imm.reg! */
     {EOP_ADD, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 59 add.imm.push */
     {EOP_ADD, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 60 add.imm.push! */
@@ -218,7 +225,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ADD, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 62 add.imm.stack_rel! */
     {EOP_ADD, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 63 add.imm.stack_abs */
     {EOP_ADD, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 64 add.imm.stack_abs! */
-    {EOP_ADD, SRC_CODE, DST_REG, 0, HC_BINOP, 2, 5, H_S_65, 23, 6u}, /* 65 add.code.reg */
+    {EOP_ADD, SRC_CODE, DST_REG, 0, HC_BINOP, 2, 13, H_S_65, 23, 6u}, /* 65 add.code.reg */
     {EOP_ADD, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 66 add.code.reg! */
     {EOP_ADD, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 67 add.code.push */
     {EOP_ADD, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 68 add.code.push! */

@@ -402,9 +402,9 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
         OPERANDS_AB(R, SM, a_, b_, ta_, BAILTO);                             \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         bool c_ = false;                                                     \
-        /* `add A, r0, D` is how compiled code moves a value: no carry chain \
-         * to wait for (without `!`: with it, the flags need the result) */  \
-        if ((OP) == EOP_ADD && !((FL) & OPF_SET_FLAGS) && (R)->src1 == 0)   \
+        /* `add A, r0, D` is how compiled code moves a value (ENG_MOVE, the \
+         * M_ handlers the decoder picks for it): no carry chain to wait for */ \
+        if ((FL) & ENG_MOVE)                                                 \
             eng_copy_to(d_, a_);                                             \
         else if ((FL) & OPF_SWAP)                                            \
             eng_binop((OP), d_, b_, a_, &c_);                                \

@@ -51,6 +51,7 @@ static inline void rec_from_word(vm_rec *r, uint64_t w, bool spec)
     d1 |= (uint32_t)(d1 == 0) << 4;
     uint32_t use_spec = -(uint32_t)(spec & (e->spec != 0));
     uint32_t h = (e->spec & use_spec) | (H_GENERIC(e->hclass) & ~use_spec);
+    h += (e->slow / ENG_SLOW_MOVE) & (s1 == 0) & use_spec; /* the move twin follows */
     /* the invalid opcode ignores its predicate */
     uint32_t cmask = cond_masks[(w >> 13) & 7] | (0xFFu & -(uint32_t)(e->op == EOP_INVALID));
     uint32_t slow = (e->slow & ENG_SLOW_SRC1) << s1 | ((e->slow & ENG_SLOW_SRC0) >> 1) << s0 |
