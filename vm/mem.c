@@ -279,7 +279,7 @@ U256_COLD_CC vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot)
 {
     uint32_t c = slot / STACK_CHUNK;
     if (s->chunk[c] == &stack_zero_chunk) {
-        s->chunk[c] = xcalloc_lines(sizeof(vm_stack_chunk));
+        s->chunk[c] = xcalloc(1, sizeof(vm_stack_chunk));
         s->used[s->nused++] = (uint16_t)c;
     }
     return s->chunk[c];

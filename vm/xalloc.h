@@ -11,7 +11,6 @@
 
 #include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "eravm.h"
 
@@ -53,26 +52,6 @@ static inline void *xcalloc(size_t n, size_t size)
 {
     xalloc_count(n * size);
     return xalloc_check(calloc(n ? n : 1, size ? size : 1), n * size);
-}
-
-/* Cache-line aligned, for what the engine reads as 32-byte words at
- * random (stack chunks): from malloc's 16-byte alignment every other word
- * straddles two lines, and a random access then misses twice. (Not the
- * VM itself: its register file aligned so measured 7 % slower on
- * synth/mix; nor 256-byte heap chunks: the alignment costs them a quarter
- * more memory, past the static memory bound of tests/test_memory.sh.)
- * Freed with free(). */
-#define XALLOC_LINE 64
-static inline void *xmalloc_lines(size_t n)
-{
-    size_t r = (n + XALLOC_LINE - 1) & ~(size_t)(XALLOC_LINE - 1);
-    xalloc_count(r);
-    return xalloc_check(aligned_alloc(XALLOC_LINE, r ? r : XALLOC_LINE), n);
-}
-
-static inline void *xcalloc_lines(size_t n)
-{
-    return memset(xmalloc_lines(n), 0, n);
 }
 
 /* Counts the whole new size: growth by doubling asks for about as much
