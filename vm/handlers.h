@@ -6,7 +6,7 @@
  *
  * A handler is a function of the machine state that changes on every
  * instruction - vm, the record ip, ergs, ft (the register tags in bit r,
- * bit 16 the sink's; FT_KERNEL; the flags in bits 24-26) and the
+ * bit 16 the sink's, FT_ONE, FT_KERNEL, the flags one-hot: FT_FLAGS) and the
  * instruction count and sp - and ends by tail-calling the next record's
  * handler, so that state stays in host registers (sp too: a stack
  * operand's address depends on it, and through memory every push and pop
