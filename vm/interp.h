@@ -91,7 +91,7 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
             MUSTTAIL return ENG(prof_look)(H_ARGS);                          \
     } while (0)
 #define PROF_COMPONENTS(N, ...)                                              \
-    PROF_ON(prof_record_run(PROF_PS, (const uint16_t[]){__VA_ARGS__}, 1, (N),  \
+    PROF_ON(prof_record_run(PROF_PS, (const uint16_t[]){__VA_ARGS__}, (N),     \
                             (uint32_t)(uintptr_t)ip))
 #define PROF_UNDO(N)                                                         \
     do {                                                                     \

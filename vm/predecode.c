@@ -34,7 +34,6 @@
  * values for which it fails (REC_PRED). */
 static const uint8_t cond_masks[8] = {0xFF, 0xF0, 0xAA, 0xCC, 0xFC, 0xEE, 0x33, 0xFA};
 
-
 /* One record from one word, as two 8-byte stores of fields computed with
  * shifts, masks and table loads and no data-dependent branch (a
  * mispredicted one costs more than the rest): decoding is on the clock. */

@@ -97,19 +97,19 @@ static inline __attribute__((always_inline)) void prof_record(prof_state *s, uns
 }
 
 /* A fused record's n instructions after one look (prof_must_look said
- * false for the first): their indices at idx[0], idx[stride], ..., their
- * pcs pc, pc + 1, ... prof_unrecord() takes the last n back, where the
+ * false for the first): their indices idx[0..n), their pcs pc,
+ * pc + PROF_PC_STEP, ... prof_unrecord() takes the last n back, where the
  * record's later instructions did not run after all; ergs is then what the
  * frame has. */
 static inline __attribute__((always_inline)) void prof_record_run(prof_state *s, const uint16_t *idx,
-                                                                  size_t stride, unsigned n, uint32_t pc)
+                                                                  unsigned n, uint32_t pc)
 {
     uint16_t *bp = s->bp;
     uint64_t expect = s->expect;
     const uint64_t *look = s->look;
 #pragma GCC unroll 4
     for (unsigned k = 0; k < n; k++) {
-        unsigned x = idx[k * stride];
+        unsigned x = idx[k];
         bp[PROF_PCS + k] = (uint16_t)(pc + k * PROF_PC_STEP);
         bp[k] = (uint16_t)x;
         expect -= look[x];
@@ -150,6 +150,5 @@ static inline __attribute__((always_inline)) void prof_dispatch(prof_state *s, e
 void prof_timing_enter(eravm_vm *vm);
 void prof_timing_leave(eravm_vm *vm);
 void prof_timing_event(eravm_vm *vm, uint32_t ergs, uint64_t pos);
-
 
 #endif
