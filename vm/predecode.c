@@ -157,16 +157,13 @@ static void decode_block(const eravm_program *p, uint32_t b)
         __atomic_store_n(&r[i].h, out[i].h, __ATOMIC_RELEASE);
 }
 
-static unsigned word_index(const eravm_program *p, uint32_t pc)
-{
-    return (unsigned)(u256_load_be64(p->code + 8 * (size_t)pc) & 0x7FF);
-}
-
 /* The last two records of block b start sequences that may run into block
  * b + 1, which decode_block cannot fuse: it may not read records that are
  * not decoded. Once both blocks are done, whichever was decoded second
  * gives them the handler an eager decode would (the longest match), with
  * a release store: a thread still running the plain handler is as right.
+ * Both blocks' records are read from here on: their DONE, loaded seq_cst,
+ * was stored after them.
  * Two threads finishing the pair at once may both miss it (seq_cst makes
  * at least one see the other's block done); that costs speed only. */
 static void link_blocks(const eravm_program *p, uint32_t b)
@@ -176,12 +173,12 @@ static void link_blocks(const eravm_program *p, uint32_t b)
         __atomic_load_n(&p->blocks[b], __ATOMIC_SEQ_CST) != PREDECODE_DONE ||
         __atomic_load_n(&p->blocks[b + 1], __ATOMIC_SEQ_CST) != PREDECODE_DONE)
         return;
+    const vm_rec *r = p->recs;
     for (uint32_t pc = end - 2; pc < end; pc++) {
-        unsigned a = word_index(p, pc);
-        if (!eng_index_tab[a].nfused)
+        if (!eng_index_tab[r[pc].idx].nfused)
             continue;
-        uint16_t h = longest_fused(a, word_index(p, pc + 1),
-                                   pc + 2 < p->ndec ? word_index(p, pc + 2) : ENG_NONE);
+        uint16_t h =
+            longest_fused(r[pc].idx, r[pc + 1].idx, pc + 2 < p->ndec ? r[pc + 2].idx : ENG_NONE);
         if (h)
             __atomic_store_n(&p->recs[pc].h, h, __ATOMIC_RELEASE);
     }
