@@ -144,7 +144,7 @@ plots: all
 # gen-engine: the specialised and fused handlers chosen from the committed
 # variant profile; CI regenerates and fails on a diff (tests/test_generated.sh).
 # fusion-profile: re-counts that profile over the vm-benchmark bytecodes.
-$(BUILD)/tools/gen-engine: tools/gen-engine.c vm/opcode.c vm/opcode.h vm/opcodes.def
+$(BUILD)/tools/gen-engine: tools/gen-engine.c vm/opcode.c vm/opcode.h vm/opcodes.def vm/engine_bits.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ tools/gen-engine.c vm/opcode.c
 

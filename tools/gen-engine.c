@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_bits.h"
 #include "opcode.h"
 
 #define SPEC_MAX 128
@@ -54,14 +55,15 @@ static bool specialisable(unsigned idx)
     return eravm_optab[idx].op != EOP_INVALID;
 }
 
-/* the mode requirement a specialised handler checks (RB_KERNEL 32, RB_NOSTATIC 64) */
+/* the mode requirement a specialised handler checks (RB_KERNEL, RB_NOSTATIC) */
 static unsigned mode_req(unsigned idx)
 {
     const eravm_family *f = &eravm_families[eravm_optab[idx].op];
-    return (f->kernel_only ? 32u : 0u) | (f->static_forbidden ? 64u : 0u);
+    return (f->kernel_only ? (unsigned)RB_KERNEL : 0u) |
+           (f->static_forbidden ? (unsigned)RB_NOSTATIC : 0u);
 }
 
-/* vm/engine.h's ENG_SLOW_* bits of an index (1 src1, 2 src0, 4 dst1):
+/* The ENG_SLOW_* bits of an index (but ENG_SLOW_MOVE):
  * the arithmetic classes read their register operands as integers (a
  * pointer among them is erased in user mode); the classes whose bodies
  * apply the dst1 rule (vm/handlers.h CLEAR_DST1), loads only without .inc
@@ -72,11 +74,12 @@ static unsigned slow_bits(int hclass, const eravm_opinfo *oi)
     bool clears = hclass == HC_NOP || hclass == HC_BINOP || hclass == HC_JUMP || hclass == HC_PTR ||
                   hclass == HC_CTX_READ || hclass == HC_NEAR_CALL || hclass == HC_HEAP_WRITE ||
                   ((hclass == HC_HEAP_READ || hclass == HC_FAT_READ) && !(oi->flags & OPF_VARIANT));
-    return (arith ? 1u : 0u) | (arith && oi->src_mode == SRC_REG ? 2u : 0u) | (clears ? 4u : 0u);
+    return (arith ? ENG_SLOW_SRC1 : 0u) | (arith && oi->src_mode == SRC_REG ? ENG_SLOW_SRC0 : 0u) |
+           (clears ? ENG_SLOW_DST1 : 0u);
 }
 
 /* an add without flags: with rB = r0 it is a move, which gets a handler of
- * its own (vm/engine.h ENG_MOVE, 0x100) */
+ * its own (ENG_MOVE) */
 static bool has_move(unsigned idx)
 {
     const eravm_opinfo *oi = &eravm_optab[idx];
@@ -278,7 +281,7 @@ int main(int argc, char **argv)
         if (has_move(idx)) /* its move twin: right after, the decoder adds 1 */
             printf("    X(M_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s from r0 */ \\\n", idx,
                    idx, class_name(f->hclass), f->id, src_name(oi->src_mode),
-                   dst_name(oi->dst_mode), oi->flags | 0x100u, f->ergs, mode_req(idx), vn);
+                   dst_name(oi->dst_mode), oi->flags | ENG_MOVE, f->ergs, mode_req(idx), vn);
     }
     printf("\n\n/* X(NAME, HANDLER AND CLASS OF THE FIRST COMPONENT) */\n#define ENGINE_FUSED(X) \\\n");
     for (size_t i = 0; i < nf; i++) {
@@ -308,7 +311,7 @@ int main(int argc, char **argv)
         printf("    {EOP_%s, %s, %s, %u, HC_%s, %zu, %u, %s, %zu, %uu}, /* %u %s */\n", f->id,
                src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags | mode_req(idx),
                class_name(f->hclass), fi - first,
-               slow_bits(f->hclass, oi) | (spec[idx] && has_move(idx) ? 8u : 0u), h,
+               slow_bits(f->hclass, oi) | (spec[idx] && has_move(idx) ? ENG_SLOW_MOVE : 0u), h,
                fi > first ? first : 0, f->ergs, idx, vn);
     }
     printf("};\n\n");

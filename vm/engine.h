@@ -6,14 +6,8 @@
 #define ERAVM_ENGINE_H
 
 #include "vm_internal.h"
+#include "engine_bits.h"
 #include "engine.gen.h"
-
-/* Mode requirements, kept in eng_index_entry.fl beside the OPF_* bits. */
-enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
-/* In a specialised handler's flags only: an add without flags whose rB is
- * r0, which compiled code uses to move a value (the M_ handlers; the
- * handler id follows its S_ twin's, and the index has ENG_SLOW_MOVE) */
-#define ENG_MOVE 0x100
 
 enum {
     H_DECODE,         /* 0: a record whose block is not decoded yet (vm/predecode.c) */
@@ -56,13 +50,6 @@ typedef struct {
 extern const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS];
 
 #define ENG_NONE 0xFFFF /* no third index: a pair */
-
-/* eng_index_entry.slow: the body reads src1 / src0 as integers (their tags
- * go into vm_rec.slow's REC_TAGS), the dst1 rule clears dst1 (REC_DST1) */
-#define ENG_SLOW_SRC1 1u
-#define ENG_SLOW_SRC0 2u
-#define ENG_SLOW_DST1 4u
-#define ENG_SLOW_MOVE 8u /* its specialised handler has a move twin (ENG_MOVE) */
 
 typedef struct {
     uint16_t a, b, c; /* opcode indices, sorted by (a, b, c) */

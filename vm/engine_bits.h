@@ -1,0 +1,23 @@
+/* vm/engine_bits.h — the bits tools/gen-engine writes into vm/engine.gen.h's
+ * tables and handler lists and the engine reads back: one definition for
+ * both (the generator cannot include vm/engine.h, which includes what it
+ * generates). */
+#ifndef ERAVM_ENGINE_BITS_H
+#define ERAVM_ENGINE_BITS_H
+
+/* Mode requirements, kept in eng_index_entry.fl beside the OPF_* bits. */
+enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
+
+/* In a specialised handler's flags only: an add without flags whose rB is
+ * r0, which compiled code uses to move a value (the M_ handlers; the
+ * handler id follows its S_ twin's, and the index has ENG_SLOW_MOVE) */
+#define ENG_MOVE 0x100
+
+/* eng_index_entry.slow: the body reads src1 / src0 as integers (their tags
+ * go into vm_rec.slow's REC_TAGS), the dst1 rule clears dst1 (REC_DST1) */
+#define ENG_SLOW_SRC1 1u
+#define ENG_SLOW_SRC0 2u
+#define ENG_SLOW_DST1 4u
+#define ENG_SLOW_MOVE 8u /* its specialised handler has a move twin (ENG_MOVE) */
+
+#endif
