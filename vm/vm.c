@@ -201,15 +201,16 @@ static inline __attribute__((always_inline)) void page_read_word_fast(u256 *dst,
 {
     if (__builtin_expect((off & (PAGE_CHUNK - 1)) <= PAGE_CHUNK - 32, 1)) {
         const uint8_t *c = p ? page_chunk_at(p, off) : NULL;
-        if (__builtin_expect(c != NULL, 1))
+        if (__builtin_expect(c != NULL, 1)) {
             u256_from_be_into(dst, c + (off & (PAGE_CHUNK - 1)));
-        else if (!p || off >= p->backing_len)
+            return;
+        }
+        if (!p || off >= p->backing_len) {
             *dst = u256_zero();
-        else
-            page_read_word_slow(dst, p, off);
-    } else {
-        page_read_word_slow(dst, p, off);
+            return;
+        }
     }
+    page_read_word_slow(dst, p, off);
 }
 
 static inline __attribute__((always_inline)) void page_write_word_fast(vm_pages *ps, vm_page *p,
