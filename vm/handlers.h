@@ -557,7 +557,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         n_->handler = (R)->imm1;                                             \
         n_->sp = (uint16_t)sp;                                               \
         n_->saved_ergs = ergs - g_;                                          \
-        n_->ret_pc = NEXT_PC(R);                                             \
+        n_->ret = (R) + 1;                                                   \
         n_->target = (R)->imm0;                                              \
         n_->snap = wd_snapshot_take(&vm->diff);                              \
         ergs = g_;                                                           \
@@ -587,7 +587,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
             else if ((KIND) != RET_OK)                                       \
                 ip = PC_REC(n_->handler);                                    \
             else                                                             \
-                ip = f_->recs + n_->ret_pc;                                  \
+                ip = n_->ret;                                                \
             if ((KIND) != RET_OK)                                            \
                 wd_rollback(&vm->diff, &n_->snap);                           \
             SET_FLAGS((KIND) == RET_PANIC ? F_LT : 0);                       \

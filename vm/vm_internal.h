@@ -291,8 +291,13 @@ void page_unref(eravm_vm *vm, uint32_t page);
 /* ---- frames ---- */
 
 typedef struct {
-    uint16_t handler, sp, ret_pc, target;
+    uint16_t handler, sp, target;
     uint32_t saved_ergs;
+    /* the record to return to: the frame's program outlives its near
+     * calls, and a pointer spares call and return the arithmetic of a pc
+     * (after a call at pc 65535 it is the WRAP record, which goes on at pc
+     * 0 as the pc's 16 bits do, charging and counting nothing) */
+    const vm_rec *ret;
     wd_snapshot snap;
 } vm_near;
 
