@@ -86,6 +86,52 @@ static void check_predicates(void)
     CASE_END("predicate masks: 8 conditions x 8 flag values");
 }
 
+/* The handler a word with this index and these operand registers decodes
+ * to (the word alone, as the first record of a one-word program). */
+static unsigned decoded_handler(unsigned idx, unsigned s0, unsigned s1, unsigned d0)
+{
+    uint8_t code[32] = {0};
+    uint64_t w = idx | (uint64_t)(s0 | s1 << 4 | d0 << 8 | 1u << 12) << 16;
+    for (int k = 0; k < 8; k++)
+        code[k] = (uint8_t)(w >> (56 - 8 * k));
+    eravm_program *p = eravm_program_new(code, sizeof code);
+    predecode_all(p);
+    unsigned h = p->recs[0].h;
+    eravm_program_free(p);
+    return h;
+}
+
+/* The twins of a specialised handler (vm/engine_bits.h): S_, then M_ for
+ * an add without flags whose rB is r0, then Z_ and MZ_ where every stack
+ * or code operand is addressed by r0 plus its immediate; the decoder picks
+ * by offset, so each index's twins must sit where it adds. */
+static void check_twins(void)
+{
+    CASE_BEGIN();
+    unsigned nz = 0, nm = 0;
+    for (unsigned i = 0; i < ERAVM_OPCODE_SLOTS; i++) {
+        const eng_index_entry *e = &eng_index_tab[i];
+        if (!e->spec)
+            continue;
+        unsigned move = !!(e->slow & ENG_SLOW_MOVE), zs = !!(e->slow & ENG_SLOW_ZSRC),
+                 zd = !!(e->slow & ENG_SLOW_ZDST), z = zs || zd;
+        nm += move;
+        nz += z;
+        EXPECT(decoded_handler(i, 1, 1, 1) == e->spec, "index %u: S_", i);
+        EXPECT(decoded_handler(i, 1, 0, 1) == e->spec + move, "index %u: M_", i);
+        EXPECT(decoded_handler(i, 0, 1, 0) == e->spec + z * (1 + move), "index %u: Z_", i);
+        EXPECT(decoded_handler(i, 0, 0, 0) == e->spec + move + z * (1 + move), "index %u: MZ_", i);
+        /* one addressing register r0 is not enough where both address */
+        if (zs && zd)
+            EXPECT(decoded_handler(i, 0, 1, 1) == e->spec && decoded_handler(i, 1, 1, 0) == e->spec,
+                   "index %u: Z_ with one register", i);
+        EXPECT(!z || eravm_optab[i].src_mode != SRC_REG || !zs, "index %u: ZSRC on a register source", i);
+    }
+    CASE_END("handler twins: %u specialised indices with move twins, %u with r0-addressed twins; "
+             "the decoder lands on each",
+             nm, nz);
+}
+
 typedef struct {
     eravm_status status;
     uint32_t ergs_left;
@@ -349,6 +395,7 @@ int main(void)
     check_index_table();
     check_fused_table();
     check_predicates();
+    check_twins();
     check_lazy();
     check_threads();
     check_exact_at_every_ergs("arith_loop",
@@ -357,6 +404,15 @@ int main(void)
                               "\tsub.s!\t1, r13, r13\n\tjump.ne\t@.loop\n\tret\n",
                               260);
     check_exact_at_every_ergs("erasing_loop", erasing_loop, 260);
+    /* stack operands addressed by immediates alone (the Z_ and MZ_ twins)
+     * beside the same through a register */
+    check_exact_at_every_ergs("stack_loop",
+                              "\t.text\n\tadd\t7, r0, r1\n\tadd\t1, r0, r4\n\tadd\t5, r0, r13\n"
+                              "\tnop\tstack+=[4]\n"
+                              ".loop:\n\tadd\tr1, r0, stack-[2]\n\tadd\tstack-[2], r0, r2\n"
+                              "\tadd\tstack-[1 + r4], r2, stack[3]\n\tsub.s\tstack[3], r1, stack-[1]\n"
+                              "\tadd\tcode[0], r0, r3\n\tsub.s!\t1, r13, r13\n\tjump.ne\t@.loop\n\tret\n",
+                              400);
     check_twin_patch();
     /* heap stores last in fused sequences, paying growth past the 4 KiB a
      * user frame starts with, and reads of what they wrote */

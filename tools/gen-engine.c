@@ -7,7 +7,10 @@
  *
  * Choice. A variant's count is the sum of the pair rows it starts or the
  * sum of those it ends, whichever is larger (a jump starts none). The
- * SPEC_MAX most frequent valid variants get their own handler. A pair or
+ * SPEC_MAX most frequent valid variants get their own handler, S_, and
+ * twins the decoder picks by the record's registers: M_ for an add without
+ * flags whose rB is r0 (a move), Z_ (and MZ_, both) where each stack or
+ * code operand is addressed through r0 (compiled code's `stack-[N]`). A pair or
  * triple of specialised variants may fuse when
  * every component but the last is straight-line code that cannot change
  * ergs behind the engine's back (nop, binops, mul/div, pointer ops, context
@@ -84,6 +87,23 @@ static bool has_move(unsigned idx)
 {
     const eravm_opinfo *oi = &eravm_optab[idx];
     return oi->op == EOP_ADD && !(oi->flags & OPF_SET_FLAGS);
+}
+
+/* The ENG_SLOW_ZSRC / ENG_SLOW_ZDST bits of an index whose operands may
+ * address the stack or the code through a register (0: no ENG_ZADDR twin).
+ * Only the classes that address them through vm/handlers.h's eng_src and
+ * eng_dst_done. */
+static unsigned zaddr_bits(unsigned idx)
+{
+    const eravm_opinfo *oi = &eravm_optab[idx];
+    switch (eravm_families[oi->op].hclass) {
+    case HC_NOP: case HC_BINOP: case HC_MULDIV: case HC_JUMP: case HC_PTR: case HC_HEAP_READ:
+    case HC_HEAP_WRITE: break;
+    default: return 0;
+    }
+    bool zs = oi->src_mode != SRC_REG && oi->src_mode != SRC_IMM;
+    bool zd = oi->dst_mode != DST_REG;
+    return (zs ? ENG_SLOW_ZSRC : 0u) | (zd ? ENG_SLOW_ZDST : 0u);
 }
 
 /* may run before another component: straight-line, no dynamic ergs */
@@ -282,6 +302,16 @@ int main(int argc, char **argv)
             printf("    X(M_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s from r0 */ \\\n", idx,
                    idx, class_name(f->hclass), f->id, src_name(oi->src_mode),
                    dst_name(oi->dst_mode), oi->flags | ENG_MOVE, f->ergs, mode_req(idx), vn);
+        /* the twins without the addressing register: after those, the
+         * decoder adds 1 + has_move */
+        if (zaddr_bits(idx))
+            printf("    X(Z_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s by immediate */ \\\n", idx,
+                   idx, class_name(f->hclass), f->id, src_name(oi->src_mode),
+                   dst_name(oi->dst_mode), oi->flags | ENG_ZADDR, f->ergs, mode_req(idx), vn);
+        if (zaddr_bits(idx) && has_move(idx))
+            printf("    X(MZ_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s from r0 by immediate */ \\\n",
+                   idx, idx, class_name(f->hclass), f->id, src_name(oi->src_mode),
+                   dst_name(oi->dst_mode), oi->flags | ENG_MOVE | ENG_ZADDR, f->ergs, mode_req(idx), vn);
     }
     printf("\n\n/* X(NAME, HANDLER AND CLASS OF THE FIRST COMPONENT) */\n#define ENGINE_FUSED(X) \\\n");
     for (size_t i = 0; i < nf; i++) {
@@ -311,7 +341,9 @@ int main(int argc, char **argv)
         printf("    {EOP_%s, %s, %s, %u, HC_%s, %zu, %u, %s, %zu, %uu}, /* %u %s */\n", f->id,
                src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags | mode_req(idx),
                class_name(f->hclass), fi - first,
-               slow_bits(f->hclass, oi) | (spec[idx] && has_move(idx) ? ENG_SLOW_MOVE : 0u), h,
+               slow_bits(f->hclass, oi) | (spec[idx] && has_move(idx) ? ENG_SLOW_MOVE : 0u) |
+                   (spec[idx] ? zaddr_bits(idx) : 0u),
+               h,
                fi > first ? first : 0, f->ergs, idx, vn);
     }
     printf("};\n\n");

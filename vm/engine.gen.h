@@ -6,60 +6,94 @@
 #define ENGINE_SPECIALISED(X) \
     X(S_1, 1, NOP, EOP_NOP, SRC_REG, DST_REG, 0, 6, 0) /* nop.reg.reg */ \
     X(S_2, 2, NOP, EOP_NOP, SRC_REG, DST_PUSH, 0, 6, 0) /* nop.reg.push */ \
+    X(Z_2, 2, NOP, EOP_NOP, SRC_REG, DST_PUSH, 512, 6, 0) /* nop.reg.push by immediate */ \
     X(S_25, 25, BINOP, EOP_ADD, SRC_REG, DST_REG, 0, 6, 0) /* add.reg.reg */ \
     X(M_25, 25, BINOP, EOP_ADD, SRC_REG, DST_REG, 256, 6, 0) /* add.reg.reg from r0 */ \
     X(S_26, 26, BINOP, EOP_ADD, SRC_REG, DST_REG, 1, 6, 0) /* add.reg.reg! */ \
     X(S_29, 29, BINOP, EOP_ADD, SRC_REG, DST_STACK_REL, 0, 6, 0) /* add.reg.stack_rel */ \
     X(M_29, 29, BINOP, EOP_ADD, SRC_REG, DST_STACK_REL, 256, 6, 0) /* add.reg.stack_rel from r0 */ \
+    X(Z_29, 29, BINOP, EOP_ADD, SRC_REG, DST_STACK_REL, 512, 6, 0) /* add.reg.stack_rel by immediate */ \
+    X(MZ_29, 29, BINOP, EOP_ADD, SRC_REG, DST_STACK_REL, 768, 6, 0) /* add.reg.stack_rel from r0 by immediate */ \
     X(S_31, 31, BINOP, EOP_ADD, SRC_REG, DST_STACK_ABS, 0, 6, 0) /* add.reg.stack_abs */ \
     X(M_31, 31, BINOP, EOP_ADD, SRC_REG, DST_STACK_ABS, 256, 6, 0) /* add.reg.stack_abs from r0 */ \
+    X(Z_31, 31, BINOP, EOP_ADD, SRC_REG, DST_STACK_ABS, 512, 6, 0) /* add.reg.stack_abs by immediate */ \
+    X(MZ_31, 31, BINOP, EOP_ADD, SRC_REG, DST_STACK_ABS, 768, 6, 0) /* add.reg.stack_abs from r0 by immediate */ \
     X(S_41, 41, BINOP, EOP_ADD, SRC_STACK_REL, DST_REG, 0, 6, 0) /* add.stack_rel.reg */ \
     X(M_41, 41, BINOP, EOP_ADD, SRC_STACK_REL, DST_REG, 256, 6, 0) /* add.stack_rel.reg from r0 */ \
+    X(Z_41, 41, BINOP, EOP_ADD, SRC_STACK_REL, DST_REG, 512, 6, 0) /* add.stack_rel.reg by immediate */ \
+    X(MZ_41, 41, BINOP, EOP_ADD, SRC_STACK_REL, DST_REG, 768, 6, 0) /* add.stack_rel.reg from r0 by immediate */ \
     X(S_49, 49, BINOP, EOP_ADD, SRC_STACK_ABS, DST_REG, 0, 6, 0) /* add.stack_abs.reg */ \
     X(M_49, 49, BINOP, EOP_ADD, SRC_STACK_ABS, DST_REG, 256, 6, 0) /* add.stack_abs.reg from r0 */ \
+    X(Z_49, 49, BINOP, EOP_ADD, SRC_STACK_ABS, DST_REG, 512, 6, 0) /* add.stack_abs.reg by immediate */ \
+    X(MZ_49, 49, BINOP, EOP_ADD, SRC_STACK_ABS, DST_REG, 768, 6, 0) /* add.stack_abs.reg from r0 by immediate */ \
     X(S_52, 52, BINOP, EOP_ADD, SRC_STACK_ABS, DST_PUSH, 1, 6, 0) /* add.stack_abs.push! */ \
+    X(Z_52, 52, BINOP, EOP_ADD, SRC_STACK_ABS, DST_PUSH, 513, 6, 0) /* add.stack_abs.push! by immediate */ \
     X(S_56, 56, BINOP, EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 1, 6, 0) /* add.stack_abs.stack_abs! */ \
+    X(Z_56, 56, BINOP, EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 513, 6, 0) /* add.stack_abs.stack_abs! by immediate */ \
     X(S_57, 57, BINOP, EOP_ADD, SRC_IMM, DST_REG, 0, 6, 0) /* add.imm.reg */ \
     X(M_57, 57, BINOP, EOP_ADD, SRC_IMM, DST_REG, 256, 6, 0) /* add.imm.reg from r0 */ \
     X(S_65, 65, BINOP, EOP_ADD, SRC_CODE, DST_REG, 0, 6, 0) /* add.code.reg */ \
     X(M_65, 65, BINOP, EOP_ADD, SRC_CODE, DST_REG, 256, 6, 0) /* add.code.reg from r0 */ \
+    X(Z_65, 65, BINOP, EOP_ADD, SRC_CODE, DST_REG, 512, 6, 0) /* add.code.reg by immediate */ \
+    X(MZ_65, 65, BINOP, EOP_ADD, SRC_CODE, DST_REG, 768, 6, 0) /* add.code.reg from r0 by immediate */ \
     X(S_75, 75, BINOP, EOP_SUB, SRC_REG, DST_REG, 1, 6, 0) /* sub.reg.reg! */ \
     X(S_76, 76, BINOP, EOP_SUB, SRC_REG, DST_REG, 3, 6, 0) /* sub.reg.reg.s! */ \
     X(S_80, 80, BINOP, EOP_SUB, SRC_REG, DST_PUSH, 3, 6, 0) /* sub.reg.push.s! */ \
+    X(Z_80, 80, BINOP, EOP_SUB, SRC_REG, DST_PUSH, 515, 6, 0) /* sub.reg.push.s! by immediate */ \
     X(S_109, 109, BINOP, EOP_SUB, SRC_STACK_REL, DST_PUSH, 0, 6, 0) /* sub.stack_rel.push */ \
+    X(Z_109, 109, BINOP, EOP_SUB, SRC_STACK_REL, DST_PUSH, 512, 6, 0) /* sub.stack_rel.push by immediate */ \
     X(S_110, 110, BINOP, EOP_SUB, SRC_STACK_REL, DST_PUSH, 2, 6, 0) /* sub.stack_rel.push.s */ \
+    X(Z_110, 110, BINOP, EOP_SUB, SRC_STACK_REL, DST_PUSH, 514, 6, 0) /* sub.stack_rel.push.s by immediate */ \
     X(S_138, 138, BINOP, EOP_SUB, SRC_IMM, DST_REG, 2, 6, 0) /* sub.imm.reg.s */ \
     X(S_140, 140, BINOP, EOP_SUB, SRC_IMM, DST_REG, 3, 6, 0) /* sub.imm.reg.s! */ \
     X(S_152, 152, BINOP, EOP_SUB, SRC_IMM, DST_STACK_ABS, 3, 6, 0) /* sub.imm.stack_abs.s! */ \
+    X(Z_152, 152, BINOP, EOP_SUB, SRC_IMM, DST_STACK_ABS, 515, 6, 0) /* sub.imm.stack_abs.s! by immediate */ \
     X(S_156, 156, BINOP, EOP_SUB, SRC_CODE, DST_REG, 3, 6, 0) /* sub.code.reg.s! */ \
+    X(Z_156, 156, BINOP, EOP_SUB, SRC_CODE, DST_REG, 515, 6, 0) /* sub.code.reg.s! by immediate */ \
     X(S_169, 169, MULDIV, EOP_MUL, SRC_REG, DST_REG, 0, 6, 0) /* mul.reg.reg */ \
     X(S_185, 185, MULDIV, EOP_MUL, SRC_STACK_REL, DST_REG, 0, 6, 0) /* mul.stack_rel.reg */ \
+    X(Z_185, 185, MULDIV, EOP_MUL, SRC_STACK_REL, DST_REG, 512, 6, 0) /* mul.stack_rel.reg by immediate */ \
     X(S_217, 217, MULDIV, EOP_DIV, SRC_REG, DST_REG, 0, 6, 0) /* div.reg.reg */ \
     X(S_236, 236, MULDIV, EOP_DIV, SRC_POP, DST_REG, 3, 6, 0) /* div.pop.reg.s! */ \
+    X(Z_236, 236, MULDIV, EOP_DIV, SRC_POP, DST_REG, 515, 6, 0) /* div.pop.reg.s! by immediate */ \
     X(S_250, 250, MULDIV, EOP_DIV, SRC_STACK_REL, DST_REG, 2, 6, 0) /* div.stack_rel.reg.s */ \
+    X(Z_250, 250, MULDIV, EOP_DIV, SRC_STACK_REL, DST_REG, 514, 6, 0) /* div.stack_rel.reg.s by immediate */ \
     X(S_256, 256, MULDIV, EOP_DIV, SRC_STACK_REL, DST_PUSH, 3, 6, 0) /* div.stack_rel.push.s! */ \
+    X(Z_256, 256, MULDIV, EOP_DIV, SRC_STACK_REL, DST_PUSH, 515, 6, 0) /* div.stack_rel.push.s! by immediate */ \
     X(S_282, 282, MULDIV, EOP_DIV, SRC_IMM, DST_REG, 2, 6, 0) /* div.imm.reg.s */ \
     X(S_314, 314, JUMP, EOP_JUMP, SRC_POP, DST_REG, 0, 6, 0) /* jump.pop */ \
+    X(Z_314, 314, JUMP, EOP_JUMP, SRC_POP, DST_REG, 512, 6, 0) /* jump.pop by immediate */ \
     X(S_315, 315, JUMP, EOP_JUMP, SRC_STACK_REL, DST_REG, 0, 6, 0) /* jump.stack_rel */ \
+    X(Z_315, 315, JUMP, EOP_JUMP, SRC_STACK_REL, DST_REG, 512, 6, 0) /* jump.stack_rel by immediate */ \
     X(S_317, 317, JUMP, EOP_JUMP, SRC_IMM, DST_REG, 0, 6, 0) /* jump.imm */ \
     X(S_319, 319, BINOP, EOP_XOR, SRC_REG, DST_REG, 0, 6, 0) /* xor.reg.reg */ \
     X(S_383, 383, BINOP, EOP_AND, SRC_STACK_REL, DST_REG, 0, 6, 0) /* and.stack_rel.reg */ \
+    X(Z_383, 383, BINOP, EOP_AND, SRC_STACK_REL, DST_REG, 512, 6, 0) /* and.stack_rel.reg by immediate */ \
     X(S_399, 399, BINOP, EOP_AND, SRC_IMM, DST_REG, 0, 6, 0) /* and.imm.reg */ \
     X(S_400, 400, BINOP, EOP_AND, SRC_IMM, DST_REG, 1, 6, 0) /* and.imm.reg! */ \
     X(S_407, 407, BINOP, EOP_AND, SRC_CODE, DST_REG, 0, 6, 0) /* and.code.reg */ \
+    X(Z_407, 407, BINOP, EOP_AND, SRC_CODE, DST_REG, 512, 6, 0) /* and.code.reg by immediate */ \
     X(S_408, 408, BINOP, EOP_AND, SRC_CODE, DST_REG, 1, 6, 0) /* and.code.reg! */ \
+    X(Z_408, 408, BINOP, EOP_AND, SRC_CODE, DST_REG, 513, 6, 0) /* and.code.reg! by immediate */ \
     X(S_413, 413, BINOP, EOP_AND, SRC_CODE, DST_STACK_ABS, 0, 6, 0) /* and.code.stack_abs */ \
+    X(Z_413, 413, BINOP, EOP_AND, SRC_CODE, DST_STACK_ABS, 512, 6, 0) /* and.code.stack_abs by immediate */ \
     X(S_415, 415, BINOP, EOP_OR, SRC_REG, DST_REG, 0, 6, 0) /* or.reg.reg */ \
     X(S_455, 455, BINOP, EOP_OR, SRC_CODE, DST_REG, 0, 6, 0) /* or.code.reg */ \
+    X(Z_455, 455, BINOP, EOP_OR, SRC_CODE, DST_REG, 512, 6, 0) /* or.code.reg by immediate */ \
     X(S_528, 528, BINOP, EOP_SHL, SRC_IMM, DST_REG, 2, 6, 0) /* shl.imm.reg.s */ \
     X(S_624, 624, BINOP, EOP_SHR, SRC_IMM, DST_REG, 2, 6, 0) /* shr.imm.reg.s */ \
     X(S_655, 655, BINOP, EOP_ROL, SRC_REG, DST_REG, 0, 6, 0) /* rol.reg.reg */ \
     X(S_708, 708, BINOP, EOP_ROL, SRC_STACK_ABS, DST_PUSH, 2, 6, 0) /* rol.stack_abs.push.s */ \
+    X(Z_708, 708, BINOP, EOP_ROL, SRC_STACK_ABS, DST_PUSH, 514, 6, 0) /* rol.stack_abs.push.s by immediate */ \
     X(S_768, 768, BINOP, EOP_ROR, SRC_POP, DST_REG, 2, 6, 0) /* ror.pop.reg.s */ \
+    X(Z_768, 768, BINOP, EOP_ROR, SRC_POP, DST_REG, 514, 6, 0) /* ror.pop.reg.s by immediate */ \
     X(S_847, 847, PTR, EOP_PTR_ADD, SRC_REG, DST_REG, 0, 6, 0) /* addp.reg.reg */ \
     X(S_853, 853, PTR, EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 0, 6, 0) /* addp.reg.stack_abs */ \
+    X(Z_853, 853, PTR, EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 512, 6, 0) /* addp.reg.stack_abs by immediate */ \
     X(S_894, 894, PTR, EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 2, 6, 0) /* addp.code.stack_abs.s */ \
+    X(Z_894, 894, PTR, EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 514, 6, 0) /* addp.code.stack_abs.s by immediate */ \
     X(S_954, 954, PTR, EOP_PTR_PACK, SRC_POP, DST_PUSH, 2, 6, 0) /* pack.pop.push.s */ \
+    X(Z_954, 954, PTR, EOP_PTR_PACK, SRC_POP, DST_PUSH, 514, 6, 0) /* pack.pop.push.s by immediate */ \
     X(S_1039, 1039, NEAR_CALL, EOP_NEAR_CALL, SRC_REG, DST_REG, 0, 25, 0) /* call */ \
     X(S_1040, 1040, CTX_READ, EOP_CTX_THIS, SRC_REG, DST_REG, 0, 5, 0) /* this */ \
     X(S_1044, 1044, CTX_READ, EOP_CTX_ERGS_LEFT, SRC_REG, DST_REG, 0, 5, 0) /* ergs */ \
@@ -162,7 +196,7 @@
 const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_INVALID, SRC_REG, DST_REG, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u}, /* 0 invalid */
     {EOP_NOP, SRC_REG, DST_REG, 0, HC_NOP, 2, 4, H_S_1, 0, 6u}, /* 1 nop.reg.reg */
-    {EOP_NOP, SRC_REG, DST_PUSH, 0, HC_NOP, 2, 4, H_S_2, 2, 6u}, /* 2 nop.reg.push */
+    {EOP_NOP, SRC_REG, DST_PUSH, 0, HC_NOP, 2, 36, H_S_2, 2, 6u}, /* 2 nop.reg.push */
     {EOP_NOP, SRC_REG, DST_STACK_REL, 0, HC_NOP, 0, 4, 0, 0, 6u}, /* 3 nop.reg.stack_rel */
     {EOP_NOP, SRC_REG, DST_STACK_ABS, 0, HC_NOP, 0, 4, 0, 0, 6u}, /* 4 nop.reg.stack_abs */
     {EOP_NOP, SRC_POP, DST_REG, 0, HC_NOP, 0, 4, 0, 0, 6u}, /* 5 nop.pop.reg */
@@ -189,9 +223,9 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ADD, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, H_S_26, 0, 6u}, /* 26 add.reg.reg! */
     {EOP_ADD, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 27 add.reg.push */
     {EOP_ADD, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 28 add.reg.push! */
-    {EOP_ADD, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 15, H_S_29, 0, 6u}, /* 29 add.reg.stack_rel */
+    {EOP_ADD, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 47, H_S_29, 0, 6u}, /* 29 add.reg.stack_rel */
     {EOP_ADD, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 30 add.reg.stack_rel! */
-    {EOP_ADD, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 2, 15, H_S_31, 9, 6u}, /* 31 add.reg.stack_abs */
+    {EOP_ADD, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 2, 47, H_S_31, 9, 6u}, /* 31 add.reg.stack_abs */
     {EOP_ADD, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 32 add.reg.stack_abs! */
     {EOP_ADD, SRC_POP, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 33 add.pop.reg */
     {EOP_ADD, SRC_POP, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 34 add.pop.reg! */
@@ -201,7 +235,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ADD, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 38 add.pop.stack_rel! */
     {EOP_ADD, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 39 add.pop.stack_abs */
     {EOP_ADD, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 40 add.pop.stack_abs! */
-    {EOP_ADD, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 2, 13, H_S_41, 11, 6u}, /* 41 add.stack_rel.reg */
+    {EOP_ADD, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 2, 29, H_S_41, 11, 6u}, /* 41 add.stack_rel.reg */
     {EOP_ADD, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 42 add.stack_rel.reg! */
     {EOP_ADD, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 43 add.stack_rel.push */
     {EOP_ADD, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 44 add.stack_rel.push! */
@@ -209,14 +243,14 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ADD, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 46 add.stack_rel.stack_rel! */
     {EOP_ADD, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 47 add.stack_rel.stack_abs */
     {EOP_ADD, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 48 add.stack_rel.stack_abs! */
-    {EOP_ADD, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 2, 13, H_S_49, 13, 6u}, /* 49 add.stack_abs.reg */
+    {EOP_ADD, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 2, 29, H_S_49, 13, 6u}, /* 49 add.stack_abs.reg */
     {EOP_ADD, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 50 add.stack_abs.reg! */
     {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 51 add.stack_abs.push */
-    {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 2, 5, H_S_52, 15, 6u}, /* 52 add.stack_abs.push! */
+    {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 2, 53, H_S_52, 15, 6u}, /* 52 add.stack_abs.push! */
     {EOP_ADD, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 53 add.stack_abs.stack_rel */
     {EOP_ADD, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 54 add.stack_abs.stack_rel! */
     {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 55 add.stack_abs.stack_abs */
-    {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 5, H_S_56, 0, 6u}, /* 56 add.stack_abs.stack_abs! */
+    {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 53, H_S_56, 0, 6u}, /* 56 add.stack_abs.stack_abs! */
     {EOP_ADD, SRC_IMM, DST_REG, 0, HC_BINOP, 6, 13, H_S_57, 17, 6u}, /* 57 add.imm.reg */
     {EOP_ADD, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 58 add.imm.reg! */
     {EOP_ADD, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 59 add.imm.push */
@@ -225,7 +259,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ADD, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 62 add.imm.stack_rel! */
     {EOP_ADD, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 63 add.imm.stack_abs */
     {EOP_ADD, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 64 add.imm.stack_abs! */
-    {EOP_ADD, SRC_CODE, DST_REG, 0, HC_BINOP, 2, 13, H_S_65, 23, 6u}, /* 65 add.code.reg */
+    {EOP_ADD, SRC_CODE, DST_REG, 0, HC_BINOP, 2, 29, H_S_65, 23, 6u}, /* 65 add.code.reg */
     {EOP_ADD, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 66 add.code.reg! */
     {EOP_ADD, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 67 add.code.push */
     {EOP_ADD, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 68 add.code.push! */
@@ -240,7 +274,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_SUB, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 77 sub.reg.push */
     {EOP_SUB, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 7, 0, 0, 6u}, /* 78 sub.reg.push.s */
     {EOP_SUB, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 79 sub.reg.push! */
-    {EOP_SUB, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 7, H_S_80, 0, 6u}, /* 80 sub.reg.push.s! */
+    {EOP_SUB, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 39, H_S_80, 0, 6u}, /* 80 sub.reg.push.s! */
     {EOP_SUB, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 81 sub.reg.stack_rel */
     {EOP_SUB, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 7, 0, 0, 6u}, /* 82 sub.reg.stack_rel.s */
     {EOP_SUB, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 83 sub.reg.stack_rel! */
@@ -269,8 +303,8 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_SUB, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 106 sub.stack_rel.reg.s */
     {EOP_SUB, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 107 sub.stack_rel.reg! */
     {EOP_SUB, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 108 sub.stack_rel.reg.s! */
-    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 2, 5, H_S_109, 27, 6u}, /* 109 sub.stack_rel.push */
-    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 2, 5, H_S_110, 29, 6u}, /* 110 sub.stack_rel.push.s */
+    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 2, 53, H_S_109, 27, 6u}, /* 109 sub.stack_rel.push */
+    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 2, 53, H_S_110, 29, 6u}, /* 110 sub.stack_rel.push.s */
     {EOP_SUB, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 111 sub.stack_rel.push! */
     {EOP_SUB, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 112 sub.stack_rel.push.s! */
     {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 113 sub.stack_rel.stack_rel */
@@ -312,11 +346,11 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_SUB, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 149 sub.imm.stack_abs */
     {EOP_SUB, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 150 sub.imm.stack_abs.s */
     {EOP_SUB, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 151 sub.imm.stack_abs! */
-    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 1, 5, H_S_152, 36, 6u}, /* 152 sub.imm.stack_abs.s! */
+    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 1, 37, H_S_152, 36, 6u}, /* 152 sub.imm.stack_abs.s! */
     {EOP_SUB, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 153 sub.code.reg */
     {EOP_SUB, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 154 sub.code.reg.s */
     {EOP_SUB, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 155 sub.code.reg! */
-    {EOP_SUB, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, H_S_156, 0, 6u}, /* 156 sub.code.reg.s! */
+    {EOP_SUB, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 21, H_S_156, 0, 6u}, /* 156 sub.code.reg.s! */
     {EOP_SUB, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 157 sub.code.push */
     {EOP_SUB, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 158 sub.code.push.s */
     {EOP_SUB, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 159 sub.code.push! */
@@ -345,7 +379,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_MUL, SRC_POP, DST_STACK_REL, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 182 mul.pop.stack_rel! */
     {EOP_MUL, SRC_POP, DST_STACK_ABS, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 183 mul.pop.stack_abs */
     {EOP_MUL, SRC_POP, DST_STACK_ABS, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 184 mul.pop.stack_abs! */
-    {EOP_MUL, SRC_STACK_REL, DST_REG, 0, HC_MULDIV, 0, 1, H_S_185, 0, 6u}, /* 185 mul.stack_rel.reg */
+    {EOP_MUL, SRC_STACK_REL, DST_REG, 0, HC_MULDIV, 0, 17, H_S_185, 0, 6u}, /* 185 mul.stack_rel.reg */
     {EOP_MUL, SRC_STACK_REL, DST_REG, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 186 mul.stack_rel.reg! */
     {EOP_MUL, SRC_STACK_REL, DST_PUSH, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 187 mul.stack_rel.push */
     {EOP_MUL, SRC_STACK_REL, DST_PUSH, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 188 mul.stack_rel.push! */
@@ -396,7 +430,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_DIV, SRC_POP, DST_REG, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 233 div.pop.reg */
     {EOP_DIV, SRC_POP, DST_REG, 2, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 234 div.pop.reg.s */
     {EOP_DIV, SRC_POP, DST_REG, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 235 div.pop.reg! */
-    {EOP_DIV, SRC_POP, DST_REG, 3, HC_MULDIV, 2, 1, H_S_236, 43, 6u}, /* 236 div.pop.reg.s! */
+    {EOP_DIV, SRC_POP, DST_REG, 3, HC_MULDIV, 2, 17, H_S_236, 43, 6u}, /* 236 div.pop.reg.s! */
     {EOP_DIV, SRC_POP, DST_PUSH, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 237 div.pop.push */
     {EOP_DIV, SRC_POP, DST_PUSH, 2, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 238 div.pop.push.s */
     {EOP_DIV, SRC_POP, DST_PUSH, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 239 div.pop.push! */
@@ -410,13 +444,13 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_DIV, SRC_POP, DST_STACK_ABS, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 247 div.pop.stack_abs! */
     {EOP_DIV, SRC_POP, DST_STACK_ABS, 3, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 248 div.pop.stack_abs.s! */
     {EOP_DIV, SRC_STACK_REL, DST_REG, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 249 div.stack_rel.reg */
-    {EOP_DIV, SRC_STACK_REL, DST_REG, 2, HC_MULDIV, 0, 1, H_S_250, 0, 6u}, /* 250 div.stack_rel.reg.s */
+    {EOP_DIV, SRC_STACK_REL, DST_REG, 2, HC_MULDIV, 0, 17, H_S_250, 0, 6u}, /* 250 div.stack_rel.reg.s */
     {EOP_DIV, SRC_STACK_REL, DST_REG, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 251 div.stack_rel.reg! */
     {EOP_DIV, SRC_STACK_REL, DST_REG, 3, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 252 div.stack_rel.reg.s! */
     {EOP_DIV, SRC_STACK_REL, DST_PUSH, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 253 div.stack_rel.push */
     {EOP_DIV, SRC_STACK_REL, DST_PUSH, 2, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 254 div.stack_rel.push.s */
     {EOP_DIV, SRC_STACK_REL, DST_PUSH, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 255 div.stack_rel.push! */
-    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 3, HC_MULDIV, 1, 1, H_S_256, 45, 6u}, /* 256 div.stack_rel.push.s! */
+    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 3, HC_MULDIV, 1, 49, H_S_256, 45, 6u}, /* 256 div.stack_rel.push.s! */
     {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 257 div.stack_rel.stack_rel */
     {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 2, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 258 div.stack_rel.stack_rel.s */
     {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 259 div.stack_rel.stack_rel! */
@@ -474,8 +508,8 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_DIV, SRC_CODE, DST_STACK_ABS, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 311 div.code.stack_abs! */
     {EOP_DIV, SRC_CODE, DST_STACK_ABS, 3, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 312 div.code.stack_abs.s! */
     {EOP_JUMP, SRC_REG, DST_REG, 0, HC_JUMP, 0, 4, 0, 0, 6u}, /* 313 jump.reg */
-    {EOP_JUMP, SRC_POP, DST_REG, 0, HC_JUMP, 0, 4, H_S_314, 0, 6u}, /* 314 jump.pop */
-    {EOP_JUMP, SRC_STACK_REL, DST_REG, 0, HC_JUMP, 0, 4, H_S_315, 0, 6u}, /* 315 jump.stack_rel */
+    {EOP_JUMP, SRC_POP, DST_REG, 0, HC_JUMP, 0, 20, H_S_314, 0, 6u}, /* 314 jump.pop */
+    {EOP_JUMP, SRC_STACK_REL, DST_REG, 0, HC_JUMP, 0, 20, H_S_315, 0, 6u}, /* 315 jump.stack_rel */
     {EOP_JUMP, SRC_STACK_ABS, DST_REG, 0, HC_JUMP, 0, 4, 0, 0, 6u}, /* 316 jump.stack_abs */
     {EOP_JUMP, SRC_IMM, DST_REG, 0, HC_JUMP, 0, 4, H_S_317, 0, 6u}, /* 317 jump.imm */
     {EOP_JUMP, SRC_CODE, DST_REG, 0, HC_JUMP, 0, 4, 0, 0, 6u}, /* 318 jump.code */
@@ -543,7 +577,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_AND, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 380 and.pop.stack_rel! */
     {EOP_AND, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 381 and.pop.stack_abs */
     {EOP_AND, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 382 and.pop.stack_abs! */
-    {EOP_AND, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 1, 5, H_S_383, 50, 6u}, /* 383 and.stack_rel.reg */
+    {EOP_AND, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 1, 21, H_S_383, 50, 6u}, /* 383 and.stack_rel.reg */
     {EOP_AND, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 384 and.stack_rel.reg! */
     {EOP_AND, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 385 and.stack_rel.push */
     {EOP_AND, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 386 and.stack_rel.push! */
@@ -567,13 +601,13 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_AND, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 404 and.imm.stack_rel! */
     {EOP_AND, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 405 and.imm.stack_abs */
     {EOP_AND, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 406 and.imm.stack_abs! */
-    {EOP_AND, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, H_S_407, 0, 6u}, /* 407 and.code.reg */
-    {EOP_AND, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, H_S_408, 0, 6u}, /* 408 and.code.reg! */
+    {EOP_AND, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 21, H_S_407, 0, 6u}, /* 407 and.code.reg */
+    {EOP_AND, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 21, H_S_408, 0, 6u}, /* 408 and.code.reg! */
     {EOP_AND, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 409 and.code.push */
     {EOP_AND, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 410 and.code.push! */
     {EOP_AND, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 411 and.code.stack_rel */
     {EOP_AND, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 412 and.code.stack_rel! */
-    {EOP_AND, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 5, H_S_413, 0, 6u}, /* 413 and.code.stack_abs */
+    {EOP_AND, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 53, H_S_413, 0, 6u}, /* 413 and.code.stack_abs */
     {EOP_AND, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 414 and.code.stack_abs! */
     {EOP_OR, SRC_REG, DST_REG, 0, HC_BINOP, 2, 7, H_S_415, 53, 6u}, /* 415 or.reg.reg */
     {EOP_OR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 416 or.reg.reg! */
@@ -615,7 +649,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_OR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 452 or.imm.stack_rel! */
     {EOP_OR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 453 or.imm.stack_abs */
     {EOP_OR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 454 or.imm.stack_abs! */
-    {EOP_OR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, H_S_455, 0, 6u}, /* 455 or.code.reg */
+    {EOP_OR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 21, H_S_455, 0, 6u}, /* 455 or.code.reg */
     {EOP_OR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 456 or.code.reg! */
     {EOP_OR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 457 or.code.push */
     {EOP_OR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 458 or.code.push! */
@@ -868,7 +902,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ROL, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 705 rol.stack_abs.reg! */
     {EOP_ROL, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 706 rol.stack_abs.reg.s! */
     {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 707 rol.stack_abs.push */
-    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 2, 5, H_S_708, 61, 6u}, /* 708 rol.stack_abs.push.s */
+    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 2, 53, H_S_708, 61, 6u}, /* 708 rol.stack_abs.push.s */
     {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 709 rol.stack_abs.push! */
     {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 710 rol.stack_abs.push.s! */
     {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 711 rol.stack_abs.stack_rel */
@@ -928,7 +962,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_ROR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 765 ror.reg.stack_abs! */
     {EOP_ROR, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 7, 0, 0, 6u}, /* 766 ror.reg.stack_abs.s! */
     {EOP_ROR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 767 ror.pop.reg */
-    {EOP_ROR, SRC_POP, DST_REG, 2, HC_BINOP, 2, 5, H_S_768, 63, 6u}, /* 768 ror.pop.reg.s */
+    {EOP_ROR, SRC_POP, DST_REG, 2, HC_BINOP, 2, 21, H_S_768, 63, 6u}, /* 768 ror.pop.reg.s */
     {EOP_ROR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 769 ror.pop.reg! */
     {EOP_ROR, SRC_POP, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 770 ror.pop.reg.s! */
     {EOP_ROR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 771 ror.pop.push */
@@ -1013,7 +1047,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_PTR_ADD, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 850 addp.reg.push.s */
     {EOP_PTR_ADD, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 851 addp.reg.stack_rel */
     {EOP_PTR_ADD, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 852 addp.reg.stack_rel.s */
-    {EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 4, H_S_853, 0, 6u}, /* 853 addp.reg.stack_abs */
+    {EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 36, H_S_853, 0, 6u}, /* 853 addp.reg.stack_abs */
     {EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 854 addp.reg.stack_abs.s */
     {EOP_PTR_ADD, SRC_POP, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 855 addp.pop.reg */
     {EOP_PTR_ADD, SRC_POP, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 856 addp.pop.reg.s */
@@ -1054,7 +1088,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_PTR_ADD, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 891 addp.code.stack_rel */
     {EOP_PTR_ADD, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 892 addp.code.stack_rel.s */
     {EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 893 addp.code.stack_abs */
-    {EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 4, H_S_894, 0, 6u}, /* 894 addp.code.stack_abs.s */
+    {EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 52, H_S_894, 0, 6u}, /* 894 addp.code.stack_abs.s */
     {EOP_PTR_SUB, SRC_REG, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 895 subp.reg.reg */
     {EOP_PTR_SUB, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 896 subp.reg.reg.s */
     {EOP_PTR_SUB, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 897 subp.reg.push */
@@ -1114,7 +1148,7 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_PTR_PACK, SRC_POP, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 951 pack.pop.reg */
     {EOP_PTR_PACK, SRC_POP, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 952 pack.pop.reg.s */
     {EOP_PTR_PACK, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 953 pack.pop.push */
-    {EOP_PTR_PACK, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 4, H_S_954, 0, 6u}, /* 954 pack.pop.push.s */
+    {EOP_PTR_PACK, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 52, H_S_954, 0, 6u}, /* 954 pack.pop.push.s */
     {EOP_PTR_PACK, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 955 pack.pop.stack_rel */
     {EOP_PTR_PACK, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 956 pack.pop.stack_rel.s */
     {EOP_PTR_PACK, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 957 pack.pop.stack_abs */

@@ -12,6 +12,11 @@ enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
  * r0, which compiled code uses to move a value (the M_ handlers; the
  * handler id follows its S_ twin's, and the index has ENG_SLOW_MOVE) */
 #define ENG_MOVE 0x100
+/* In a specialised handler's flags only: every stack or code operand it
+ * has is addressed by its immediate alone (the register is r0, as in all
+ * of compiled code's `stack-[N]`), so the register is not read (the Z_
+ * and MZ_ handlers; ids after the S_ and M_ twins: ENG_SLOW_ZSRC/ZDST) */
+#define ENG_ZADDR 0x200
 
 /* eng_index_entry.slow: the body reads src1 / src0 as integers (their tags
  * go into vm_rec.slow's REC_TAGS), the dst1 rule clears dst1 (REC_DST1) */
@@ -19,5 +24,10 @@ enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
 #define ENG_SLOW_SRC0 2u
 #define ENG_SLOW_DST1 4u
 #define ENG_SLOW_MOVE 8u /* its specialised handler has a move twin (ENG_MOVE) */
+/* its specialised handler has ENG_ZADDR twins, for a source (stack or
+ * code) addressed through src0, a stack destination through dst0, or both:
+ * the decoder picks them when those registers are r0 */
+#define ENG_SLOW_ZSRC 16u
+#define ENG_SLOW_ZDST 32u
 
 #endif

@@ -156,11 +156,15 @@ ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *ta
     return &c->slot[i];
 }
 
+/* The register part of a stack or code operand's address: none in a
+ * handler with ENG_ZADDR (the decoder saw r0 there). */
+#define ADDR_REG(r, FL) ((FL) & ENG_ZADDR ? (uint16_t)0 : eng_low16(&vm->regs[(r)]))
+
 /* Source operand: where its value is (a register, a stack slot, or *tmp
  * for immediates and code words) and its tag. No side effect: pop moves
  * sp in SRC_COMMIT, once the handler is sure to go on. */
-ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, uint32_t ft, uint32_t sp,
-                               bool *tag, u256 *tmp)
+ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, int fl, uint32_t ft,
+                               uint32_t sp, bool *tag, u256 *tmp)
 {
     uint16_t a;
     switch (sm) {
@@ -173,14 +177,14 @@ ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, uint32_t f
         return tmp;
     case SRC_POP:
     case SRC_STACK_REL:
-        a = (uint16_t)(sp - (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0));
+        a = (uint16_t)(sp - (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0));
         return eng_stack_slot(vm->stk, a, tag);
     case SRC_STACK_ABS:
-        a = (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0);
+        a = (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0);
         return eng_stack_slot(vm->stk, a, tag);
     default: /* SRC_CODE */ {
         const vm_frame *f = vm->cur;
-        a = (uint16_t)(eng_low16(&vm->regs[R->src0]) + R->imm0);
+        a = (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0);
         *tag = false;
         *tmp = a < f->nwords ? u256_from_be(f->code + 32 * (size_t)a) : u256_zero();
         return tmp;
@@ -188,10 +192,10 @@ ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, uint32_t f
     }
 }
 
-#define SRC_COMMIT(R, SM)                                                    \
+#define SRC_COMMIT(R, SM, FL)                                                \
     do {                                                                     \
         if ((SM) == SRC_POP)                                                 \
-            sp = (uint16_t)(sp - (uint16_t)(eng_low16(&vm->regs[(R)->src0]) + (R)->imm0)); \
+            sp = (uint16_t)(sp - (uint16_t)(ADDR_REG((R)->src0, FL) + (R)->imm0)); \
     } while (0)
 
 /* Where a result goes: the register itself, or *tmp for stack
@@ -201,7 +205,7 @@ ENG_INLINE u256 *eng_dst(eravm_vm *vm, const vm_rec *R, int dm, u256 *tmp)
     return dm == DST_REG ? &vm->regs[R->dst0] : tmp;
 }
 
-ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t tags,
+ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, int fl, uint32_t tags,
                                  uint32_t *sp, const u256 *v, bool tag)
 {
     uint16_t a;
@@ -212,20 +216,20 @@ ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t
         return (tags & ~(1u << R->dst0)) | (uint32_t)tag << R->dst0;
     case DST_PUSH:
         a = (uint16_t)*sp;
-        *sp = (uint16_t)(*sp + (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1));
+        *sp = (uint16_t)(*sp + (uint16_t)(ADDR_REG(R->dst0, fl) + R->imm1));
         break;
     case DST_STACK_REL:
-        a = (uint16_t)(*sp - (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1));
+        a = (uint16_t)(*sp - (uint16_t)(ADDR_REG(R->dst0, fl) + R->imm1));
         break;
     default: /* DST_STACK_ABS */
-        a = (uint16_t)(eng_low16(&vm->regs[R->dst0]) + R->imm1);
+        a = (uint16_t)(ADDR_REG(R->dst0, fl) + R->imm1);
         break;
     }
     stack_write(vm->stk, a, *v, tag);
     return tags;
 }
 
-#define SRC_PTR(R, SM, T, TMP) eng_src(vm, (R), (SM), ft, sp, &(T), &(TMP))
+#define SRC_PTR(R, SM, FL, T, TMP) eng_src(vm, (R), (SM), (FL), ft, sp, &(T), &(TMP))
 
 /* A: the source operand, B: rB, as arithmetic sees them: a pointer read
  * as an integer is erased in user mode. Bodies compiled with C_ERASE 0
@@ -237,9 +241,9 @@ ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t
  * written with every tagged value: the user code of the benchmarks reads
  * the calldata pointer r1 as an integer on every pass) and copies a tagged
  * stack operand's to vm->scratch. */
-#define OPERANDS_AB(R, SM, A, B, TMP, BAILTO)                                \
+#define OPERANDS_AB(R, SM, FL, A, B, TMP, BAILTO)                            \
     bool ta__;                                                               \
-    const u256 *A = SRC_PTR(R, SM, ta__, TMP);                               \
+    const u256 *A = SRC_PTR(R, SM, FL, ta__, TMP);                           \
     const u256 *B = &vm->regs[(R)->src1];                                    \
     if (__builtin_expect((C_ERASE && (ft & (R)->slow & REC_TAGS) != 0) ||   \
                              ((SM) != SRC_REG && ta__),                      \
@@ -256,7 +260,7 @@ ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, uint32_t
         if (TAG((R)->src1))                                                  \
             B = &vm->eregs[(R)->src1];                                       \
     }                                                                        \
-    SRC_COMMIT(R, SM)
+    SRC_COMMIT(R, SM, FL)
 
 /* the erased view of every tagged register, after the registers changed
  * behind the engine's back */
@@ -387,9 +391,9 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
 #define BODY_NOP(R, OP, SM, DM, FL, BAILTO)                                  \
     do {                                                                     \
         if ((SM) == SRC_POP)                                                 \
-            sp = (uint16_t)(sp - (uint16_t)(eng_low16(&vm->regs[(R)->src0]) + (R)->imm0)); \
+            sp = (uint16_t)(sp - (uint16_t)(ADDR_REG((R)->src0, FL) + (R)->imm0)); \
         if ((DM) == DST_PUSH)                                                \
-            sp = (uint16_t)(sp + (uint16_t)(eng_low16(&vm->regs[(R)->dst0]) + (R)->imm1)); \
+            sp = (uint16_t)(sp + (uint16_t)(ADDR_REG((R)->dst0, FL) + (R)->imm1)); \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -399,7 +403,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
 #define BODY_BINOP(R, OP, SM, DM, FL, BAILTO)                                \
     do {                                                                     \
         u256 ta_, td_;                                                       \
-        OPERANDS_AB(R, SM, a_, b_, ta_, BAILTO);                             \
+        OPERANDS_AB(R, SM, FL, a_, b_, ta_, BAILTO);                         \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         bool c_ = false;                                                     \
         /* `add A, r0, D` is how compiled code moves a value (ENG_MOVE, the \
@@ -417,7 +421,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
             else                                                             \
                 SET_FLAGS(z_ ? F_EQ : 0);                                    \
         }                                                                    \
-        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                \
+        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, false);          \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -426,7 +430,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
 #define BODY_MULDIV(R, OP, SM, DM, FL, BAILTO)                               \
     do {                                                                     \
         u256 ta_, td_;                                                       \
-        OPERANDS_AB(R, SM, a_, b_, ta_, BAILTO);                             \
+        OPERANDS_AB(R, SM, FL, a_, b_, ta_, BAILTO);                         \
         if ((FL) & OPF_SWAP) {                                               \
             const u256 *t_ = a_;                                             \
             a_ = b_;                                                         \
@@ -436,7 +440,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
         uint8_t fl_ = eng_muldiv((OP), a_, b_, &r_, &h_);                    \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         *d_ = r_;                                                            \
-        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, false);                \
+        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, false);          \
         SET_REG((R)->dst1, h_);                                              \
         if ((FL) & OPF_SET_FLAGS)                                            \
             SET_FLAGS(fl_);                                                  \
@@ -448,9 +452,9 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
     do {                                                                     \
         bool t_;                                                             \
         u256 ta_;                                                            \
-        uint16_t to_ = eng_low16(SRC_PTR(R, SM, t_, ta_));                   \
+        uint16_t to_ = eng_low16(SRC_PTR(R, SM, FL, t_, ta_));               \
         (void)t_;                                                            \
-        SRC_COMMIT(R, SM);                                                   \
+        SRC_COMMIT(R, SM, FL);                                               \
         if ((R)->dst0 != VM_SINK) /* most jumps link to r0: nothing to write */ \
             SET_REG((R)->dst0, u256_from_u64(NEXT_PC(R)));                   \
         CLEAR_DST1(R);                                                       \
@@ -464,9 +468,9 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
     do {                                                                     \
         u256 ta_, td_, r_;                                                   \
         bool tg_, tb_;                                                       \
-        const u256 *s_ = SRC_PTR(R, SM, tg_, ta_);                           \
+        const u256 *s_ = SRC_PTR(R, SM, FL, tg_, ta_);                       \
         u256 a_, b_;                                                         \
-        SRC_COMMIT(R, SM);                                                   \
+        SRC_COMMIT(R, SM, FL);                                               \
         if ((FL) & OPF_SWAP) {                                               \
             a_ = vm->regs[(R)->src1];                                        \
             b_ = *s_;                                                        \
@@ -485,7 +489,7 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
             FAIL(R);                                                         \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         *d_ = r_;                                                            \
-        ft = eng_dst_done(vm, (R), (DM), ft, &sp, d_, true);                 \
+        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, true);           \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -649,9 +653,9 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
     do {                                                                     \
         bool tg_;                                                            \
         u256 ta_;                                                            \
-        u256 a_ = *SRC_PTR(R, SM, tg_, ta_);                                 \
+        u256 a_ = *SRC_PTR(R, SM, FL, tg_, ta_);                             \
         bool aux_ = (OP) == EOP_AUX_READ;                                    \
-        SRC_COMMIT(R, SM);                                                   \
+        SRC_COMMIT(R, SM, FL);                                               \
         uint32_t addr_;                                                      \
         HEAP_OFFSET(R, a_, aux_, addr_);                                     \
         vm_page *pg_ = aux_ ? vm->cur->aux_pg : vm->cur->heap_pg;            \
@@ -672,7 +676,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
     do {                                                                     \
         bool tg_;                                                            \
         u256 ta_;                                                            \
-        u256 a_ = *SRC_PTR(R, SM, tg_, ta_);                                 \
+        u256 a_ = *SRC_PTR(R, SM, FL, tg_, ta_);                             \
         (void)tg_;                                                           \
         const u256 *b_ = &vm->regs[(R)->src1];                               \
         if (ERASES(TAG((R)->src1))) {                                        \
@@ -682,7 +686,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         }                                                                    \
         bool aux_ = (OP) == EOP_AUX_WRITE;                                   \
         uint32_t addr_;                                                      \
-        SRC_COMMIT(R, SM);                                                   \
+        SRC_COMMIT(R, SM, FL);                                               \
         HEAP_OFFSET(R, a_, aux_, addr_);                                     \
         vm_page *pg_ = aux_ ? vm->cur->aux_pg : vm->cur->heap_pg;            \
         if (__builtin_expect(!pg_, 0))                                       \

@@ -34,35 +34,65 @@
  * values for which it fails (REC_PRED). */
 static const uint8_t cond_masks[8] = {0xFF, 0xF0, 0xAA, 0xCC, 0xFC, 0xEE, 0x33, 0xFA};
 
-/* One record from one word, as two 8-byte stores of fields computed with
- * shifts, masks and table loads and no data-dependent branch (a
- * mispredicted one costs more than the rest): decoding is on the clock. */
-static inline void rec_from_word(vm_rec *r, uint64_t w, bool spec)
+/* A zero bit for each register nibble of a word (src0 src1 dst0 dst1 in
+ * bits 0-15) that must be r0 for an index's ENG_ZADDR twins, by its
+ * ENG_SLOW_ZSRC / ZDST bits; bit 16, never zero on the word's side (see
+ * rec_from_word), where it has none. */
+static const uint32_t zaddr_masks[4] = {1u << 16, 0x000F, 0x0F00, 0x0F0F};
+
+/* The register bytes of a record from two nibbles of its word at once:
+ * src0 and src1 (regs_src), dst0 and dst1 (regs_dst), where a dst1 of r0
+ * becomes the sink, and so does a dst0 of r0 in register mode ([1]; stack
+ * destinations address through dst0). */
+#define RB_PAIR(lo, hi) ((uint16_t)((lo) | (hi) << 8))
+#define RB_SINK(r) ((r) | ((r) == 0) << 4)
+#define RB_SRC(x) RB_PAIR((x) & 15, (x) >> 4)
+#define RB_DST0(x) RB_PAIR((x) & 15, RB_SINK((x) >> 4))
+#define RB_DST1(x) RB_PAIR(RB_SINK((x) & 15), RB_SINK((x) >> 4))
+#define RB_4(F, x) F(x), F((x) + 1), F((x) + 2), F((x) + 3)
+#define RB_16(F, x) RB_4(F, x), RB_4(F, (x) + 4), RB_4(F, (x) + 8), RB_4(F, (x) + 12)
+#define RB_64(F, x) RB_16(F, x), RB_16(F, (x) + 16), RB_16(F, (x) + 32), RB_16(F, (x) + 48)
+#define RB_256(F) RB_64(F, 0), RB_64(F, 64), RB_64(F, 128), RB_64(F, 192)
+static const uint16_t regs_src[256] = {RB_256(RB_SRC)};
+static const uint16_t regs_dst[2][256] = {{RB_256(RB_DST0)}, {RB_256(RB_DST1)}};
+
+/* One record from one word: every field but the handler, written to r
+ * (whose handler stays H_DECODE until decode_block publishes it), and the
+ * handler returned. Fields are computed with shifts, masks and table loads
+ * and no data-dependent branch (a mispredicted one costs more than the
+ * rest): decoding is on the clock. SPEC: the specialised handlers are on
+ * (a constant where this is inlined). */
+static inline __attribute__((always_inline)) uint16_t rec_from_word(vm_rec *r, uint64_t w,
+                                                                    bool spec)
 {
     unsigned index = (unsigned)(w & 0x7FF);
     const eng_index_entry *e = &eng_index_tab[index];
+    uint32_t eslow = e->slow;
     uint32_t n = (uint32_t)(w >> 16) & 0xFFFF; /* src0 src1 dst0 dst1, a nibble each */
-    uint32_t s0 = n & 15, s1 = (n >> 4) & 15, d0 = (n >> 8) & 15, d1 = n >> 12;
-    /* r0 as a written register becomes the sink; stack destinations address
-     * through dst0, so only register-mode dst0 moves */
-    d0 |= (uint32_t)((d0 == 0) & (e->dst_mode == DST_REG)) << 4;
-    uint32_t clears = (e->slow >> 2) & (d1 != 0); /* the dst1 rule clears a register */
-    d1 |= (uint32_t)(d1 == 0) << 4;
-    uint32_t use_spec = -(uint32_t)(spec & (e->spec != 0));
-    uint32_t h = (e->spec & use_spec) | (H_GENERIC(e->hclass) & ~use_spec);
-    h += (e->slow / ENG_SLOW_MOVE) & (s1 == 0) & use_spec; /* the move twin follows */
+    uint32_t s0 = n & 15, s1 = (n >> 4) & 15;
+    /* the twins after S_: M_ (a move: rB is r0), then Z_ and MZ_ (each
+     * stack or code operand addressed through r0) */
+    uint32_t move = (eslow / ENG_SLOW_MOVE) & 1;
+    uint32_t zaddr = ((n | 1u << 16) & zaddr_masks[(eslow / ENG_SLOW_ZSRC) & 3]) == 0;
+    uint32_t hs = e->spec + (move & (s1 == 0)) + (-zaddr & (1 + move));
+    uint32_t use_spec = -(uint32_t)(spec & (e->spec != 0)); /* a mask: no branch */
+    uint32_t h = (hs & use_spec) | (H_GENERIC(e->hclass) & ~use_spec);
+    uint32_t regs = regs_src[n & 0xFF] | (uint32_t)regs_dst[e->dst_mode == DST_REG][n >> 8] << 16;
+    uint32_t clears = (eslow >> 2) & (n >= 0x1000); /* the dst1 rule clears a register */
     /* the invalid opcode ignores its predicate */
     uint32_t cmask = cond_masks[(w >> 13) & 7] | (0xFFu & -(uint32_t)(e->op == EOP_INVALID));
-    uint32_t slow = (e->slow & ENG_SLOW_SRC1) << s1 | ((e->slow & ENG_SLOW_SRC0) >> 1) << s0 |
+    uint32_t slow = (eslow & ENG_SLOW_SRC1) << s1 | ((eslow & ENG_SLOW_SRC0) >> 1) << s0 |
                     clears * REC_DST1 | (~cmask & 0xFFu) << REC_PRED_SHIFT;
-    uint64_t lo = h | index << 16 | (uint64_t)(s0 | s1 << 8 | d0 << 16 | d1 << 24) << 32;
+    uint16_t idx16 = (uint16_t)index;
     uint64_t hi = (uint32_t)(w >> 32) | (uint64_t)slow << 32;
     _Static_assert(sizeof(vm_rec) == 16 && offsetof(vm_rec, idx) == 2 &&
                        offsetof(vm_rec, src0) == 4 && offsetof(vm_rec, imm0) == 8 &&
                        offsetof(vm_rec, slow) == 12,
                    "vm_rec layout (little-endian host)");
-    memcpy(r, &lo, 8);
+    memcpy((uint8_t *)r + 2, &idx16, 2);
+    memcpy((uint8_t *)r + 4, &regs, 4);
     memcpy((uint8_t *)r + 8, &hi, 8);
+    return (uint16_t)h;
 }
 
 vm_rec predecode_pseudo(int op)
@@ -106,18 +136,18 @@ static uint16_t longest_fused(unsigned a, unsigned b, unsigned c)
 /* The superinstruction pass over one block: `starts` marks the records
  * whose variant starts a fused sequence (the generator fuses specialised
  * variants only, so a match also says the later records are specialised);
- * the longest match wins. Sequences that leave the block are given by
+ * the longest match wins, into the handlers h[]. Sequences that leave the block are given by
  * link_blocks once the next block is decoded too. */
-static void fuse(vm_rec *recs, uint32_t n, uint64_t starts)
+static void fuse(const vm_rec *recs, uint16_t *h, uint32_t n, uint64_t starts)
 {
     for (; starts; starts &= starts - 1) {
         uint32_t i = (uint32_t)__builtin_ctzll(starts);
         if (i + 1 >= n)
             break;
-        uint16_t h =
+        uint16_t f =
             longest_fused(recs[i].idx, recs[i + 1].idx, i + 2 < n ? recs[i + 2].idx : ENG_NONE);
-        if (h)
-            recs[i].h = h;
+        if (f)
+            h[i] = f;
     }
 }
 
@@ -133,28 +163,33 @@ unsigned predecode_default_passes(void)
     return p;
 }
 
-/* Block b's records, computed in *out, then written: every field first,
- * then the handlers, each published with a release store. */
+/* Block b's records: every field but the handlers written in place (their
+ * handlers are H_DECODE: a thread that dispatches into the block waits for
+ * it, predecode_block), the handlers computed in h[], then each published
+ * with a release store. */
 static void decode_block(const eravm_program *p, uint32_t b)
 {
     uint32_t first = b * PREDECODE_BLOCK;
     uint32_t n = p->ndec - first < PREDECODE_BLOCK ? p->ndec - first : PREDECODE_BLOCK;
-    vm_rec out[PREDECODE_BLOCK];
+    vm_rec *r = p->recs + first;
+    const uint8_t *code = p->code + 8 * (size_t)first;
+    uint16_t h[PREDECODE_BLOCK];
     bool spec = p->passes & VM_PASS_SPECIALISE;
     uint64_t starts = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t w = u256_load_be64(p->code + 8 * (size_t)(first + i));
-        rec_from_word(&out[i], w, spec);
-        starts |= (uint64_t)(eng_index_tab[w & 0x7FF].nfused != 0) << i;
+    if (spec) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t w = u256_load_be64(code + 8 * (size_t)i);
+            h[i] = rec_from_word(&r[i], w, true);
+            starts |= (uint64_t)(eng_index_tab[w & 0x7FF].nfused != 0) << i;
+        }
+    } else { /* the ablation without specialised handlers */
+        for (uint32_t i = 0; i < n; i++)
+            h[i] = rec_from_word(&r[i], u256_load_be64(code + 8 * (size_t)i), false);
     }
     if ((p->passes & VM_PASS_FUSE) && spec)
-        fuse(out, n, starts);
-    vm_rec *r = p->recs + first;
-    for (uint32_t i = 0; i < n; i++) /* all but h (its first two bytes) */
-        memcpy((uint8_t *)&r[i] + sizeof r->h, (const uint8_t *)&out[i] + sizeof r->h,
-               sizeof *r - sizeof r->h);
+        fuse(r, h, n, starts);
     for (uint32_t i = 0; i < n; i++)
-        __atomic_store_n(&r[i].h, out[i].h, __ATOMIC_RELEASE);
+        __atomic_store_n(&r[i].h, h[i], __ATOMIC_RELEASE);
 }
 
 /* The last two records of block b start sequences that may run into block
