@@ -64,6 +64,29 @@ static void check_fused_table(void)
     CASE_END("fused-sequence table: %zu sequences, sorted, specialised components", eng_fused_count);
 }
 
+/* Every sequence of the fused table is what a program of its indices
+ * decodes to (the longest match: a pair's when no triple extends it). */
+static void check_longest_match(void)
+{
+    CASE_BEGIN();
+    unsigned n = 0;
+    for (size_t k = 0; k < eng_fused_count; k++) {
+        const eng_fused_seq *s = &eng_fused_tab[k];
+        unsigned idx[3] = {s->a, s->b, s->c == ENG_NONE ? 0u : s->c}; /* 0: the invalid opcode */
+        uint8_t code[32] = {0};
+        for (unsigned i = 0; i < 3; i++)
+            for (int b = 0; b < 8; b++) /* registers r1: no twin of a component matters */
+                code[8 * i + (unsigned)b] = (uint8_t)((idx[i] | 0x1111ull << 16) >> (56 - 8 * b));
+        eravm_program *p = eravm_program_new(code, sizeof code);
+        predecode_all(p);
+        EXPECT(p->recs[0].h == s->h, "sequence %zu (%u %u %u): handler %u, not %u", k, s->a, s->b,
+               s->c, p->recs[0].h, s->h);
+        eravm_program_free(p);
+        n++;
+    }
+    CASE_END("longest match: each of the %u fused sequences is what its indices decode to", n);
+}
+
 static void check_predicates(void)
 {
     CASE_BEGIN();
@@ -394,6 +417,7 @@ int main(void)
 {
     check_index_table();
     check_fused_table();
+    check_longest_match();
     check_predicates();
     check_twins();
     check_lazy();

@@ -112,25 +112,24 @@ vm_rec predecode_pseudo(int op)
     return r;
 }
 
-/* The fused handler for the sequence a, b[, c] (c = ENG_NONE for pairs),
- * or 0: a scan of the few sequences that start with a. */
-static uint16_t fused_lookup(unsigned a, unsigned b, unsigned c)
-{
-    const eng_index_entry *e = &eng_index_tab[a];
-    for (unsigned k = 0; k < e->nfused; k++) {
-        const eng_fused_seq *s = &eng_fused_tab[e->fused + k];
-        if (s->b == b && s->c == c)
-            return s->h;
-    }
-    return 0;
-}
-
 /* The fused handler of the longest sequence a, b[, c] (c = ENG_NONE where
- * there is no third record), or 0. */
+ * there is no third record), or 0: one pass over the sequences that start
+ * with a, sorted by (b, c), where a pair (c = ENG_NONE) comes after the
+ * triples that extend it. */
 static uint16_t longest_fused(unsigned a, unsigned b, unsigned c)
 {
-    uint16_t h = c != ENG_NONE ? fused_lookup(a, b, c) : 0;
-    return h ? h : fused_lookup(a, b, ENG_NONE);
+    const eng_index_entry *e = &eng_index_tab[a];
+    const eng_fused_seq *s = &eng_fused_tab[e->fused], *end = s + e->nfused;
+    uint16_t pair = 0;
+    for (; s < end && s->b <= b; s++) {
+        if (s->b != b)
+            continue;
+        if (s->c == c)
+            return s->h;
+        if (s->c == ENG_NONE)
+            pair = s->h;
+    }
+    return pair;
 }
 
 /* The superinstruction pass over one block: `starts` marks the records
