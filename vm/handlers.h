@@ -369,21 +369,42 @@ ENG_INLINE void eng_binop(int op, u256 *d, const u256 *a, const u256 *b, bool *c
     }
 }
 
-/* mul (low, high) or div (quotient, remainder; x/0 = 0, 0) and the flags
- * they would set. */
-ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u256 *h)
+/* mul (low, high) or div (quotient, remainder; x/0 = 0, 0) into *d and
+ * *h, and the flags they set. Each path stores its results straight into
+ * the destinations, limb by limb, once every operand limb is read (d or h
+ * may be a or b): results built in a temporary and copied went through
+ * memory on every path, a 16-byte load of 8-byte stores that could not be
+ * forwarded. A dividend below 2^64 (what compiled code and the benchmarks
+ * divide) takes one host division, and its flags come from the limbs. */
+ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, u256 *h)
 {
     if (op == EOP_MUL) {
-        *r = u256_mul(*a, *b, h);
-        return (uint8_t)((!u256_is_zero(*h) ? F_LT : 0) | (u256_is_zero(*r) ? F_EQ : 0) |
-                         (u256_is_zero(*h) && !u256_is_zero(*r) ? F_GT : 0));
+        u256 hi, lo = u256_mul(*a, *b, &hi);
+        uint8_t fl = (uint8_t)((!u256_is_zero(hi) ? F_LT : 0) | (u256_is_zero(lo) ? F_EQ : 0) |
+                               (u256_is_zero(hi) && !u256_is_zero(lo) ? F_GT : 0));
+        *d = lo;
+        *h = hi;
+        return fl;
     }
-    if (u256_is_zero(*b)) {
-        *r = *h = u256_zero();
+    uint64_t b0 = b->w[0], bhi = b->w[1] | b->w[2] | b->w[3];
+    uint64_t a0 = a->w[0], ahi = a->w[1] | a->w[2] | a->w[3];
+    if (__builtin_expect((b0 | bhi) != 0 && ahi == 0, 1)) {
+        /* none when b >= 2^64 > a: quotient 0, remainder a */
+        uint64_t q = bhi ? 0 : a0 / b0, rem = bhi ? a0 : a0 % b0;
+        d->w[0] = q, d->w[1] = d->w[2] = d->w[3] = 0;
+        h->w[0] = rem, h->w[1] = h->w[2] = h->w[3] = 0;
+        return (uint8_t)((q == 0 ? F_EQ : 0) | (rem == 0 ? F_GT : 0));
+    }
+    if ((b0 | bhi) == 0) {
+        d->w[0] = d->w[1] = d->w[2] = d->w[3] = 0;
+        h->w[0] = h->w[1] = h->w[2] = h->w[3] = 0;
         return F_LT;
     }
-    u256_divmod(*a, *b, r, h);
-    return (uint8_t)((u256_is_zero(*r) ? F_EQ : 0) | (u256_is_zero(*h) ? F_GT : 0));
+    u256 q, rem;
+    u256_divmod_wide(*a, *b, &q, &rem);
+    eng_copy_to(d, &q);
+    eng_copy_to(h, &rem);
+    return (uint8_t)((u256_is_zero(q) ? F_EQ : 0) | (u256_is_zero(rem) ? F_GT : 0));
 }
 
 /* ---- the classes ---- */
@@ -436,12 +457,10 @@ ENG_INLINE uint8_t eng_muldiv(int op, const u256 *a, const u256 *b, u256 *r, u25
             a_ = b_;                                                         \
             b_ = t_;                                                         \
         }                                                                    \
-        u256 r_, h_;                                                         \
-        uint8_t fl_ = eng_muldiv((OP), a_, b_, &r_, &h_);                    \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
-        *d_ = r_;                                                            \
+        uint8_t fl_ = eng_muldiv_to((OP), a_, b_, d_, &vm->regs[(R)->dst1]); \
+        ft &= ~(1u << (R)->dst1);                                            \
         ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, false);          \
-        SET_REG((R)->dst1, h_);                                              \
         if ((FL) & OPF_SET_FLAGS)                                            \
             SET_FLAGS(fl_);                                                  \
     } while (0)
