@@ -388,17 +388,17 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
     }
     uint64_t b0 = b->w[0], bhi = b->w[1] | b->w[2] | b->w[3];
     uint64_t a0 = a->w[0], ahi = a->w[1] | a->w[2] | a->w[3];
-    if (__builtin_expect((b0 | bhi) != 0 && ahi == 0, 1)) {
+    if ((b0 | bhi) == 0) {
+        d->w[0] = d->w[1] = d->w[2] = d->w[3] = 0;
+        h->w[0] = h->w[1] = h->w[2] = h->w[3] = 0;
+        return F_LT;
+    }
+    if (__builtin_expect(ahi == 0, 1)) {
         /* none when b >= 2^64 > a: quotient 0, remainder a */
         uint64_t q = bhi ? 0 : a0 / b0, rem = bhi ? a0 : a0 % b0;
         d->w[0] = q, d->w[1] = d->w[2] = d->w[3] = 0;
         h->w[0] = rem, h->w[1] = h->w[2] = h->w[3] = 0;
         return (uint8_t)((q == 0 ? F_EQ : 0) | (rem == 0 ? F_GT : 0));
-    }
-    if ((b0 | bhi) == 0) {
-        d->w[0] = d->w[1] = d->w[2] = d->w[3] = 0;
-        h->w[0] = h->w[1] = h->w[2] = h->w[3] = 0;
-        return F_LT;
     }
     u256 q, rem;
     u256_divmod_wide(*a, *b, &q, &rem);
