@@ -878,7 +878,12 @@ prof_state prof_enter_state(eravm_vm *vm)
     s.bp = C->buf;
     s.bend = C->buf;
     s.expect = PROF_LOOK;
-    s.look = C->options & ERAVM_PROF_STACKS ? C->look_all : C->look_far;
+    const uint64_t *look = C->options & ERAVM_PROF_STACKS ? C->look_all : C->look_far;
+    if (vm->prof_look_src != look) {
+        memcpy(vm->prof_look_tab, look, sizeof vm->prof_look_tab);
+        vm->prof_look_src = look;
+    }
+    s.look = vm->prof_look_tab;
     return s;
 }
 

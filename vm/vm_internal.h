@@ -388,6 +388,13 @@ struct eravm_vm {
     /* external (transaction) snapshot, vm/snapshot.c */
     bool has_ext;
     struct vm_ext_snapshot *ext;
+    /* the counting engine's copy of the profiler's look table (prof.look
+     * points here; prof_enter_state copies it when the table it comes from
+     * changes, which holds the same for every counters object): at a fixed
+     * offset from vm, a constant index reads it with one instruction
+     * instead of two */
+    const uint64_t *prof_look_src;
+    uint64_t prof_look_tab[ERAVM_SLOTS];
 };
 
 #endif
