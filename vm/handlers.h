@@ -152,7 +152,7 @@ ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *ta
 {
     const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
     unsigned i = slot % STACK_CHUNK;
-    *tag = (c->tags[i / 64] >> (i % 64)) & 1;
+    *tag = c->tag[i];
     return &c->slot[i];
 }
 
