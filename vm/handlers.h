@@ -577,11 +577,9 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         if (f_->nnear == f_->capnear)                                        \
             frame_grow_near(f_);                                             \
         vm_near *n_ = &f_->near[f_->nnear++];                                \
-        n_->handler = (R)->imm1;                                             \
         n_->sp = (uint16_t)sp;                                               \
         n_->saved_ergs = ergs - g_;                                          \
-        n_->ret = (R) + 1;                                                   \
-        n_->target = (R)->imm0;                                              \
+        n_->call = (R);                                                      \
         n_->snap = wd_snapshot_take(&vm->diff);                              \
         ergs = g_;                                                           \
         SET_FLAGS(0);                                                        \
@@ -608,9 +606,9 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
             if ((LABEL) >= 0)                                                \
                 ip = PC_REC(LABEL);                                          \
             else if ((KIND) != RET_OK)                                       \
-                ip = PC_REC(n_->handler);                                    \
+                ip = PC_REC(n_->call->imm1); /* its exception handler */    \
             else                                                             \
-                ip = n_->ret;                                                \
+                ip = n_->call + 1;                                           \
             if ((KIND) != RET_OK)                                            \
                 wd_rollback(&vm->diff, &n_->snap);                           \
             SET_FLAGS((KIND) == RET_PANIC ? F_LT : 0);                       \

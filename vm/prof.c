@@ -346,7 +346,7 @@ static uint32_t vm_node(eravm_counters *C, const eravm_vm *vm, uint32_t parent, 
         return 0;
     const vm_frame *f = &vm->frames[depth];
     if (nnear)
-        return node_for(C, parent, false, f->near[nnear - 1].target, u256_zero(), u256_zero());
+        return node_for(C, parent, false, f->near[nnear - 1].call->imm0, u256_zero(), u256_zero());
     return node_for(C, parent, true, 0, f->address, f->code_address);
 }
 

@@ -1330,7 +1330,7 @@ uint16_t eravm_vm_near_target(const eravm_vm *vm, unsigned depth, unsigned i)
         return ref_near_target(vm->ref, depth, i);
     if (depth > vm->depth || i >= vm->frames[depth].nnear)
         return 0;
-    return vm->frames[depth].near[i].target;
+    return vm->frames[depth].near[i].call->imm0;
 }
 
 unsigned eravm_vm_flags(const eravm_vm *vm)

@@ -295,15 +295,17 @@ void page_unref(eravm_vm *vm, uint32_t page);
 /* ---- frames ---- */
 
 typedef struct {
-    uint16_t handler, sp, target;
+    /* the call's record: the frame's program outlives its near calls. The
+     * return goes to the record after it, which spares call and return the
+     * arithmetic of a pc (after a call at pc 65535 that is the WRAP record,
+     * which goes on at pc 0 as the pc's 16 bits do, charging and counting
+     * nothing); its immediates are the target and the exception handler */
+    const vm_rec *call;
+    uint16_t sp;
     uint32_t saved_ergs;
-    /* the record to return to: the frame's program outlives its near
-     * calls, and a pointer spares call and return the arithmetic of a pc
-     * (after a call at pc 65535 it is the WRAP record, which goes on at pc
-     * 0 as the pc's 16 bits do, charging and counting nothing) */
-    const vm_rec *ret;
     wd_snapshot snap;
 } vm_near;
+_Static_assert(sizeof(vm_near) == 56, "a near frame's memory per erg (README, Memory)");
 
 typedef struct {
     const eravm_program *prog;
