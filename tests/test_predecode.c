@@ -1,7 +1,11 @@
 /* tests/test_predecode.c — the predecoder and the superinstructions:
  *  - the engine's generated index table says what the opcode table says,
  *    for all 2048 indices (family, modes, flags, class, base cost);
- *  - the fused-sequence table is sorted and fuses only specialised variants;
+ *  - the fused-sequence table is sorted and fuses only specialised variants,
+ *    and each sequence is what a program of its indices decodes to (the
+ *    longest match);
+ *  - each specialised index decodes to its S_, M_, Z_ and MZ_ handler
+ *    exactly where the word's registers say;
  *  - records' predicate masks hold exactly for the flags eravm-isa.md §3.2
  *    gives each condition;
  *  - exactness at every ergs boundary: loops built from fused sequences
@@ -13,6 +17,7 @@
  *    unfused;
  *  - lazy decoding: a new program's records are all H_DECODE; a run decodes
  *    exactly the blocks it enters, each equal to the eagerly decoded block;
+ *  - a near call at the last pc returns to pc 0 on every engine;
  *  - programs shared between threads: four VMs on four threads run one
  *    fresh program at once (racing to decode its blocks), many times, and
  *    each gets what one VM alone gets. */
@@ -413,6 +418,51 @@ static void check_threads(void)
     CASE_END("threads: %d VMs at once on one fresh program, %d times, as one alone", NT, ROUNDS);
 }
 
+/* A near call at the last pc, 65535, returns to pc 0 (the pc is 16 bits):
+ * through the WRAP record in this engine, which keeps the record to return
+ * to. Each engine runs it: pc 0 sends the first pass to the call, which
+ * calls the `ret` at 65534; back at pc 0 the second pass ends at pc 4 (a
+ * far `ret`, which panics here as a program of a bare `ret` does: the
+ * engines' statuses are compared, not asserted). */
+static void check_call_at_last_pc(void)
+{
+    CASE_BEGIN();
+    static const char head[] = "\t.text\n\tadd!\tr5, r0, r0\n\tjump.ne\t4\n\tadd\t1, r0, r5\n"
+                               "\tjump\t65535\n\tret\n";
+    static const char tail[] = "\t.text\n\tret\n\tcall\tr0, 65534, 0\n";
+    char err[256];
+    eravm_asm_result h, t;
+    bool ok = eravm_asm(head, strlen(head), "head", &h, err, sizeof err) == 0 &&
+              eravm_asm(tail, strlen(tail), "tail", &t, err, sizeof err) == 0;
+    EXPECT(ok, "%s", err);
+    if (!ok) {
+        CASE_END("a near call at pc 65535 returns to pc 0");
+        return;
+    }
+    size_t len = 32 * 16385; /* 65,540 instruction slots (an odd number of words) */
+    uint8_t *code = calloc(1, len);
+    memcpy(code, h.code, 5 * 8);
+    memcpy(code + 8 * 65534, t.code, 2 * 8);
+    outcome o[3];
+    const int engines[3] = {ERAVM_ENGINE_FAST, ERAVM_ENGINE_COUNTING, ERAVM_ENGINE_SIMPLE};
+    for (int e = 0; e < 3; e++)
+        o[e] = run_once(code, len, 100000, engines[e]);
+    /* nine instructions, ergs left: the return went on at pc 0 (landing
+     * anywhere else, the second pass would not have ended at pc 4) */
+    EXPECT(o[2].instructions == 9 && o[2].ergs_left > 90000, "simple: status %d, %llu instructions",
+           o[2].status, (unsigned long long)o[2].instructions);
+    for (int e = 0; e < 2; e++)
+        EXPECT(o[e].status == o[2].status && o[e].ergs_left == o[2].ergs_left &&
+                   o[e].instructions == o[2].instructions && o[e].skipped == o[2].skipped,
+               "engine %d: %d/%u/%llu, simple %d/%u/%llu", engines[e], o[e].status, o[e].ergs_left,
+               (unsigned long long)o[e].instructions, o[2].status, o[2].ergs_left,
+               (unsigned long long)o[2].instructions);
+    free(code);
+    eravm_asm_free(&h);
+    eravm_asm_free(&t);
+    CASE_END("a near call at pc 65535 returns to pc 0 on the fast, counting and simple engines");
+}
+
 int main(void)
 {
     check_index_table();
@@ -438,6 +488,7 @@ int main(void)
                               "\tadd\tcode[0], r0, r3\n\tsub.s!\t1, r13, r13\n\tjump.ne\t@.loop\n\tret\n",
                               400);
     check_twin_patch();
+    check_call_at_last_pc();
     /* heap stores last in fused sequences, paying growth past the 4 KiB a
      * user frame starts with, and reads of what they wrote */
     check_exact_at_every_ergs("heap_loop",
