@@ -137,6 +137,19 @@ static const char *dst_name(unsigned m)
     return n[m];
 }
 
+/* One specialised handler of ENGINE_SPECIALISED: PREFIX_idx, the index's
+ * flags with EXTRA (ENG_MOVE, ENG_ZADDR), its variant name VN and NOTE in
+ * the comment. */
+static void print_spec(const char *prefix, unsigned idx, unsigned extra, const char *vn,
+                       const char *note)
+{
+    const eravm_opinfo *oi = &eravm_optab[idx];
+    const eravm_family *f = &eravm_families[oi->op];
+    printf("    X(%s_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s%s */ \\\n", prefix, idx, idx,
+           class_name(f->hclass), f->id, src_name(oi->src_mode), dst_name(oi->dst_mode),
+           oi->flags | extra, f->ergs, mode_req(idx), vn, note);
+}
+
 static int by_score(const void *x, const void *y)
 {
     const seq *a = x, *b = y;
@@ -292,26 +305,16 @@ int main(int argc, char **argv)
     char name[64], vn[64];
     for (unsigned i = 0; i < nord; i++) {
         unsigned idx = order[i];
-        const eravm_opinfo *oi = &eravm_optab[idx];
-        const eravm_family *f = &eravm_families[oi->op];
         eravm_index_name((int)idx, vn, sizeof vn);
-        printf("    X(S_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s */ \\\n", idx, idx,
-               class_name(f->hclass), f->id, src_name(oi->src_mode), dst_name(oi->dst_mode),
-               oi->flags, f->ergs, mode_req(idx), vn);
+        print_spec("S", idx, 0, vn, "");
         if (has_move(idx)) /* its move twin: right after, the decoder adds 1 */
-            printf("    X(M_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s from r0 */ \\\n", idx,
-                   idx, class_name(f->hclass), f->id, src_name(oi->src_mode),
-                   dst_name(oi->dst_mode), oi->flags | ENG_MOVE, f->ergs, mode_req(idx), vn);
+            print_spec("M", idx, ENG_MOVE, vn, " from r0");
         /* the twins without the addressing register: after those, the
          * decoder adds 1 + has_move */
         if (zaddr_bits(idx))
-            printf("    X(Z_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s by immediate */ \\\n", idx,
-                   idx, class_name(f->hclass), f->id, src_name(oi->src_mode),
-                   dst_name(oi->dst_mode), oi->flags | ENG_ZADDR, f->ergs, mode_req(idx), vn);
+            print_spec("Z", idx, ENG_ZADDR, vn, " by immediate");
         if (zaddr_bits(idx) && has_move(idx))
-            printf("    X(MZ_%u, %u, %s, EOP_%s, %s, %s, %u, %u, %u) /* %s from r0 by immediate */ \\\n",
-                   idx, idx, class_name(f->hclass), f->id, src_name(oi->src_mode),
-                   dst_name(oi->dst_mode), oi->flags | ENG_MOVE | ENG_ZADDR, f->ergs, mode_req(idx), vn);
+            print_spec("MZ", idx, ENG_MOVE | ENG_ZADDR, vn, " from r0 by immediate");
     }
     printf("\n\n/* X(NAME, HANDLER AND CLASS OF THE FIRST COMPONENT) */\n#define ENGINE_FUSED(X) \\\n");
     for (size_t i = 0; i < nf; i++) {
