@@ -411,8 +411,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
 
 #define BODY_NOP(R, OP, SM, DM, FL, BAILTO)                                  \
     do {                                                                     \
-        if ((SM) == SRC_POP)                                                 \
-            sp = (uint16_t)(sp - (uint16_t)(ADDR_REG((R)->src0, FL) + (R)->imm0)); \
+        SRC_COMMIT(R, SM, FL);                                               \
         if ((DM) == DST_PUSH)                                                \
             sp = (uint16_t)(sp + (uint16_t)(ADDR_REG((R)->dst0, FL) + (R)->imm1)); \
         CLEAR_DST1(R);                                                       \
