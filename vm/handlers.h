@@ -394,8 +394,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
         return F_LT;
     }
     if (__builtin_expect(ahi == 0, 1)) {
-        /* none when b >= 2^64 > a: quotient 0, remainder a */
-        uint64_t q = bhi ? 0 : a0 / b0, rem = bhi ? a0 : a0 % b0;
+        uint64_t rem, q = u256_div_narrow(a0, b0, bhi != 0, &rem);
         d->w[0] = q, d->w[1] = d->w[2] = d->w[3] = 0;
         h->w[0] = rem, h->w[1] = h->w[2] = h->w[3] = 0;
         return (uint8_t)((q == 0 ? F_EQ : 0) | (rem == 0 ? F_GT : 0));

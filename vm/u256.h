@@ -495,17 +495,25 @@ static __attribute__((noinline, unused)) U256_COLD_CC void u256_divmod_wide(u256
     }
 }
 
+/* a (below 2^64) over a nonzero b given as its low limb and whether it is
+ * 2^64 or more (then the quotient is 0 and the remainder a): the quotient,
+ * the remainder in *rem. One host division at most. */
+static inline uint64_t u256_div_narrow(uint64_t a, uint64_t b0, bool b_wide, uint64_t *rem)
+{
+    *rem = b_wide ? a : a % b0;
+    return b_wide ? 0 : a / b0;
+}
+
 /* EraVM defines division by zero as quotient 0 and remainder 0 rather
  * than a trap. Either output pointer may be NULL. */
 static inline __attribute__((always_inline)) void u256_divmod(u256 a, u256 b, u256 *q, u256 *r)
 {
-    bool a64 = u256_fits_u64(a), b64 = u256_fits_u64(b);
-    if (a64) {
-        /* one host division, or none when b >= 2^64 > a; the results are
-         * stored a limb at a time (built whole, they went through the
-         * stack in pieces that a 16-byte load could not forward) */
-        uint64_t d = b64 ? b.w[0] : 0;
-        uint64_t qq = d ? a.w[0] / d : 0, rr = d ? a.w[0] % d : b64 ? 0 : a.w[0];
+    if (u256_fits_u64(a)) {
+        /* the results are stored a limb at a time (built whole, they went
+         * through the stack in pieces that a 16-byte load could not
+         * forward) */
+        uint64_t rr = 0; /* x / 0 = 0, 0 */
+        uint64_t qq = u256_is_zero(b) ? 0 : u256_div_narrow(a.w[0], b.w[0], !u256_fits_u64(b), &rr);
         if (q)
             q->w[0] = qq, q->w[1] = q->w[2] = q->w[3] = 0;
         if (r)
