@@ -135,8 +135,8 @@ static uint16_t longest_fused(unsigned a, unsigned b, unsigned c)
 /* The superinstruction pass over one block: `starts` marks the records
  * whose variant starts a fused sequence (the generator fuses specialised
  * variants only, so a match also says the later records are specialised);
- * the longest match wins, into the handlers h[]. Sequences that leave the block are given by
- * link_blocks once the next block is decoded too. */
+ * the longest match wins, into the handlers h[]. Sequences that leave the
+ * block are given by link_blocks once the next block is decoded too. */
 static void fuse(const vm_rec *recs, uint16_t *h, uint32_t n, uint64_t starts)
 {
     for (; starts; starts &= starts - 1) {
@@ -181,7 +181,8 @@ static void decode_block(const eravm_program *p, uint32_t b)
             h[i] = rec_from_word(&r[i], w, true);
             starts |= (uint64_t)(eng_index_tab[w & 0x7FF].nfused != 0) << i;
         }
-    } else { /* the ablation without specialised handlers */
+    } else { /* the ablation without specialised handlers (one loop testing
+              * spec took deploy_simple's decoding 4% more instructions) */
         for (uint32_t i = 0; i < n; i++)
             h[i] = rec_from_word(&r[i], u256_load_be64(code + 8 * (size_t)i), false);
     }
