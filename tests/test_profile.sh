@@ -44,7 +44,9 @@ done
 # ---- the JSON profile object, the fusion CSV -----------------------------------
 fails=0
 note() { echo "  # $*"; fails=$((fails + 1)); }
-"$B" --workload fibonacci_rec --mode ctor --runs 1 --profile --profile-time 0.1 --format json \
+# 0.3 s of timed blocks: at 0.1 s, with fibonacci_rec's instructions now
+# about 1.6 ns, some runs resolved no opcode at all (0 of 19 in 1 run of 8)
+"$B" --workload fibonacci_rec --mode ctor --runs 1 --profile --profile-time 0.3 --format json \
     --csv-dir "$T" --fusion-csv "$T/fusion.csv" >"$T/p.json" 2>"$T/p.err" || note "profile run failed: $(cat "$T/p.err")"
 $PY - "$T/p.json" >"$T/keys" 2>&1 <<'EOF' || note "profile json: $(cat "$T/keys")"
 import json, sys
