@@ -77,8 +77,11 @@ static unsigned slow_bits(int hclass, const eravm_opinfo *oi)
     bool clears = hclass == HC_NOP || hclass == HC_BINOP || hclass == HC_JUMP || hclass == HC_PTR ||
                   hclass == HC_CTX_READ || hclass == HC_NEAR_CALL || hclass == HC_HEAP_WRITE ||
                   ((hclass == HC_HEAP_READ || hclass == HC_FAT_READ) && !(oi->flags & OPF_VARIANT));
+    bool stack = oi->src_mode == SRC_POP || oi->src_mode == SRC_STACK_REL ||
+                 oi->src_mode == SRC_STACK_ABS || oi->dst_mode == DST_PUSH ||
+                 oi->dst_mode == DST_STACK_REL || oi->dst_mode == DST_STACK_ABS;
     return (arith ? ENG_SLOW_SRC1 : 0u) | (arith && oi->src_mode == SRC_REG ? ENG_SLOW_SRC0 : 0u) |
-           (clears ? ENG_SLOW_DST1 : 0u);
+           (clears ? ENG_SLOW_DST1 : 0u) | (stack ? ENG_SLOW_STACK : 0u);
 }
 
 /* an add without flags: with rB = r0 it is a move, which gets a handler of

@@ -29,5 +29,8 @@ enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
  * the decoder picks them when those registers are r0 */
 #define ENG_SLOW_ZSRC 16u
 #define ENG_SLOW_ZDST 32u
+/* a stack operand (source or destination): its tag is read, or cleared,
+ * only in a frame whose stack has held a tagged word (REC_STACK) */
+#define ENG_SLOW_STACK 64u
 
 #endif

@@ -87,7 +87,9 @@
         ergs = f__->ergs;                                                    \
         sp = f__->sp;                                                        \
         vm->stk = f__->stack;                                                \
-        ft = vm->tags | FT_FLAGS(vm->flags) | FT_ONE | (f__->is_kernel ? FT_KERNEL : 0); \
+        ft = vm->tags | FT_FLAGS(vm->flags) | FT_ONE |                       \
+             (f__->is_kernel ? FT_KERNEL : 0) |                              \
+             (f__->stack->has_tags ? FT_STACK_TAGS : 0);                     \
         eng_refresh_eregs(vm, ft);                                           \
         icount = vm->instructions - ICOUNT_BIAS;                             \
         X_LOAD();                                                            \
@@ -99,12 +101,20 @@
 #define MODE_FAILS(M) ((((M) & RB_KERNEL) && !(ft & FT_KERNEL)) || (((M) & RB_NOSTATIC) && vm->cur->is_static))
 
 /* ft, bit by bit: the registers' tags (0-15), the sink's (16), REC_DST1's
- * bit always set (17), kernel mode (20), and the flags one-hot (bit 24 + the
- * flags value), so that one test against a record's REC_* bits
- * (vm_rec.slow) finds a tagged operand, the dst1 rule and a failing
- * predicate at once. */
+ * bit always set (17), kernel mode (20), the stack's tags (21), and the
+ * flags one-hot (bit 24 + the flags value), so that one test against a
+ * record's REC_* bits (vm_rec.slow) finds a tagged operand, the dst1 rule,
+ * a stack that may hold tagged words and a failing predicate at once. */
 #define FT_ONE REC_DST1
 #define FT_KERNEL (1u << 20) /* the current frame runs in kernel mode */
+/* the current frame's stack has held a tagged word (vm_stack.has_tags):
+ * its records with a stack operand leave the fast bodies, which neither
+ * read a stack operand's tag nor clear a stack destination's (on a walk
+ * over the whole stack, the tag bytes' cache lines cost more than the
+ * tests) */
+#define FT_STACK_TAGS REC_STACK
+_Static_assert((FT_STACK_TAGS & (FT_KERNEL | FT_ONE | REC_TAGS | REC_PRED | (1u << 16))) == 0,
+               "ft bits");
 #define FT_FLAGS(v) ((1u << REC_PRED_SHIFT) << (v))
 #define TAG(r) ((ft >> (r)) & 1u)
 /* a pointer in register r that arithmetic must see erased (user mode) */
@@ -147,12 +157,15 @@ ENG_INLINE u256 eng_erased(u256 v)
     return v;
 }
 
-/* A stack slot and its tag (absent chunks point at the shared zero chunk). */
-ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *tag)
+/* A stack slot and its tag (absent chunks point at the shared zero chunk).
+ * A fast body (c_erase 0) reads no tag; an erasing one reads it only when
+ * the stack may hold tagged words (FT_STACK_TAGS). */
+ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *tag, bool c_erase,
+                                      uint32_t ft)
 {
     const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
     unsigned i = slot % STACK_CHUNK;
-    *tag = c->tag[i];
+    *tag = c_erase && (ft & FT_STACK_TAGS) && c->tag[i];
     return &c->slot[i];
 }
 
@@ -162,9 +175,10 @@ ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *ta
 
 /* Source operand: where its value is (a register, a stack slot, or *tmp
  * for immediates and code words) and its tag. No side effect: pop moves
- * sp in SRC_COMMIT, once the handler is sure to go on. */
+ * sp in SRC_COMMIT, once the handler is sure to go on. A fast body
+ * (c_erase 0) runs only while the stack holds no tagged word. */
 ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, int fl, uint32_t ft,
-                               uint32_t sp, bool *tag, u256 *tmp)
+                               uint32_t sp, bool *tag, u256 *tmp, bool c_erase)
 {
     uint16_t a;
     switch (sm) {
@@ -178,10 +192,10 @@ ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, int fl, ui
     case SRC_POP:
     case SRC_STACK_REL:
         a = (uint16_t)(sp - (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0));
-        return eng_stack_slot(vm->stk, a, tag);
+        return eng_stack_slot(vm->stk, a, tag, c_erase, ft);
     case SRC_STACK_ABS:
         a = (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0);
-        return eng_stack_slot(vm->stk, a, tag);
+        return eng_stack_slot(vm->stk, a, tag, c_erase, ft);
     default: /* SRC_CODE */ {
         const vm_frame *f = vm->cur;
         a = (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0);
@@ -206,7 +220,7 @@ ENG_INLINE u256 *eng_dst(eravm_vm *vm, const vm_rec *R, int dm, u256 *tmp)
 }
 
 ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, int fl, uint32_t tags,
-                                 uint32_t *sp, const u256 *v, bool tag)
+                                 uint32_t *sp, const u256 *v, bool tag, bool c_erase)
 {
     uint16_t a;
     switch (dm) {
@@ -225,11 +239,13 @@ ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, int fl, 
         a = (uint16_t)(ADDR_REG(R->dst0, fl) + R->imm1);
         break;
     }
-    stack_write(vm->stk, a, *v, tag);
-    return tags;
+    /* a fast body (c_erase 0) runs only while the stack holds no tagged word */
+    stack_write(vm->stk, a, *v, tag, c_erase && (tags & FT_STACK_TAGS));
+    return tags | (tag ? FT_STACK_TAGS : 0);
 }
 
-#define SRC_PTR(R, SM, FL, T, TMP) eng_src(vm, (R), (SM), (FL), ft, sp, &(T), &(TMP))
+#define SRC_PTR(R, SM, FL, T, TMP)                                           \
+    eng_src(vm, (R), (SM), (FL), ft, sp, &(T), &(TMP), C_ERASE)
 
 /* A: the source operand, B: rB, as arithmetic sees them: a pointer read
  * as an integer is erased in user mode. Bodies compiled with C_ERASE 0
@@ -440,7 +456,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
             else                                                             \
                 SET_FLAGS(z_ ? F_EQ : 0);                                    \
         }                                                                    \
-        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, false);          \
+        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, false, C_ERASE); \
         CLEAR_DST1(R);                                                       \
     } while (0)
 
@@ -458,7 +474,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         uint8_t fl_ = eng_muldiv_to((OP), a_, b_, d_, &vm->regs[(R)->dst1]); \
         ft &= ~(1u << (R)->dst1);                                            \
-        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, false);          \
+        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, false, C_ERASE); \
         if ((FL) & OPF_SET_FLAGS)                                            \
             SET_FLAGS(fl_);                                                  \
     } while (0)
@@ -506,7 +522,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
             FAIL(R);                                                         \
         u256 *d_ = eng_dst(vm, (R), (DM), &td_);                             \
         *d_ = r_;                                                            \
-        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, true);           \
+        ft = eng_dst_done(vm, (R), (DM), (FL), ft, &sp, d_, true, C_ERASE);  \
         CLEAR_DST1(R);                                                       \
     } while (0)
 

@@ -262,6 +262,7 @@ vm_stack *stack_get(vm_stack **pool)
     for (uint32_t i = 0; i < 65536 / STACK_CHUNK; i++)
         s->chunk[i] = (vm_stack_chunk *)&stack_zero_chunk; /* only read through */
     s->nused = 0;
+    s->has_tags = false;
     s->next_free = NULL;
     return s;
 }
@@ -271,6 +272,7 @@ void stack_recycle(vm_stack **pool, vm_stack *s)
     /* keep the chunks, zeroed: the next frame likely touches the same slots */
     for (uint32_t i = 0; i < s->nused; i++)
         memset(s->chunk[s->used[i]], 0, sizeof(vm_stack_chunk));
+    s->has_tags = false;
     s->next_free = *pool;
     *pool = s;
 }

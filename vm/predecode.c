@@ -82,7 +82,8 @@ static inline __attribute__((always_inline)) uint16_t rec_from_word(vm_rec *r, u
     /* the invalid opcode ignores its predicate */
     uint32_t cmask = cond_masks[(w >> 13) & 7] | (0xFFu & -(uint32_t)(e->op == EOP_INVALID));
     uint32_t slow = (eslow & ENG_SLOW_SRC1) << s1 | ((eslow & ENG_SLOW_SRC0) >> 1) << s0 |
-                    clears * REC_DST1 | (~cmask & 0xFFu) << REC_PRED_SHIFT;
+                    clears * REC_DST1 | (eslow & ENG_SLOW_STACK) * (REC_STACK / ENG_SLOW_STACK) |
+                    (~cmask & 0xFFu) << REC_PRED_SHIFT;
     uint16_t idx16 = (uint16_t)index;
     uint64_t hi = (uint32_t)(w >> 32) | (uint64_t)slow << 32;
     _Static_assert(sizeof(vm_rec) == 16 && offsetof(vm_rec, idx) == 2 &&

@@ -31,6 +31,7 @@ struct vm_ext_snapshot {
     vm_near *near;
     ext_stack_chunk *stack;
     uint32_t nstack;
+    bool stack_has_tags;
     /* heap words written since (the journal grows while the snapshot is open) */
     vm_heap_undo *undo;
     size_t nundo, capundo;
@@ -100,6 +101,7 @@ bool eravm_vm_snapshot(eravm_vm *vm)
             x->stack[i].data = *st->chunk[st->used[i]];
         }
         x->nstack = st->nused;
+        x->stack_has_tags = st->has_tags;
     }
     vm->ext = x;
     vm->has_ext = true;
@@ -113,6 +115,7 @@ static void restore_stack(vm_stack *st, const struct vm_ext_snapshot *x)
         memset(st->chunk[st->used[i]], 0, sizeof(vm_stack_chunk));
     for (uint32_t i = 0; i < x->nstack; i++) /* it takes a slot, not a chunk index */
         *stack_chunk_for_write(st, (uint16_t)(x->stack[i].index * STACK_CHUNK)) = x->stack[i].data;
+    st->has_tags = x->stack_has_tags;
 }
 
 bool eravm_vm_rollback(eravm_vm *vm)

@@ -29,12 +29,15 @@ typedef struct {
      * engine's tags-and-flags word (vm/handlers.h): one test of both finds
      * all three. REC_TAGS: the registers an arithmetic body reads as values
      * (a pointer among them is erased in user mode); REC_DST1: the dst1 rule
-     * clears a register (the word always has that bit); REC_PRED: the flag
-     * values for which the predicate fails (the word has one of them). */
+     * clears a register (the word always has that bit); REC_STACK: a stack
+     * operand (the word has it while the frame's stack holds a tagged word);
+     * REC_PRED: the flag values for which the predicate fails (the word has
+     * one of them). */
     uint32_t slow;
 } vm_rec;
 #define REC_TAGS 0xFFFFu
 #define REC_DST1 (1u << 17)
+#define REC_STACK (1u << 21)
 #define REC_PRED 0xFF000000u
 #define REC_PRED_SHIFT 24
 
@@ -157,6 +160,9 @@ typedef struct vm_stack {
     vm_stack_chunk *chunk[65536 / STACK_CHUNK]; /* absent: &stack_zero_chunk, never written */
     uint16_t used[65536 / STACK_CHUNK]; /* indices of allocated chunks, for cheap recycling */
     uint32_t nused;
+    /* a tagged word was written since the stack was handed out: until then
+     * no tag byte needs reading or clearing (the engine's FT_STACK_TAGS) */
+    bool has_tags;
     struct vm_stack *next_free;
 } vm_stack;
 
@@ -168,17 +174,10 @@ void stack_recycle(vm_stack **pool, vm_stack *s);
 void stack_destroy_pool(vm_stack **pool);
 U256_COLD_CC vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot);
 
-static inline __attribute__((always_inline)) u256 stack_read(const vm_stack *s, uint16_t slot,
-                                                            bool *tag)
-{
-    const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
-    unsigned i = slot % STACK_CHUNK;
-    *tag = c->tag[i];
-    return c->slot[i];
-}
-
+/* TAGS: the stack may hold a tagged word (else the tag bytes are all 0,
+ * and a write need not look at them) */
 static inline __attribute__((always_inline)) void stack_write(vm_stack *s, uint16_t slot, u256 v,
-                                                             bool tag)
+                                                             bool tag, bool tags)
 {
     vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
     if (__builtin_expect(c == &stack_zero_chunk, 0)) {
@@ -188,9 +187,11 @@ static inline __attribute__((always_inline)) void stack_write(vm_stack *s, uint1
     }
     unsigned i = slot % STACK_CHUNK;
     c->slot[i] = v;
+    if (tag)
+        s->has_tags = true;
     /* stored only when it changes (mostly it does not): an unconditional
      * store chains every later read of the tag behind it */
-    if (__builtin_expect(c->tag[i] != tag, 0))
+    if ((tag || tags) && __builtin_expect(c->tag[i] != tag, 0))
         c->tag[i] = tag;
 }
 
