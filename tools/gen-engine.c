@@ -76,6 +76,7 @@ static unsigned slow_bits(int hclass, const eravm_opinfo *oi)
     bool arith = hclass == HC_BINOP || hclass == HC_MULDIV;
     bool clears = hclass == HC_NOP || hclass == HC_BINOP || hclass == HC_JUMP || hclass == HC_PTR ||
                   hclass == HC_CTX_READ || hclass == HC_NEAR_CALL || hclass == HC_HEAP_WRITE ||
+                  hclass == HC_RET ||
                   ((hclass == HC_HEAP_READ || hclass == HC_FAT_READ) && !(oi->flags & OPF_VARIANT));
     bool stack = oi->src_mode == SRC_POP || oi->src_mode == SRC_STACK_REL ||
                  oi->src_mode == SRC_STACK_ABS || oi->dst_mode == DST_PUSH ||

@@ -1263,12 +1263,12 @@ const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
     {EOP_FAR_MIMIC, SRC_REG, DST_REG, 48, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1066 callm.sh */
     {EOP_FAR_MIMIC, SRC_REG, DST_REG, 40, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1067 callm.st */
     {EOP_FAR_MIMIC, SRC_REG, DST_REG, 56, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1068 callm.st.sh */
-    {EOP_RET_OK, SRC_REG, DST_REG, 0, HC_RET, 0, 0, H_S_1069, 0, 5u}, /* 1069 ret */
-    {EOP_RET_OK, SRC_REG, DST_REG, 4, HC_RET, 0, 0, H_S_1070, 0, 5u}, /* 1070 retl */
-    {EOP_RET_REVERT, SRC_REG, DST_REG, 0, HC_RET, 0, 0, 0, 0, 5u}, /* 1071 rev */
-    {EOP_RET_REVERT, SRC_REG, DST_REG, 4, HC_RET, 0, 0, H_S_1072, 0, 5u}, /* 1072 revl */
-    {EOP_RET_PANIC, SRC_REG, DST_REG, 0, HC_RET, 0, 0, 0, 0, 5u}, /* 1073 pnc */
-    {EOP_RET_PANIC, SRC_REG, DST_REG, 4, HC_RET, 0, 0, 0, 0, 5u}, /* 1074 pncl */
+    {EOP_RET_OK, SRC_REG, DST_REG, 0, HC_RET, 0, 4, H_S_1069, 0, 5u}, /* 1069 ret */
+    {EOP_RET_OK, SRC_REG, DST_REG, 4, HC_RET, 0, 4, H_S_1070, 0, 5u}, /* 1070 retl */
+    {EOP_RET_REVERT, SRC_REG, DST_REG, 0, HC_RET, 0, 4, 0, 0, 5u}, /* 1071 rev */
+    {EOP_RET_REVERT, SRC_REG, DST_REG, 4, HC_RET, 0, 4, H_S_1072, 0, 5u}, /* 1072 revl */
+    {EOP_RET_PANIC, SRC_REG, DST_REG, 0, HC_RET, 0, 4, 0, 0, 5u}, /* 1073 pnc */
+    {EOP_RET_PANIC, SRC_REG, DST_REG, 4, HC_RET, 0, 4, 0, 0, 5u}, /* 1074 pncl */
     {EOP_HEAP_READ, SRC_REG, DST_REG, 0, HC_HEAP_READ, 0, 4, H_S_1075, 0, 7u}, /* 1075 ldm.h.reg */
     {EOP_HEAP_READ, SRC_REG, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 0, 7u}, /* 1076 ldmi.h.reg */
     {EOP_HEAP_WRITE, SRC_REG, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1077, 0, 13u}, /* 1077 stm.h.reg */

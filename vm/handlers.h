@@ -638,7 +638,9 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
             }                                                                \
             LOAD_STATE();                                                    \
         }                                                                    \
-        if ((DST1) != VM_SINK) /* in the registers of the frame returned to */ \
+        /* in the registers of the frame returned to (a fast body has none: \
+         * REC_DST1 sent the record to its erasing twin) */                  \
+        if (C_ERASE && (DST1) != VM_SINK)                                    \
             SET_REG((DST1), u256_zero());                                    \
         NEXT();                                                              \
     } while (0)
