@@ -159,13 +159,19 @@ ENG_INLINE u256 eng_erased(u256 v)
 
 /* A stack slot and its tag (absent chunks point at the shared zero chunk).
  * A fast body (c_erase 0) reads no tag; an erasing one reads it only when
- * the stack may hold tagged words (FT_STACK_TAGS). */
+ * the stack may hold tagged words (FT_STACK_TAGS). TAGP, if not NULL, gets
+ * the tag's address instead, for the caller to read when it must. */
 ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *tag, bool c_erase,
-                                      uint32_t ft)
+                                      uint32_t ft, const uint8_t **tagp)
 {
     const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
     unsigned i = slot % STACK_CHUNK;
-    *tag = c_erase && (ft & FT_STACK_TAGS) && c->tag[i];
+    if (tagp) {
+        *tag = false;
+        *tagp = &c->tag[i];
+    } else {
+        *tag = c_erase && (ft & FT_STACK_TAGS) && c->tag[i];
+    }
     return &c->slot[i];
 }
 
@@ -178,7 +184,8 @@ ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *ta
  * sp in SRC_COMMIT, once the handler is sure to go on. A fast body
  * (c_erase 0) runs only while the stack holds no tagged word. */
 ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, int fl, uint32_t ft,
-                               uint32_t sp, bool *tag, u256 *tmp, bool c_erase)
+                               uint32_t sp, bool *tag, u256 *tmp, bool c_erase,
+                               const uint8_t **tagp)
 {
     uint16_t a;
     switch (sm) {
@@ -192,10 +199,10 @@ ENG_INLINE const u256 *eng_src(eravm_vm *vm, const vm_rec *R, int sm, int fl, ui
     case SRC_POP:
     case SRC_STACK_REL:
         a = (uint16_t)(sp - (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0));
-        return eng_stack_slot(vm->stk, a, tag, c_erase, ft);
+        return eng_stack_slot(vm->stk, a, tag, c_erase, ft, tagp);
     case SRC_STACK_ABS:
         a = (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0);
-        return eng_stack_slot(vm->stk, a, tag, c_erase, ft);
+        return eng_stack_slot(vm->stk, a, tag, c_erase, ft, tagp);
     default: /* SRC_CODE */ {
         const vm_frame *f = vm->cur;
         a = (uint16_t)(ADDR_REG(R->src0, fl) + R->imm0);
@@ -244,32 +251,34 @@ ENG_INLINE uint32_t eng_dst_done(eravm_vm *vm, const vm_rec *R, int dm, int fl, 
     return tags | (tag ? FT_STACK_TAGS : 0);
 }
 
+#define SRC_IS_STACK(SM) ((SM) == SRC_POP || (SM) == SRC_STACK_REL || (SM) == SRC_STACK_ABS)
 #define SRC_PTR(R, SM, FL, T, TMP)                                           \
-    eng_src(vm, (R), (SM), (FL), ft, sp, &(T), &(TMP), C_ERASE)
+    eng_src(vm, (R), (SM), (FL), ft, sp, &(T), &(TMP), C_ERASE, NULL)
 
 /* A: the source operand, B: rB, as arithmetic sees them: a pointer read
  * as an integer is erased in user mode. Bodies compiled with C_ERASE 0
  * (the fast ones) leave that case to the same body compiled with C_ERASE 1
  * (BAIL): a path that rejoined would cost the common one its registers.
- * Their tagged registers were seen before (REC_TAGS, vm/interp.h's
- * PROLOGUE), so they test only a stack operand's tag.
- * The erasing body finds registers' erased views at hand (vm->eregs,
- * written with every tagged value: the user code of the benchmarks reads
- * the calldata pointer r1 as an integer on every pass) and copies a tagged
- * stack operand's to vm->scratch. */
+ * Their tagged registers and a stack that may hold tagged words were seen
+ * before (REC_TAGS, REC_STACK: vm/interp.h's PROLOGUE), so they test
+ * nothing. The erasing body tests the same bits first, and reads a stack
+ * operand's tag only after them (a tag read ahead of the test, or a flag
+ * merged from two paths, cost it registers and instructions).
+ * It finds registers' erased views at hand (vm->eregs, written with every
+ * tagged value: the user code of the benchmarks reads the calldata pointer
+ * r1 as an integer on every pass) and copies a tagged stack operand's to
+ * vm->scratch. */
 #define OPERANDS_AB(R, SM, FL, A, B, TMP, BAILTO)                            \
     bool ta__;                                                               \
-    const u256 *A = SRC_PTR(R, SM, FL, ta__, TMP);                           \
+    const uint8_t *tp__ = NULL;                                              \
+    const u256 *A = eng_src(vm, (R), (SM), (FL), ft, sp, &ta__, &(TMP), C_ERASE, &tp__); \
     const u256 *B = &vm->regs[(R)->src1];                                    \
-    if (__builtin_expect((C_ERASE && (ft & (R)->slow & REC_TAGS) != 0) ||   \
-                             ((SM) != SRC_REG && ta__),                      \
-                         0) &&                                               \
+    (void)ta__;                                                              \
+    if (__builtin_expect(C_ERASE && (ft & (R)->slow & (REC_TAGS | REC_STACK)) != 0, 0) && \
         !(ft & FT_KERNEL)) {                                                 \
-        if (!C_ERASE)                                                        \
-            BAIL(R, BAILTO);                                                 \
         if ((SM) == SRC_REG && TAG((R)->src0))                               \
             A = &vm->eregs[(R)->src0];                                       \
-        else if ((SM) != SRC_REG && ta__) {                                  \
+        else if (SRC_IS_STACK(SM) && *tp__) {                                \
             vm->scratch = eng_erased(*A);                                    \
             A = &vm->scratch;                                                \
         }                                                                    \
