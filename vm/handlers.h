@@ -400,7 +400,10 @@ ENG_INLINE void eng_binop(int op, u256 *d, const u256 *a, const u256 *b, bool *c
  * may be a or b): results built in a temporary and copied went through
  * memory on every path, a 16-byte load of 8-byte stores that could not be
  * forwarded. A dividend below 2^64 (what compiled code and the benchmarks
- * divide) takes one host division, and its flags come from the limbs. */
+ * divide) takes one host division, and none when it is below the divisor
+ * (quotient 0, remainder the dividend: a compare instead of a division of
+ * 12-25 cycles; access_memory's constructor divides 0 and 1 by stack
+ * words), and its flags come from the limbs. */
 ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, u256 *h)
 {
     if (op == EOP_MUL) {
@@ -419,7 +422,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
         return F_LT;
     }
     if (__builtin_expect(ahi == 0, 1)) {
-        uint64_t rem, q = u256_div_narrow(a0, b0, bhi != 0, &rem);
+        uint64_t rem, q = u256_div_narrow(a0, b0, bhi != 0 || a0 < b0, &rem); /* a0 < b: 0, a0 */
         d->w[0] = q, d->w[1] = d->w[2] = d->w[3] = 0;
         h->w[0] = rem, h->w[1] = h->w[2] = h->w[3] = 0;
         return (uint8_t)((q == 0 ? F_EQ : 0) | (rem == 0 ? F_GT : 0));

@@ -495,13 +495,14 @@ static __attribute__((noinline, unused)) U256_COLD_CC void u256_divmod_wide(u256
     }
 }
 
-/* a (below 2^64) over a nonzero b given as its low limb and whether it is
- * 2^64 or more (then the quotient is 0 and the remainder a): the quotient,
- * the remainder in *rem. One host division at most. */
-static inline uint64_t u256_div_narrow(uint64_t a, uint64_t b0, bool b_wide, uint64_t *rem)
+/* a (below 2^64) over a nonzero b given as its low limb and whether b is
+ * known to be above a (2^64 or more, or compared): then the quotient is 0
+ * and the remainder a. The quotient, the remainder in *rem. One host
+ * division at most. */
+static inline uint64_t u256_div_narrow(uint64_t a, uint64_t b0, bool b_above, uint64_t *rem)
 {
-    *rem = b_wide ? a : a % b0;
-    return b_wide ? 0 : a / b0;
+    *rem = b_above ? a : a % b0;
+    return b_above ? 0 : a / b0;
 }
 
 /* EraVM defines division by zero as quotient 0 and remainder 0 rather
