@@ -44,6 +44,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# the engine's handlers, each at a cache line of its own
+$(BUILD)/vm/vm.o: ALL_CFLAGS += -falign-functions=64
+
 $(LIB): $(VM_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
