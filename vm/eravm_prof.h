@@ -16,6 +16,10 @@ enum {
     ERAVM_PROF_PAIRS = 2,   /* count opcode pairs */
     ERAVM_PROF_TRIPLES = 4, /* count opcode triples */
     ERAVM_PROF_STACKS = 8,  /* counts, ergs and time per (call stack, opcode) */
+    /* every run runs the timing engine and times no block, and nothing is
+     * counted: what its per-dispatch test costs, against the fast engine
+     * (bench/profile.c scales the per-opcode times by the ratio) */
+    ERAVM_PROF_CALIBRATE = 16,
 };
 /* Selects the counting engine (if not yet) and what it collects.
  *

@@ -214,6 +214,11 @@ bool prof_run_start(eravm_counters *C)
     C->pos = 0;
     C->win_open = false;
     C->w = 0;
+    if (C->options & ERAVM_PROF_CALIBRATE) { /* no block: the boundary is never met */
+        C->phase = PROF_TIMING;
+        C->event = UINT64_MAX / 2;
+        return true;
+    }
     bool timing = (C->options & ERAVM_PROF_TIME) && C->timer_ok;
     C->phase = !timing ? PROF_COUNTING : C->phase == PROF_TIMING ? PROF_COMPOSING : PROF_TIMING;
     if (C->phase == PROF_TIMING) {
