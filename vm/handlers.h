@@ -605,8 +605,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         vm_near *n_ = &f_->near[f_->nnear++];                                \
         n_->sp = (uint16_t)sp;                                               \
         n_->saved_ergs = ergs - g_;                                          \
-        n_->call = (R);                                                      \
-        n_->snap = wd_snapshot_take(&vm->diff);                              \
+        n_->call = (R); /* no snapshot yet: vm_frame.nsnapped */             \
         ergs = g_;                                                           \
         SET_FLAGS(0);                                                        \
         CLEAR_DST1(R);                                                       \
@@ -635,8 +634,10 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
                 ip = PC_REC(n_->call->imm1); /* its exception handler */    \
             else                                                             \
                 ip = n_->call + 1;                                           \
-            if ((KIND) != RET_OK)                                            \
+            if ((KIND) != RET_OK && f_->nnear < f_->nsnapped)                \
                 wd_rollback(&vm->diff, &n_->snap);                           \
+            if (f_->nsnapped > f_->nnear)                                    \
+                f_->nsnapped = f_->nnear;                                    \
             SET_FLAGS((KIND) == RET_PANIC ? F_LT : 0);                       \
         } else {                                                             \
             SAVE_STATE();                                                    \

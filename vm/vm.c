@@ -307,6 +307,7 @@ static bool is_free_slot(eravm_vm *vm, u256 addr, u256 key)
 
 static uint32_t storage_write(eravm_vm *vm, u256 addr, u256 key, u256 value)
 {
+    near_snap_take(vm->cur, &vm->diff);
     wd_entry *e = storage_entry(vm, addr, key);
     storage_load_initial(vm, e);
     if (is_free_slot(vm, addr, key)) {
@@ -528,6 +529,7 @@ static vm_frame *push_frame(eravm_vm *vm, int kind, u256 dest, const eravm_progr
     }
     vm_frame *caller = &vm->frames[vm->depth];
     vm_frame *f = &vm->frames[vm->depth + 1];
+    near_snap_take(caller, &vm->diff); /* the callee's writes are the caller's near frames' too */
     uint32_t base = vm->next_base_page;
     vm->next_base_page += 8;
     frame_clear(f);
@@ -808,6 +810,7 @@ static inline __attribute__((always_inline)) bool world_tstore(eravm_vm *vm, con
 {
     vm_frame *f = vm->cur;
     u256 a = reg_val(vm, f, R->src0), b = reg_val(vm, f, R->src1);
+    near_snap_take(f, &vm->diff);
     wd_entry *e = wd_lookup(&vm->diff.transient, &f->address, &a, true);
     wd_map_set(&vm->diff.transient, e, b, 0, true);
     return world_done(vm, R);
@@ -820,6 +823,7 @@ static bool world_log(eravm_vm *vm, const vm_rec *R, bool l1)
     if (l1 || u256_eq(f->address, u256_from_u64(ERAVM_ADDR_EVENT_WRITER))) {
         eravm_log l = {f->address, reg_val(vm, f, R->src0), reg_val(vm, f, R->src1),
                        (eng_index_tab[R->idx].fl & OPF_VARIANT) != 0, vm->tx_number};
+        near_snap_take(f, &vm->diff);
         wd_log_push(l1 ? &vm->diff.l2l1 : &vm->diff.events, &l);
     }
     return world_done(vm, R);
@@ -833,6 +837,7 @@ static bool world_precompile(eravm_vm *vm, const vm_rec *R)
         set_reg(vm, R->dst0, u256_zero());
         return world_done(vm, R);
     }
+    near_snap_take(f, &vm->diff);
     vm->diff.pubdata += (int32_t)(uint32_t)(b.w[0] >> 32);
     u256 a = reg_val(vm, f, R->src0);
     eravm_precompile_abi abi = {(uint32_t)a.w[0], (uint32_t)(a.w[0] >> 32), (uint32_t)a.w[1],

@@ -264,8 +264,8 @@ void wd_map_set(wd_map *m, wd_entry *e, u256 value, uint32_t paid, bool has);
 void wd_map_rollback(wd_map *m, size_t to);
 void wd_map_clear(wd_map *m);
 bool wd_add_flag(wdiff *d, wd_entry *e, uint8_t flag); /* true if newly added */
-/* inline: every near call takes one, and a struct returned from another
- * file comes back through memory, written 8 bytes at a time and read 16 */
+/* inline: a struct returned from another file comes back through memory,
+ * written 8 bytes at a time and read 16 */
 static inline wd_snapshot wd_snapshot_take(const wdiff *d)
 {
     wd_snapshot s = {d->storage.nundo, d->transient.nundo, d->events.n, d->l2l1.n, d->pubdata};
@@ -327,10 +327,29 @@ typedef struct {
     vm_stack *stack;
     vm_near *near;
     uint32_t nnear, capnear;
+    /* near frames [0, nsnapped) hold their snapshot of the world diff; those
+     * after took none: nothing was journaled since the first of them was
+     * called (near_snap_take gives them one before anything is), so a revert
+     * to one of them has nothing to undo. A near call then copies no
+     * snapshot, and most near frames never need one. */
+    uint32_t nsnapped;
     uint32_t *keep; /* pages kept alive for this frame (returndata of callees) */
     uint32_t nkeep, capkeep;
     wd_snapshot snap;
 } vm_frame;
+
+/* Before the world diff grows (a storage, transient or pubdata write, a
+ * log) or a far call leaves frame f: its near frames without a snapshot
+ * take the diff as it is now, which is what it was when they were called. */
+static inline void near_snap_take(vm_frame *f, const wdiff *d)
+{
+    if (__builtin_expect(f->nsnapped < f->nnear, 0)) {
+        wd_snapshot s = wd_snapshot_take(d);
+        for (uint32_t k = f->nsnapped; k < f->nnear; k++)
+            f->near[k].snap = s;
+        f->nsnapped = f->nnear;
+    }
+}
 
 /* What the counting engine keeps of the profiler between dispatches
  * (vm/prof.h owns it; here so that it sits in the VM, one load away). */
