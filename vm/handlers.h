@@ -634,10 +634,11 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
                 ip = PC_REC(n_->call->imm1); /* its exception handler */    \
             else                                                             \
                 ip = n_->call + 1;                                           \
-            if ((KIND) != RET_OK && f_->nnear < f_->nsnapped)                \
-                wd_rollback(&vm->diff, &n_->snap);                           \
-            if (f_->nsnapped > f_->nnear)                                    \
+            if (f_->nnear < f_->nsnapped) { /* it has a snapshot */          \
+                if ((KIND) != RET_OK)                                        \
+                    wd_rollback(&vm->diff, &n_->snap);                       \
                 f_->nsnapped = f_->nnear;                                    \
+            }                                                                \
             SET_FLAGS((KIND) == RET_PANIC ? F_LT : 0);                       \
         } else {                                                             \
             SAVE_STATE();                                                    \
