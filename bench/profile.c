@@ -291,6 +291,22 @@ static json_t *report_fusion(const bench_profile_opts *o, const eravm_counters *
  * slower than the fast build, so the per-opcode times are scaled by the
  * ratio of the two medians. Returns the JSON "profile" object, or NULL
  * with a message. */
+/* Three runs of t (with the counters prof, or none): the first only to warm
+ * up again after the profiling runs (their tables evict the engine's data),
+ * the CPU times of the other two appended to *v. */
+static int timed_runs(bench_target *t, eravm_counters *prof, double **v, size_t *n, size_t *cap,
+                      char *err, size_t errn)
+{
+    if (*n + 2 > *cap)
+        *v = realloc(*v, (*cap *= 2) * sizeof **v);
+    for (int k = 0; k < 3; k++) {
+        if (bench_target_run(t, prof, &(*v)[*n], err, errn))
+            return -1;
+        *n += k > 0;
+    }
+    return 0;
+}
+
 json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, const uint8_t *code, size_t len,
                       const bench_full_opts *fo, bench_fusion *agg)
 {
@@ -305,27 +321,15 @@ json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, cons
               bench_target_run(prof_t, c, NULL, err, sizeof err) || bench_target_run(fast, NULL, NULL, err, sizeof err);
     eravm_counters_reset(c);
     double spent = 0, t0 = bench_now_ns();
-    size_t cap = 64, nfast = 0, ncal = 0;
-    double *cpu = malloc(cap * sizeof *cpu), *calcpu = malloc(cap * sizeof *calcpu);
+    size_t capfast = 64, nfast = 0, capcal = 64, ncal = 0;
+    double *cpu = malloc(capfast * sizeof *cpu), *calcpu = malloc(capcal * sizeof *calcpu);
     int runs = 0;
     while (!bad && ((spent < o->min_seconds * 1e9 || runs < 3) && runs < o->max_runs)) {
-        /* three fast runs, the first only to warm up again after the
-         * profiling runs (their tables evict the fast engine's data), then
-         * a timing run and its counting run */
-        for (int k = 0; k < 3 && !bad; k++) {
-            if (nfast == cap || ncal == cap) {
-                cap *= 2;
-                cpu = realloc(cpu, cap * sizeof *cpu);
-                calcpu = realloc(calcpu, cap * sizeof *calcpu);
-            }
-            bad = bench_target_run(fast, NULL, &cpu[nfast], err, sizeof err);
-            nfast += k > 0;
-        }
-        for (int k = 0; k < 3 && !bad; k++) { /* the same for the timing engine alone */
-            bad = bench_target_run(prof_t, cal, &calcpu[ncal], err, sizeof err);
-            ncal += k > 0;
-        }
-        bad = bad || bench_target_run(prof_t, c, NULL, err, sizeof err) || /* timing */
+        /* fast runs, the timing engine's alone, then a timing run and its
+         * counting run */
+        bad = timed_runs(fast, NULL, &cpu, &nfast, &capfast, err, sizeof err) ||
+              timed_runs(prof_t, cal, &calcpu, &ncal, &capcal, err, sizeof err) ||
+              bench_target_run(prof_t, c, NULL, err, sizeof err) || /* timing */
               bench_target_run(prof_t, c, NULL, err, sizeof err);         /* counting: the same execution */
         runs++;
         spent = bench_now_ns() - t0;
