@@ -4,7 +4,8 @@
  * stacks); the invalid opcode is charged what it burnt and the VM's
  * spontaneous panic its own 5 ergs; counts, pairs and triples by variant,
  * in code order and not across far frames;
- * a run suspended on a hook and resumed is profiled as one run; call-stack
+ * a run suspended on a hook and resumed is profiled as one run; counters
+ * shared by VMs see every count (suspended, freed, reset); call-stack
  * memory grows with distinct (frame, opcode) cells, not with runs; with
  * rdtsc forbidden the profiler counts without timing and says why. */
 #include <signal.h>
@@ -286,16 +287,22 @@ static void test_far_break(void)
 
 /* ---- a run suspended on a hook ------------------------------------------------------- */
 
+/* 7 instructions; the two writes to the hook word (heap byte 64) suspend
+ * the run under settings *s (hooks on), then it returns */
+static prog_t hook_program(eravm_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->hooks_enabled = true;
+    s->hook_address = 64;
+    return assemble("\t.text\n\tadd\t7, r0, r1\n\tstm.h\t64, r1\n\tadd\tr1, r1, r1\n\tstm.h\t64, r1\n"
+                    "\tadd\tr1, r1, r1\n\tadd\tr0, r0, r1\n\tret\n");
+}
+
 static void test_hooks(void)
 {
     CASE_BEGIN();
-    /* writes twice to the hook word (heap byte 64): two suspensions, then returns */
-    prog_t p = assemble("\t.text\n\tadd\t7, r0, r1\n\tstm.h\t64, r1\n\tadd\tr1, r1, r1\n\tstm.h\t64, r1\n"
-                        "\tadd\tr1, r1, r1\n\tadd\tr0, r0, r1\n\tret\n");
     eravm_settings s;
-    memset(&s, 0, sizeof s);
-    s.hooks_enabled = true;
-    s.hook_address = 64;
+    prog_t p = hook_program(&s);
     eravm_vm *vm = vm_for(&p, ERAVM_PROF_TIME | ERAVM_PROF_PAIRS | ERAVM_PROF_STACKS, &s);
     eravm_call call = call_with(10000);
     eravm_result res;
@@ -402,6 +409,61 @@ static void test_no_timer(void)
     CASE_END("profiler: with rdtsc forbidden (prctl PR_SET_TSC) it says why, counts, and never reads the clock");
 }
 
+/* ---- counters shared between VMs ---------------------------------------------------- */
+
+static uint64_t count_all(const eravm_counters *c)
+{
+    uint64_t n = 0;
+    for (unsigned k = 0; k < WRAP_SLOT; k++)
+        n += eravm_counters_count(c, k);
+    return n;
+}
+
+/* The counting engine counts in the VM it runs on; the counters must see
+ * those counts whenever they are read (a suspended run too), keep them when
+ * the VM is freed or given other counters, and drop them when reset. */
+static void test_shared(void)
+{
+    CASE_BEGIN();
+    eravm_settings s;
+    prog_t p = hook_program(&s);
+    eravm_counters *c = eravm_counters_new(0), *c2 = eravm_counters_new(0);
+    eravm_vm *a = vm_for(&p, 0, &s), *b = vm_for(&p, 0, &s);
+    eravm_vm_attach_counters(a, c);
+    eravm_vm_attach_counters(b, c);
+    eravm_call call = call_with(10000);
+    eravm_result res;
+    eravm_status st = eravm_vm_run(a, p.prog, &call, &res);
+    EXPECT(st == ERAVM_SUSPENDED && count_all(c) == 2, "a suspended (%d) after %llu counted, want 2", st,
+           (unsigned long long)count_all(c));
+    int k = 0;
+    for (st = eravm_vm_run(b, p.prog, &call, &res); st == ERAVM_SUSPENDED && k < 10; k++)
+        st = eravm_vm_continue(b, &res);
+    EXPECT(st == ERAVM_OK && count_all(c) == 9, "b ran while a was suspended: %llu counted, want 9",
+           (unsigned long long)count_all(c));
+    for (st = eravm_vm_continue(a, &res); st == ERAVM_SUSPENDED && k < 20; k++)
+        st = eravm_vm_continue(a, &res);
+    EXPECT(st == ERAVM_OK && count_all(c) == 14, "a resumed: %llu counted, want 14", (unsigned long long)count_all(c));
+    eravm_counters_reset(c);
+    EXPECT(count_all(c) == 0, "reset: %llu counted", (unsigned long long)count_all(c));
+    for (st = eravm_vm_run(b, p.prog, &call, &res); st == ERAVM_SUSPENDED && k < 30; k++)
+        st = eravm_vm_continue(b, &res);
+    eravm_vm_attach_counters(b, c2);
+    for (st = eravm_vm_run(b, p.prog, &call, &res); st == ERAVM_SUSPENDED && k < 40; k++)
+        st = eravm_vm_continue(b, &res);
+    EXPECT(count_all(c) == 7 && count_all(c2) == 7, "b given other counters: %llu and %llu counted, want 7 and 7",
+           (unsigned long long)count_all(c), (unsigned long long)count_all(c2));
+    for (st = eravm_vm_run(a, p.prog, &call, &res); st == ERAVM_SUSPENDED && k < 50; k++)
+        st = eravm_vm_continue(a, &res);
+    eravm_vm_free(a);
+    EXPECT(count_all(c) == 14, "a freed after its run: %llu counted, want 14", (unsigned long long)count_all(c));
+    eravm_counters_free(c2); /* before the VM that counts for it (ASan: nothing reads them after) */
+    eravm_vm_free(b);
+    eravm_counters_free(c);
+    eravm_memworld_free(p.world);
+    CASE_END("profiler: counters shared by two VMs see every count, suspended or freed; reset drops them");
+}
+
 int main(void)
 {
     test_corpus();
@@ -409,6 +471,7 @@ int main(void)
     test_sequences();
     test_far_break();
     test_hooks();
+    test_shared();
     test_bounded();
     test_no_timer();
     return check_exit();

@@ -42,13 +42,13 @@
  * read-only fields (kept in registers once inlined), the cursor taken back */
 #define PROF_ON(CALL)                                                        \
     do {                                                                     \
-        prof_state ps_ = {pbp, vm->prof.bend, pexp, vm->prof_look_tab};      \
+        prof_state ps_ = {pbp, vm->prof.bend, pexp, vm->prof_look_tab, vm->prof_count_tab};      \
         CALL;                                                                \
         pbp = ps_.bp;                                                        \
         pexp = ps_.expect;                                                   \
     } while (0)
 #define PROF_MUST_LOOK()                                                     \
-    prof_must_look(&(prof_state){pbp, vm->prof.bend, pexp, vm->prof_look_tab}, ergs, PROF_DEPTH)
+    prof_must_look(&(prof_state){pbp, vm->prof.bend, pexp, vm->prof_look_tab, vm->prof_count_tab}, ergs, PROF_DEPTH)
 #define PROF_PS (&ps_)
 #else
 #define H_XPARAMS

@@ -138,7 +138,29 @@ void prof_free(eravm_counters *C)
     free(C->xty);
     free(C->win);
     stacks_free(C);
+    if (C->live) { /* the VM's counts go with these counters */
+        memset(C->live->prof_count_tab, 0, sizeof C->live->prof_count_tab);
+        C->live->prof_live = false;
+    }
     free(C);
+}
+
+void prof_take_counts(eravm_counters *C)
+{
+    eravm_vm *vm = C->live;
+    if (!vm)
+        return;
+    for (unsigned s = 0; s < ERAVM_SLOTS; s++)
+        C->count[s] += vm->prof_count_tab[s];
+    memset(vm->prof_count_tab, 0, sizeof vm->prof_count_tab);
+    vm->prof_live = false;
+    C->live = NULL;
+}
+
+void prof_detach(eravm_vm *vm)
+{
+    if (vm->prof_live)
+        prof_take_counts(vm->counters);
 }
 
 static uint32_t prof_rand(eravm_counters *C)
@@ -239,7 +261,9 @@ bool prof_run_start(eravm_counters *C)
  * timed run starts a new pair. */
 void prof_reset(eravm_counters *C)
 {
-    memset(C->count4, 0, sizeof C->count4);
+    memset(C->count, 0, sizeof C->count);
+    if (C->live)
+        memset(C->live->prof_count_tab, 0, sizeof C->live->prof_count_tab);
     memset(C->adj, 0, sizeof C->adj);
     memset(C->pairs, 0, (size_t)(PROF_START + 1) * ERAVM_SLOTS * sizeof *C->pairs);
     map_free(&C->triples);
@@ -416,19 +440,6 @@ static void triple_add(eravm_counters *C, uint32_t a, uint32_t b, uint32_t c)
 /* Counts the records [r, end): four tables, because one counter incremented
  * record after record (a loop of one opcode) waits each time for its own
  * previous store; four chains run side by side. */
-static void count_plain(eravm_counters *C, const uint16_t *r, const uint16_t *end)
-{
-    uint64_t(*count)[ERAVM_SLOTS] = C->count4;
-    for (; end - r >= 4; r += 4) {
-        count[0][PROF_SLOT(r[0])]++;
-        count[1][PROF_SLOT(r[1])]++;
-        count[2][PROF_SLOT(r[2])]++;
-        count[3][PROF_SLOT(r[3])]++;
-    }
-    for (; r < end; r++)
-        count[0][PROF_SLOT(*r)]++;
-}
-
 static void flush(eravm_counters *C, prof_state *s)
 {
     uint32_t prev = C->prev, prev2 = C->prev2, node = C->flush_node;
@@ -437,8 +448,7 @@ static void flush(eravm_counters *C, prof_state *s)
     bool stacks = C->options & ERAVM_PROF_STACKS, triples = C->options & ERAVM_PROF_TRIPLES;
     bool pairs = C->options & ERAVM_PROF_PAIRS;
     size_t n = (size_t)(s->bp - C->buf);
-    if (!stacks && !triples && !pairs) { /* the common case: counts only */
-        count_plain(C, C->buf, s->bp);
+    if (!stacks && !triples && !pairs) { /* the common case: counts only (in the VM) */
         if (n) {
             prev2 = n >= 2 ? PROF_SLOT(C->buf[n - 2]) : prev;
             prev = PROF_SLOT(C->buf[n - 1]);
@@ -453,7 +463,6 @@ static void flush(eravm_counters *C, prof_state *s)
                 node = e->node_after;
             }
             unsigned x = PROF_SLOT(C->buf[i]);
-            C->count4[0][x]++;
             /* sequences in code order only; the invalid opcode and the VM's
              * pseudo-instructions never fuse */
             bool fusible = x != 0 && x < ERAVM_OPCODE_SLOTS;
@@ -876,6 +885,11 @@ prof_state prof_enter_state(eravm_vm *vm)
 {
     eravm_counters *C = vm->counters;
     C->vm = vm;
+    if (C->live != vm) { /* the VM's count table becomes these counters' */
+        prof_take_counts(C);
+        C->live = vm;
+        vm->prof_live = true;
+    }
     C->have_prev = false;
     prof_state s;
     memset(&s, 0, sizeof s);
@@ -889,6 +903,7 @@ prof_state prof_enter_state(eravm_vm *vm)
         vm->prof_look_src = look;
     }
     s.look = vm->prof_look_tab;
+    s.count = vm->prof_count_tab;
     return s;
 }
 

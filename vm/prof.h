@@ -15,10 +15,12 @@
  * the VM picks it for the runs prof_run_start() says are timing runs.
  * Nothing else in the engines knows what is counted.
  *
- * The per-dispatch part of counting is kept to two stores, a table load
- * and a few register operations so that the counting build stays close to
- * the fast one: the opcode index and the pc go into a buffer (counted and
- * paired at flush), and the profiler looks at the VM only when the
+ * The per-dispatch part of counting is kept to two stores, an increment,
+ * a table load and a few register operations so that the counting build
+ * stays close to the fast one: the slot's execution count in the VM goes
+ * up, the opcode index and the pc go into a buffer (paired at flush, when
+ * pairs, triples or call stacks are asked for), and the profiler looks at
+ * the VM only when the
  * far-call depth or the frame's ergs are not what the previous
  * instruction's base cost predicts, or that instruction could have changed
  * the frame unseen (its entry in look[] has PROF_LOOK: see PROF_WATCH_* in
@@ -52,6 +54,11 @@ eravm_counters *prof_new(void);
 void prof_free(eravm_counters *C);
 bool prof_run_start(eravm_counters *C);
 void prof_reset(eravm_counters *C);
+/* The executions counted in C->live's table, added to C's own (the table
+ * cleared); prof_detach(vm): the same for the counters the VM counts for,
+ * before it is freed or given others. */
+void prof_take_counts(eravm_counters *C);
+void prof_detach(eravm_vm *vm);
 
 static inline void prof_enter(prof_state *s, eravm_vm *vm)
 {
@@ -91,6 +98,7 @@ static inline __attribute__((always_inline)) void prof_record(prof_state *s, uns
      * change of far frame goes through prof_look, which notes it) */
     s->bp[PROF_PCS] = (uint16_t)pc;
     *s->bp++ = (uint16_t)idx;
+    s->count[idx]++;
     /* an instruction that will run out of ergs borrows into bit 32 of the
      * key minus its cost: no key the next dispatch can show */
     s->expect = PROF_KEY(depth, ergs) - s->look[idx];
@@ -112,6 +120,7 @@ static inline __attribute__((always_inline)) void prof_record_run(prof_state *s,
         unsigned x = idx[k];
         bp[PROF_PCS + k] = (uint16_t)(pc + k * PROF_PC_STEP);
         bp[k] = (uint16_t)x;
+        s->count[x]++;
         expect -= look[x];
     }
     s->bp = bp + n;
@@ -120,6 +129,8 @@ static inline __attribute__((always_inline)) void prof_record_run(prof_state *s,
 
 static inline void prof_unrecord(prof_state *s, unsigned n, uint32_t ergs, uint32_t depth)
 {
+    for (unsigned k = 1; k <= n; k++)
+        s->count[s->bp[-(int)k]]--;
     s->bp -= n;
     s->expect = PROF_KEY(depth, ergs);
 }

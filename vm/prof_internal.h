@@ -94,7 +94,11 @@ struct eravm_counters {
     uint64_t look_far[ERAVM_SLOTS], look_all[ERAVM_SLOTS];
 
     /* results */
-    uint64_t count4[4][ERAVM_SLOTS]; /* executions: the sum of the four */
+    /* executions: these, plus what the counting engine counted in the VM
+     * these counters last ran on (live) and they have not taken in yet
+     * (prof_slot_count; prof_take_counts) */
+    uint64_t count[ERAVM_SLOTS];
+    eravm_vm *live;
     int64_t adj[ERAVM_SLOTS];        /* ergs beyond count * base */
     uint64_t *pairs;                 /* [(PROF_START+1) * ERAVM_SLOTS]: row = previous slot */
     prof_map triples;

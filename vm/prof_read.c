@@ -130,6 +130,8 @@ void eravm_vm_attach_counters(eravm_vm *vm, eravm_counters *c)
 {
     if (vm->counters == c)
         return;
+    if (vm->counters)
+        prof_detach(vm);
     if (!vm->counters_shared)
         prof_free(vm->counters);
     vm->counters = c;
@@ -141,7 +143,7 @@ void eravm_vm_attach_counters(eravm_vm *vm, eravm_counters *c)
 
 uint64_t prof_slot_count(const eravm_counters *c, unsigned slot)
 {
-    return c->count4[0][slot] + c->count4[1][slot] + c->count4[2][slot] + c->count4[3][slot];
+    return c->count[slot] + (c->live ? c->live->prof_count_tab[slot] : 0);
 }
 
 uint64_t eravm_counters_count(const eravm_counters *c, unsigned slot)

@@ -361,6 +361,7 @@ typedef struct {
      * key can match) after the instructions the profiler must look after */
     uint64_t expect;
     const uint64_t *look; /* per slot: base cost, plus PROF_LOOK if watched */
+    uint64_t *count;      /* per slot: executions (vm->prof_count_tab) */
 } prof_state;
 
 struct eravm_vm {
@@ -417,6 +418,14 @@ struct eravm_vm {
      * instead of two */
     const uint64_t *prof_look_src;
     uint64_t prof_look_tab[ERAVM_SLOTS];
+    /* the counting engine's executions per slot (prof.count points here),
+     * at a fixed offset for the same reason: a specialised handler counts
+     * with one instruction, and no flush of the buffer has to. They belong
+     * to vm->counters while prof_live (its C->live is this VM), which take
+     * them in when another VM runs with them, when they are reset or freed,
+     * and when this VM is freed or given other counters (vm/prof.c) */
+    bool prof_live;
+    uint64_t prof_count_tab[ERAVM_SLOTS];
 };
 
 #endif
