@@ -149,6 +149,27 @@ ENG_INLINE uint16_t eng_low16(const u256 *v)
     return (uint16_t)v->w[0];
 }
 
+/* The record a jump from r to `to` goes on at, where its target is data
+ * (a register or a stack word): computed from that word, the next record's
+ * address would hold every load of its fields, and so the whole of the next
+ * instruction, until the word is known (decode_shl_sub's pass waited on a
+ * word its rol had just pushed). The VM remembers where each such jump went
+ * last; when it goes there again the next record is the remembered pointer,
+ * loaded long before, and the comparison that proves it right is a branch
+ * the core predicts, off the critical path. The empty asm hides from the
+ * compiler that the two are equal (it would use `to`). */
+ENG_INLINE const vm_rec *eng_jump_to(eravm_vm *vm, const vm_rec *r, const vm_rec *to)
+{
+    const vm_rec **seen = &vm->jump_seen[(uintptr_t)r / sizeof *r % VM_JUMP_SEEN];
+    const vm_rec *last = *seen;
+    if (__builtin_expect(last == to, 1)) {
+        __asm__("" : "+r"(last));
+        return last;
+    }
+    *seen = to;
+    return to;
+}
+
 /* User-mode pointer erasure: page and start (bits 32..95) cleared. */
 ENG_INLINE u256 eng_erased(u256 v)
 {
@@ -503,7 +524,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
         if ((R)->dst0 != VM_SINK) /* most jumps link to r0: nothing to write */ \
             SET_REG((R)->dst0, u256_from_u64(NEXT_PC(R)));                   \
         CLEAR_DST1(R);                                                       \
-        ip = PC_REC(to_);                                                    \
+        ip = (SM) == SRC_IMM ? PC_REC(to_) : eng_jump_to(vm, (R), PC_REC(to_)); \
         NEXT();                                                              \
     } while (0)
 

@@ -1012,7 +1012,12 @@ static void select_engine(eravm_vm *vm)
 eravm_vm *eravm_vm_new(const eravm_world *world, const eravm_settings *settings)
 {
     eravm_optab_init();
-    eravm_vm *vm = xmalloc(sizeof *vm);
+    /* page-aligned: where malloc put the VM moved finish_eventful_frames by
+     * 7.5% when the struct grew by 16 KB at its end (perf put the time in
+     * the memset of a frame at every far call, which the VM's hot fields
+     * can alias 4 KiB apart); at a page boundary its fields sit at the same
+     * offsets in their pages whatever was allocated before */
+    eravm_vm *vm = xaligned(4096, sizeof *vm);
     memset(vm, 0, sizeof *vm);
     if (world)
         vm->world = *world;

@@ -13,6 +13,7 @@ enum { VOP_WRAP = EOP_COUNT, VOP_PANIC, VOP_COUNT };
 /* Register 16 is a sink: records name it instead of r0 wherever r0 would be
  * written, so handlers store without testing for r0 (r0 reads stay zero). */
 #define VM_SINK 16
+#define VM_JUMP_SEEN 64 /* eravm_vm.jump_seen: entries (a power of two) */
 
 /* A pre-decoded record (vm/predecode.c): what a handler needs, widened once
  * per program. Records stay one per instruction; a fused record only has a
@@ -426,6 +427,9 @@ struct eravm_vm {
      * and when this VM is freed or given other counters (vm/prof.c) */
     bool prof_live;
     uint64_t prof_count_tab[ERAVM_SLOTS];
+    /* where each jump whose target is data went last, by its record's
+     * address (vm/handlers.h eng_jump_to; a stale entry is only compared) */
+    const vm_rec *jump_seen[VM_JUMP_SEEN];
 };
 
 #endif

@@ -47,6 +47,14 @@ static inline void *xmalloc(size_t n)
     return xalloc_check(malloc(n ? n : 1), n);
 }
 
+/* n bytes at a multiple of align (a power of two), rounded up to one */
+static inline void *xaligned(size_t align, size_t n)
+{
+    n = (n + align - 1) & ~(align - 1);
+    xalloc_count(n);
+    return xalloc_check(aligned_alloc(align, n ? n : align), n);
+}
+
 /* An overflowing n * size is counted wrapped, but calloc refuses it. */
 static inline void *xcalloc(size_t n, size_t size)
 {
