@@ -59,10 +59,14 @@ static void check_fused_table(void)
         const eng_fused_seq *s = &eng_fused_tab[k];
         EXPECT(eng_index_tab[s->a].spec && eng_index_tab[s->b].spec, "sequence %zu: unspecialised", k);
         EXPECT(s->c == ENG_NONE || eng_index_tab[s->c].spec, "sequence %zu: third unspecialised", k);
+        EXPECT(s->d == ENG_NONE || (s->c != ENG_NONE && eng_index_tab[s->d].spec),
+               "sequence %zu: fourth unspecialised or without a third", k);
         EXPECT(s->h >= H_FUSED_FIRST && s->h < H_COUNT, "sequence %zu: handler %u", k, s->h);
         if (k) {
             const eng_fused_seq *p = &eng_fused_tab[k - 1];
-            EXPECT(p->a < s->a || (p->a == s->a && (p->b < s->b || (p->b == s->b && p->c < s->c))),
+            EXPECT(p->a < s->a ||
+                       (p->a == s->a &&
+                        (p->b < s->b || (p->b == s->b && (p->c < s->c || (p->c == s->c && p->d < s->d))))),
                    "sequence %zu out of order", k);
         }
     }
@@ -70,22 +74,24 @@ static void check_fused_table(void)
 }
 
 /* Every sequence of the fused table is what a program of its indices
- * decodes to (the longest match: a pair's when no triple extends it). */
+ * decodes to (the longest match: a pair's when no triple extends it, a
+ * triple's when no quadruple does). */
 static void check_longest_match(void)
 {
     CASE_BEGIN();
     unsigned n = 0;
     for (size_t k = 0; k < eng_fused_count; k++) {
         const eng_fused_seq *s = &eng_fused_tab[k];
-        unsigned idx[3] = {s->a, s->b, s->c == ENG_NONE ? 0u : s->c}; /* 0: the invalid opcode */
+        unsigned idx[4] = {s->a, s->b, s->c == ENG_NONE ? 0u : s->c, /* 0: the invalid opcode */
+                           s->d == ENG_NONE ? 0u : s->d};
         uint8_t code[32] = {0};
-        for (unsigned i = 0; i < 3; i++)
+        for (unsigned i = 0; i < 4; i++)
             for (int b = 0; b < 8; b++) /* registers r1: no twin of a component matters */
                 code[8 * i + (unsigned)b] = (uint8_t)((idx[i] | 0x1111ull << 16) >> (56 - 8 * b));
         eravm_program *p = eravm_program_new(code, sizeof code);
         predecode_all(p);
-        EXPECT(p->recs[0].h == s->h, "sequence %zu (%u %u %u): handler %u, not %u", k, s->a, s->b,
-               s->c, p->recs[0].h, s->h);
+        EXPECT(p->recs[0].h == s->h, "sequence %zu (%u %u %u %u): handler %u, not %u", k, s->a, s->b,
+               s->c, s->d, p->recs[0].h, s->h);
         eravm_program_free(p);
         n++;
     }
@@ -319,7 +325,7 @@ static void check_lazy(void)
         uint32_t n = p->ndec - first < PREDECODE_BLOCK ? p->ndec - first : PREDECODE_BLOCK;
         bool next_done = first + n < p->ndec && p->blocks[b + 1] == PREDECODE_DONE;
         for (uint32_t i = first; i < first + n; i++)
-            if (want && (i + 2 < first + n || next_done))
+            if (want && (i + 3 < first + n || next_done))
                 EXPECT(!memcmp(&p->recs[i], &eager->recs[i], sizeof(vm_rec)),
                        "record %u differs from the eager decode", i);
             else if (want) /* a sequence into a block not decoded is not fused yet */
@@ -332,13 +338,13 @@ static void check_lazy(void)
                 EXPECT(p->recs[i].h == H_DECODE, "record %u decoded without a run", i);
     }
     /* block 1 decoded too: the sequences from block 0 into it are fused
-     * as the eager decode fuses them (records 30 and 31 of this program) */
+     * as the eager decode fuses them (its last three records) */
     unsigned crossing = 0;
-    for (uint32_t i = PREDECODE_BLOCK - 2; i < PREDECODE_BLOCK; i++)
+    for (uint32_t i = PREDECODE_BLOCK - 3; i < PREDECODE_BLOCK; i++)
         crossing += p->recs[i].h != eager->recs[i].h;
     EXPECT(crossing > 0, "no sequence crosses from block 0 into block 1: the test lost its point");
     predecode_block(p, PREDECODE_BLOCK);
-    for (uint32_t i = PREDECODE_BLOCK - 2; i < PREDECODE_BLOCK; i++)
+    for (uint32_t i = PREDECODE_BLOCK - 3; i < PREDECODE_BLOCK; i++)
         EXPECT(!memcmp(&p->recs[i], &eager->recs[i], sizeof(vm_rec)),
                "record %u: not fused into block 1 once it was decoded", i);
     eravm_program_free(eager);

@@ -10,12 +10,16 @@
  * SPEC_MAX most frequent valid variants get their own handler, S_, and
  * twins the decoder picks by the record's registers: M_ for an add without
  * flags whose rB is r0 (a move), Z_ (and MZ_, both) where each stack or
- * code operand is addressed through r0 (compiled code's `stack-[N]`). A pair or
- * triple of specialised variants may fuse when
+ * code operand is addressed through r0 (compiled code's `stack-[N]`). A pair,
+ * triple or quadruple of specialised variants may fuse when
  * every component but the last is straight-line code that cannot change
  * ergs behind the engine's back (nop, binops, mul/div, pointer ops, context
  * reads) and the last is anything but world access or the invalid opcode;
- * none may need kernel mode or forbid static frames. Candidates are ranked
+ * none may need kernel mode or forbid static frames. The profile counts
+ * pairs and triples; a quadruple a b c d is a candidate where triples
+ * a b c and b c d overlap, counted as the smaller of the two (a bound: it
+ * is exact where the two always run together, as a loop's body does, and
+ * too high where a b c and b c d run in different places). Candidates are ranked
  * by count x saving, where saving is the profile's saving_ns over its count
  * or, when that column is empty, one dispatch (taken as 1 ns) per fused boundary; the
  * FUSE_MAX best with at least FUSE_MIN_SHARE of all dispatches are kept.
@@ -33,8 +37,10 @@
 #define FUSE_MIN_SHARE 0.002 /* of all profiled dispatches */
 #define NONE 0xFFFF
 
+#define SEQ_MAX 4 /* components of a fused sequence */
+
 typedef struct {
-    unsigned idx[3];
+    unsigned idx[SEQ_MAX]; /* NONE after the n-th */
     unsigned n;
     double count, saving, score;
 } seq;
@@ -159,7 +165,7 @@ static int by_score(const void *x, const void *y)
     const seq *a = x, *b = y;
     if (a->score != b->score)
         return a->score < b->score ? 1 : -1;
-    for (unsigned k = 0; k < 3; k++)
+    for (unsigned k = 0; k < SEQ_MAX; k++)
         if (a->idx[k] != b->idx[k])
             return a->idx[k] < b->idx[k] ? -1 : 1;
     return 0;
@@ -168,7 +174,7 @@ static int by_score(const void *x, const void *y)
 static int by_key(const void *x, const void *y)
 {
     const seq *a = x, *b = y;
-    for (unsigned k = 0; k < 3; k++)
+    for (unsigned k = 0; k < SEQ_MAX; k++)
         if (a->idx[k] != b->idx[k])
             return a->idx[k] < b->idx[k] ? -1 : 1;
     return 0;
@@ -210,6 +216,7 @@ static int parse_row(char *line, seq *s)
             return -1;
         s->idx[k] = (unsigned)v;
     }
+    s->idx[3] = NONE;
     s->n = s->idx[2] == NONE ? 2 : 3;
     s->count = strtod(field[6], &end);
     if (*end || end == field[6] || s->count < 0)
@@ -220,6 +227,25 @@ static int parse_row(char *line, seq *s)
     if (*field[7] && *end)
         return -1;
     return 0;
+}
+
+/* The quadruples a b c d where triples a b c and b c d overlap, appended
+ * to seqs (counted as the smaller, saving one dispatch per boundary). */
+static seq *add_quadruples(seq *seqs, size_t *nseq, size_t *cap)
+{
+    size_t n = *nseq;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            const seq *x = &seqs[i], *y = &seqs[j];
+            if (x->n != 3 || y->n != 3 || x->idx[1] != y->idx[0] || x->idx[2] != y->idx[1])
+                continue;
+            seq q = {{x->idx[0], x->idx[1], x->idx[2], y->idx[2]}, 4, 0, 3.0, 0};
+            q.count = x->count < y->count ? x->count : y->count;
+            if (*nseq == *cap)
+                seqs = realloc(seqs, (*cap *= 2) * sizeof *seqs);
+            seqs[(*nseq)++] = q;
+        }
+    return seqs;
 }
 
 static void handler_name(char *buf, size_t n, const char *prefix, const unsigned *idx, unsigned k)
@@ -266,6 +292,7 @@ int main(int argc, char **argv)
         seqs[nseq++] = s;
     }
     fclose(in);
+    seqs = add_quadruples(seqs, &nseq, &cap);
 
     /* specialised variants */
     for (unsigned i = 0; i < ERAVM_OPCODE_SLOTS; i++)
@@ -357,19 +384,21 @@ int main(int argc, char **argv)
     printf("const eng_fused_seq eng_fused_tab[] = {\n");
     for (size_t i = 0; i < nf; i++) {
         handler_name(name, sizeof name, "H_F", seqs[i].idx, seqs[i].n);
-        char c[16] = "ENG_NONE";
-        if (seqs[i].n == 3)
+        char c[16] = "ENG_NONE", d[16] = "ENG_NONE";
+        if (seqs[i].n >= 3)
             snprintf(c, sizeof c, "%u", seqs[i].idx[2]);
-        printf("    {%u, %u, %s, %s},\n", seqs[i].idx[0], seqs[i].idx[1], c, name);
+        if (seqs[i].n == 4)
+            snprintf(d, sizeof d, "%u", seqs[i].idx[3]);
+        printf("    {%u, %u, %s, %s, %s},\n", seqs[i].idx[0], seqs[i].idx[1], c, d, name);
     }
     if (!nf)
-        printf("    {0, 0, 0, 0},\n");
+        printf("    {0, 0, 0, 0, 0},\n");
     printf("};\nconst size_t eng_fused_count = %zu;\n#endif\n\n", nf);
 
     printf("#ifdef ENGINE_GEN_BODIES\n");
     for (size_t i = 0; i < nf; i++) {
         const seq *s = &seqs[i];
-        uint32_t total_ergs = 0, later_ergs[3];
+        uint32_t total_ergs = 0, later_ergs[SEQ_MAX];
         for (unsigned k = 0; k < s->n; k++)
             total_ergs += eravm_families[eravm_optab[s->idx[k]].op].ergs;
         for (unsigned k = 0; k < s->n; k++) {

@@ -49,11 +49,11 @@ typedef struct {
 
 extern const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS];
 
-#define ENG_NONE 0xFFFF /* no third index: a pair */
+#define ENG_NONE 0xFFFF /* no third index (a pair) or no fourth (a triple) */
 
 typedef struct {
-    uint16_t a, b, c; /* opcode indices, sorted by (a, b, c) */
-    uint16_t h;       /* the fused handler */
+    uint16_t a, b, c, d; /* opcode indices, sorted by (a, b, c, d) */
+    uint16_t h;          /* the fused handler */
 } eng_fused_seq;
 
 extern const eng_fused_seq eng_fused_tab[];

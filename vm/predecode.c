@@ -113,24 +113,33 @@ vm_rec predecode_pseudo(int op)
     return r;
 }
 
-/* The fused handler of the longest sequence a, b[, c] (c = ENG_NONE where
- * there is no third record), or 0: one pass over the sequences that start
- * with a, sorted by (b, c), where a pair (c = ENG_NONE) comes after the
- * triples that extend it. */
-static uint16_t longest_fused(unsigned a, unsigned b, unsigned c)
+/* The fused handler of the longest sequence a, b[, c[, d]] (c, d =
+ * ENG_NONE where there is no such record), or 0: one pass over the
+ * sequences that start with a, sorted by (b, c, d), where a triple (d =
+ * ENG_NONE) comes after the quadruples that extend it and a pair (c =
+ * ENG_NONE) after the triples. */
+static uint16_t longest_fused(unsigned a, unsigned b, unsigned c, unsigned d)
 {
     const eng_index_entry *e = &eng_index_tab[a];
     const eng_fused_seq *s = &eng_fused_tab[e->fused], *end = s + e->nfused;
-    uint16_t pair = 0;
+    uint16_t shorter = 0;
     for (; s < end && s->b <= b; s++) {
         if (s->b != b)
             continue;
-        if (s->c == c)
+        if (s->c == c && s->d == d)
             return s->h;
-        if (s->c == ENG_NONE)
-            pair = s->h;
+        if ((s->c == c && s->d == ENG_NONE) || (s->c == ENG_NONE && !shorter))
+            shorter = s->h;
     }
-    return pair;
+    return shorter;
+}
+
+/* the indices of the records at pc, pc + 1, ... for longest_fused, up to
+ * the n that can be read (ENG_NONE beyond) */
+static uint16_t fused_at(const vm_rec *r, uint32_t pc, uint32_t n)
+{
+    return longest_fused(r[pc].idx, r[pc + 1].idx, pc + 2 < n ? r[pc + 2].idx : ENG_NONE,
+                         pc + 3 < n ? r[pc + 3].idx : ENG_NONE);
 }
 
 /* The superinstruction pass over one block: `starts` marks the records
@@ -144,8 +153,7 @@ static void fuse(const vm_rec *recs, uint16_t *h, uint32_t n, uint64_t starts)
         uint32_t i = (uint32_t)__builtin_ctzll(starts);
         if (i + 1 >= n)
             break;
-        uint16_t f =
-            longest_fused(recs[i].idx, recs[i + 1].idx, i + 2 < n ? recs[i + 2].idx : ENG_NONE);
+        uint16_t f = fused_at(recs, i, n);
         if (f)
             h[i] = f;
     }
@@ -193,7 +201,7 @@ static void decode_block(const eravm_program *p, uint32_t b)
         __atomic_store_n(&r[i].h, h[i], __ATOMIC_RELEASE);
 }
 
-/* The last two records of block b start sequences that may run into block
+/* The last three records of block b start sequences that may run into block
  * b + 1, which decode_block cannot fuse: it may not read records that are
  * not decoded. Once both blocks are done, whichever was decoded second
  * gives them the handler an eager decode would (the longest match), with
@@ -210,11 +218,10 @@ static void link_blocks(const eravm_program *p, uint32_t b)
         __atomic_load_n(&p->blocks[b + 1], __ATOMIC_SEQ_CST) != PREDECODE_DONE)
         return;
     const vm_rec *r = p->recs;
-    for (uint32_t pc = end - 2; pc < end; pc++) {
+    for (uint32_t pc = end - 3; pc < end; pc++) {
         if (!eng_index_tab[r[pc].idx].nfused)
             continue;
-        uint16_t h =
-            longest_fused(r[pc].idx, r[pc + 1].idx, pc + 2 < p->ndec ? r[pc + 2].idx : ENG_NONE);
+        uint16_t h = fused_at(r, pc, p->ndec);
         if (h)
             __atomic_store_n(&p->recs[pc].h, h, __ATOMIC_RELEASE);
     }
