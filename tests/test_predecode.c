@@ -44,7 +44,7 @@ static void check_index_table(void)
         EXPECT(!!(e->fl & RB_KERNEL) == f->kernel_only && !!(e->fl & RB_NOSTATIC) == f->static_forbidden,
                "index %u: mode bits differ", i);
         for (unsigned k = 0; k < e->nfused; k++)
-            EXPECT(eng_fused_tab[e->fused + k].a == i, "index %u: fused range", i);
+            EXPECT(eng_fused_tab[e->fused + k].idx[0] == i, "index %u: fused range", i);
         EXPECT(e->src_mode == o->src_mode && e->dst_mode == o->dst_mode, "index %u: modes differ", i);
         EXPECT(e->hclass == eravm_families[o->op].hclass, "index %u: class differs", i);
         EXPECT(e->ergs == eravm_families[o->op].ergs, "index %u: ergs differ", i);
@@ -52,46 +52,55 @@ static void check_index_table(void)
     CASE_END("engine index table agrees with the opcode table on all 2048 indices");
 }
 
+/* lexicographic order of two index sequences */
+static int memcmp_u16(const uint16_t *a, const uint16_t *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+
 static void check_fused_table(void)
 {
     CASE_BEGIN();
     for (size_t k = 0; k < eng_fused_count; k++) {
         const eng_fused_seq *s = &eng_fused_tab[k];
-        EXPECT(eng_index_tab[s->a].spec && eng_index_tab[s->b].spec, "sequence %zu: unspecialised", k);
-        EXPECT(s->c == ENG_NONE || eng_index_tab[s->c].spec, "sequence %zu: third unspecialised", k);
-        EXPECT(s->d == ENG_NONE || (s->c != ENG_NONE && eng_index_tab[s->d].spec),
-               "sequence %zu: fourth unspecialised or without a third", k);
+        unsigned len = 0;
+        while (len < ENG_SEQ_MAX && s->idx[len] != ENG_NONE)
+            EXPECT(eng_index_tab[s->idx[len++]].spec, "sequence %zu: index %u unspecialised", k, len - 1);
+        EXPECT(len >= 2, "sequence %zu: %u instructions", k, len);
+        for (unsigned i = len; i < ENG_SEQ_MAX; i++)
+            EXPECT(s->idx[i] == ENG_NONE, "sequence %zu: an index after ENG_NONE", k);
         EXPECT(s->h >= H_FUSED_FIRST && s->h < H_COUNT, "sequence %zu: handler %u", k, s->h);
         if (k) {
             const eng_fused_seq *p = &eng_fused_tab[k - 1];
-            EXPECT(p->a < s->a ||
-                       (p->a == s->a &&
-                        (p->b < s->b || (p->b == s->b && (p->c < s->c || (p->c == s->c && p->d < s->d))))),
-                   "sequence %zu out of order", k);
+            EXPECT(memcmp_u16(p->idx, s->idx, ENG_SEQ_MAX) < 0, "sequence %zu out of order", k);
         }
     }
     CASE_END("fused-sequence table: %zu sequences, sorted, specialised components", eng_fused_count);
 }
 
 /* Every sequence of the fused table is what a program of its indices
- * decodes to (the longest match: a pair's when no triple extends it, a
- * triple's when no quadruple does). */
+ * decodes to (the longest match: a pair's when no triple extends it, and
+ * so on). */
 static void check_longest_match(void)
 {
     CASE_BEGIN();
     unsigned n = 0;
     for (size_t k = 0; k < eng_fused_count; k++) {
         const eng_fused_seq *s = &eng_fused_tab[k];
-        unsigned idx[4] = {s->a, s->b, s->c == ENG_NONE ? 0u : s->c, /* 0: the invalid opcode */
-                           s->d == ENG_NONE ? 0u : s->d};
-        uint8_t code[32] = {0};
-        for (unsigned i = 0; i < 4; i++)
+        unsigned idx[ENG_SEQ_MAX + 1] = {0}; /* 0: the invalid opcode, after the sequence */
+        for (unsigned i = 0; i < ENG_SEQ_MAX && s->idx[i] != ENG_NONE; i++)
+            idx[i] = s->idx[i];
+        uint8_t code[64] = {0};
+        for (unsigned i = 0; i <= ENG_SEQ_MAX; i++)
             for (int b = 0; b < 8; b++) /* registers r1: no twin of a component matters */
                 code[8 * i + (unsigned)b] = (uint8_t)((idx[i] | 0x1111ull << 16) >> (56 - 8 * b));
         eravm_program *p = eravm_program_new(code, sizeof code);
         predecode_all(p);
-        EXPECT(p->recs[0].h == s->h, "sequence %zu (%u %u %u %u): handler %u, not %u", k, s->a, s->b,
-               s->c, s->d, p->recs[0].h, s->h);
+        EXPECT(p->recs[0].h == s->h, "sequence %zu (%u %u ...): handler %u, not %u", k, s->idx[0],
+               s->idx[1], p->recs[0].h, s->h);
         eravm_program_free(p);
         n++;
     }
@@ -325,7 +334,7 @@ static void check_lazy(void)
         uint32_t n = p->ndec - first < PREDECODE_BLOCK ? p->ndec - first : PREDECODE_BLOCK;
         bool next_done = first + n < p->ndec && p->blocks[b + 1] == PREDECODE_DONE;
         for (uint32_t i = first; i < first + n; i++)
-            if (want && (i + 3 < first + n || next_done))
+            if (want && (i + ENG_SEQ_MAX - 1 < first + n || next_done))
                 EXPECT(!memcmp(&p->recs[i], &eager->recs[i], sizeof(vm_rec)),
                        "record %u differs from the eager decode", i);
             else if (want) /* a sequence into a block not decoded is not fused yet */
@@ -338,13 +347,13 @@ static void check_lazy(void)
                 EXPECT(p->recs[i].h == H_DECODE, "record %u decoded without a run", i);
     }
     /* block 1 decoded too: the sequences from block 0 into it are fused
-     * as the eager decode fuses them (its last three records) */
+     * as the eager decode fuses them (its last ENG_SEQ_MAX - 1 records) */
     unsigned crossing = 0;
-    for (uint32_t i = PREDECODE_BLOCK - 3; i < PREDECODE_BLOCK; i++)
+    for (uint32_t i = PREDECODE_BLOCK - (ENG_SEQ_MAX - 1); i < PREDECODE_BLOCK; i++)
         crossing += p->recs[i].h != eager->recs[i].h;
     EXPECT(crossing > 0, "no sequence crosses from block 0 into block 1: the test lost its point");
     predecode_block(p, PREDECODE_BLOCK);
-    for (uint32_t i = PREDECODE_BLOCK - 3; i < PREDECODE_BLOCK; i++)
+    for (uint32_t i = PREDECODE_BLOCK - (ENG_SEQ_MAX - 1); i < PREDECODE_BLOCK; i++)
         EXPECT(!memcmp(&p->recs[i], &eager->recs[i], sizeof(vm_rec)),
                "record %u: not fused into block 1 once it was decoded", i);
     eravm_program_free(eager);

@@ -10,16 +10,17 @@
  * SPEC_MAX most frequent valid variants get their own handler, S_, and
  * twins the decoder picks by the record's registers: M_ for an add without
  * flags whose rB is r0 (a move), Z_ (and MZ_, both) where each stack or
- * code operand is addressed through r0 (compiled code's `stack-[N]`). A pair,
- * triple or quadruple of specialised variants may fuse when
+ * code operand is addressed through r0 (compiled code's `stack-[N]`). A
+ * sequence of two to ENG_SEQ_MAX specialised variants may fuse when
  * every component but the last is straight-line code that cannot change
  * ergs behind the engine's back (nop, binops, mul/div, pointer ops, context
  * reads) and the last is anything but world access or the invalid opcode;
  * none may need kernel mode or forbid static frames. The profile counts
- * pairs and triples; a quadruple a b c d is a candidate where triples
- * a b c and b c d overlap, counted as the smaller of the two (a bound: it
- * is exact where the two always run together, as a loop's body does, and
- * too high where a b c and b c d run in different places). Candidates are ranked
+ * pairs and triples; a longer sequence is a candidate where triples overlap
+ * along it (a b c d: a b c and b c d; a b c d e: those and c d e), counted
+ * as the smallest of them (a bound: it is exact where they always run
+ * together, as a loop's body does, and too high where they run in
+ * different places). Candidates are ranked
  * by count x saving, where saving is the profile's saving_ns over its count
  * or, when that column is empty, one dispatch (taken as 1 ns) per fused boundary; the
  * FUSE_MAX best with at least FUSE_MIN_SHARE of all dispatches are kept.
@@ -37,7 +38,7 @@
 #define FUSE_MIN_SHARE 0.002 /* of all profiled dispatches */
 #define NONE 0xFFFF
 
-#define SEQ_MAX 4 /* components of a fused sequence */
+#define SEQ_MAX ENG_SEQ_MAX /* components of a fused sequence */
 
 typedef struct {
     unsigned idx[SEQ_MAX]; /* NONE after the n-th */
@@ -216,7 +217,8 @@ static int parse_row(char *line, seq *s)
             return -1;
         s->idx[k] = (unsigned)v;
     }
-    s->idx[3] = NONE;
+    for (int k = 3; k < SEQ_MAX; k++)
+        s->idx[k] = NONE;
     s->n = s->idx[2] == NONE ? 2 : 3;
     s->count = strtod(field[6], &end);
     if (*end || end == field[6] || s->count < 0)
@@ -229,22 +231,32 @@ static int parse_row(char *line, seq *s)
     return 0;
 }
 
-/* The quadruples a b c d where triples a b c and b c d overlap, appended
- * to seqs (counted as the smaller, saving one dispatch per boundary). */
-static seq *add_quadruples(seq *seqs, size_t *nseq, size_t *cap)
+/* The sequences of 4 to SEQ_MAX instructions along which triples of the
+ * profile overlap, appended to seqs: each of length L extends one of
+ * length L - 1 (x) by a triple (y) whose first two are x's last two,
+ * counted as the smaller of the two, saving one dispatch per boundary. */
+static seq *add_longer(seq *seqs, size_t *nseq, size_t *cap)
 {
-    size_t n = *nseq;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            const seq *x = &seqs[i], *y = &seqs[j];
-            if (x->n != 3 || y->n != 3 || x->idx[1] != y->idx[0] || x->idx[2] != y->idx[1])
-                continue;
-            seq q = {{x->idx[0], x->idx[1], x->idx[2], y->idx[2]}, 4, 0, 3.0, 0};
-            q.count = x->count < y->count ? x->count : y->count;
-            if (*nseq == *cap)
-                seqs = realloc(seqs, (*cap *= 2) * sizeof *seqs);
-            seqs[(*nseq)++] = q;
-        }
+    size_t ntriples = *nseq, from = 0, to = *nseq; /* x: seqs[from, to) of length L - 1 */
+    for (unsigned len = 4; len <= SEQ_MAX; len++) {
+        for (size_t i = from; i < to; i++)
+            for (size_t j = 0; j < ntriples; j++) {
+                const seq *x = &seqs[i], *y = &seqs[j];
+                if (x->n != len - 1 || y->n != 3 || x->idx[len - 3] != y->idx[0] ||
+                    x->idx[len - 2] != y->idx[1])
+                    continue;
+                seq q = *x;
+                q.idx[len - 1] = y->idx[2];
+                q.n = len;
+                q.count = x->count < y->count ? x->count : y->count;
+                q.saving = (double)(len - 1);
+                if (*nseq == *cap)
+                    seqs = realloc(seqs, (*cap *= 2) * sizeof *seqs);
+                seqs[(*nseq)++] = q;
+            }
+        from = to;
+        to = *nseq;
+    }
     return seqs;
 }
 
@@ -292,7 +304,7 @@ int main(int argc, char **argv)
         seqs[nseq++] = s;
     }
     fclose(in);
-    seqs = add_quadruples(seqs, &nseq, &cap);
+    seqs = add_longer(seqs, &nseq, &cap);
 
     /* specialised variants */
     for (unsigned i = 0; i < ERAVM_OPCODE_SLOTS; i++)
@@ -384,15 +396,13 @@ int main(int argc, char **argv)
     printf("const eng_fused_seq eng_fused_tab[] = {\n");
     for (size_t i = 0; i < nf; i++) {
         handler_name(name, sizeof name, "H_F", seqs[i].idx, seqs[i].n);
-        char c[16] = "ENG_NONE", d[16] = "ENG_NONE";
-        if (seqs[i].n >= 3)
-            snprintf(c, sizeof c, "%u", seqs[i].idx[2]);
-        if (seqs[i].n == 4)
-            snprintf(d, sizeof d, "%u", seqs[i].idx[3]);
-        printf("    {%u, %u, %s, %s, %s},\n", seqs[i].idx[0], seqs[i].idx[1], c, d, name);
+        printf("    {{");
+        for (unsigned k = 0; k < SEQ_MAX; k++)
+            printf(k < seqs[i].n ? "%s%u" : "%sENG_NONE", k ? ", " : "", seqs[i].idx[k]);
+        printf("}, %s},\n", name);
     }
     if (!nf)
-        printf("    {0, 0, 0, 0, 0},\n");
+        printf("    {{0}, 0},\n");
     printf("};\nconst size_t eng_fused_count = %zu;\n#endif\n\n", nf);
 
     printf("#ifdef ENGINE_GEN_BODIES\n");

@@ -49,11 +49,13 @@ typedef struct {
 
 extern const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS];
 
-#define ENG_NONE 0xFFFF /* no third index (a pair) or no fourth (a triple) */
+#define ENG_NONE 0xFFFF /* after a fused sequence's last index */
 
 typedef struct {
-    uint16_t a, b, c, d; /* opcode indices, sorted by (a, b, c, d) */
-    uint16_t h;          /* the fused handler */
+    /* opcode indices, then ENG_NONE: the table is sorted by them, so a
+     * sequence comes before the shorter ones it extends */
+    uint16_t idx[ENG_SEQ_MAX];
+    uint16_t h; /* the fused handler */
 } eng_fused_seq;
 
 extern const eng_fused_seq eng_fused_tab[];

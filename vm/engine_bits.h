@@ -5,6 +5,9 @@
 #ifndef ERAVM_ENGINE_BITS_H
 #define ERAVM_ENGINE_BITS_H
 
+/* The most instructions a fused handler stands for (eng_fused_seq.idx) */
+#define ENG_SEQ_MAX 4
+
 /* Mode requirements, kept in eng_index_entry.fl beside the OPF_* bits. */
 enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
 

@@ -113,33 +113,26 @@ vm_rec predecode_pseudo(int op)
     return r;
 }
 
-/* The fused handler of the longest sequence a, b[, c[, d]] (c, d =
- * ENG_NONE where there is no such record), or 0: one pass over the
- * sequences that start with a, sorted by (b, c, d), where a triple (d =
- * ENG_NONE) comes after the quadruples that extend it and a pair (c =
- * ENG_NONE) after the triples. */
-static uint16_t longest_fused(unsigned a, unsigned b, unsigned c, unsigned d)
-{
-    const eng_index_entry *e = &eng_index_tab[a];
-    const eng_fused_seq *s = &eng_fused_tab[e->fused], *end = s + e->nfused;
-    uint16_t shorter = 0;
-    for (; s < end && s->b <= b; s++) {
-        if (s->b != b)
-            continue;
-        if (s->c == c && s->d == d)
-            return s->h;
-        if ((s->c == c && s->d == ENG_NONE) || (s->c == ENG_NONE && !shorter))
-            shorter = s->h;
-    }
-    return shorter;
-}
-
-/* the indices of the records at pc, pc + 1, ... for longest_fused, up to
- * the n that can be read (ENG_NONE beyond) */
+/* The fused handler of the longest sequence the records from pc on start
+ * (of the first n records, the ones that can be read), or 0: one pass over
+ * the sequences that start with its index, sorted so that the first that
+ * matches is the longest (each comes before the shorter ones it extends). */
 static uint16_t fused_at(const vm_rec *r, uint32_t pc, uint32_t n)
 {
-    return longest_fused(r[pc].idx, r[pc + 1].idx, pc + 2 < n ? r[pc + 2].idx : ENG_NONE,
-                         pc + 3 < n ? r[pc + 3].idx : ENG_NONE);
+    const eng_index_entry *e = &eng_index_tab[r[pc].idx];
+    const eng_fused_seq *s = &eng_fused_tab[e->fused], *end = s + e->nfused;
+    uint32_t avail = n - pc; /* at least 2 */
+    unsigned b = r[pc + 1].idx;
+    for (; s < end && s->idx[1] <= b; s++) {
+        if (s->idx[1] != b)
+            continue;
+        uint32_t k = 2;
+        while (k < ENG_SEQ_MAX && s->idx[k] != ENG_NONE && k < avail && s->idx[k] == r[pc + k].idx)
+            k++;
+        if (k == ENG_SEQ_MAX || s->idx[k] == ENG_NONE)
+            return s->h;
+    }
+    return 0;
 }
 
 /* The superinstruction pass over one block: `starts` marks the records
@@ -201,7 +194,7 @@ static void decode_block(const eravm_program *p, uint32_t b)
         __atomic_store_n(&r[i].h, h[i], __ATOMIC_RELEASE);
 }
 
-/* The last three records of block b start sequences that may run into block
+/* The last ENG_SEQ_MAX - 1 records of block b start sequences that may run into block
  * b + 1, which decode_block cannot fuse: it may not read records that are
  * not decoded. Once both blocks are done, whichever was decoded second
  * gives them the handler an eager decode would (the longest match), with
@@ -218,7 +211,7 @@ static void link_blocks(const eravm_program *p, uint32_t b)
         __atomic_load_n(&p->blocks[b + 1], __ATOMIC_SEQ_CST) != PREDECODE_DONE)
         return;
     const vm_rec *r = p->recs;
-    for (uint32_t pc = end - 3; pc < end; pc++) {
+    for (uint32_t pc = end - (ENG_SEQ_MAX - 1); pc < end; pc++) {
         if (!eng_index_tab[r[pc].idx].nfused)
             continue;
         uint16_t h = fused_at(r, pc, p->ndec);
