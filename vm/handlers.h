@@ -158,6 +158,11 @@ ENG_INLINE uint16_t eng_low16(const u256 *v)
  * loaded long before, and the comparison that proves it right is a branch
  * the core predicts, off the critical path. The empty asm hides from the
  * compiler that the two are equal (it would use `to`). */
+#ifdef ERAVM_NO_JUMP_SEEN /* the ablation */
+#define ENG_NO_JUMP_SEEN 1
+#else
+#define ENG_NO_JUMP_SEEN 0
+#endif
 ENG_INLINE const vm_rec *eng_jump_to(eravm_vm *vm, const vm_rec *r, const vm_rec *to)
 {
     const vm_rec **seen = &vm->jump_seen[(uintptr_t)r / sizeof *r % VM_JUMP_SEEN];
@@ -524,7 +529,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
         if ((R)->dst0 != VM_SINK) /* most jumps link to r0: nothing to write */ \
             SET_REG((R)->dst0, u256_from_u64(NEXT_PC(R)));                   \
         CLEAR_DST1(R);                                                       \
-        ip = (SM) == SRC_IMM ? PC_REC(to_) : eng_jump_to(vm, (R), PC_REC(to_)); \
+        ip = (SM) == SRC_IMM || ENG_NO_JUMP_SEEN ? PC_REC(to_) : eng_jump_to(vm, (R), PC_REC(to_)); \
         NEXT();                                                              \
     } while (0)
 
