@@ -245,6 +245,29 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
             else                                                             \
                 vm->skipped++;                                               \
         }
+/* In an erasing twin the components after the first still run their fast
+ * bodies when nothing in them needs erasing (their slow bits all clear),
+ * the erasing ones otherwise; the first, which sent the record here, runs
+ * its erasing body (C_ERASE is a constant of each branch, c_erase_).
+ * decode_shl_sub 3.9% faster, access_memory 2.3%; splitting the first
+ * component too made decode_shl_sub 9% slower (its layout), and access_memory
+ * only 2% faster again. */
+#define COMPONENT_ERASING(K, BAILTO, CLASS, FAM, SM, DM, FL)                 \
+        {                                                                    \
+            const vm_rec *const rec_ = ip + (K);                             \
+            uint32_t slow_ = ft & rec_->slow;                                \
+            if (__builtin_expect(slow_ & REC_PRED, 0)) {                     \
+                vm->skipped++;                                               \
+            } else if ((K) > 0 && __builtin_expect(slow_ == 0, 1)) {         \
+                const bool c_erase_ = false;                                 \
+                (void)c_erase_;                                              \
+                BODY_##CLASS(rec_, FAM, SM, DM, FL, BAILTO);                 \
+            } else {                                                         \
+                const bool c_erase_ = true;                                  \
+                (void)c_erase_;                                              \
+                BODY_##CLASS(rec_, FAM, SM, DM, FL, BAILTO);                 \
+            }                                                                \
+        }
 #define FUSED_END(NAME, N)                                                   \
         ip += (N);                                                           \
         NEXT();                                                              \
@@ -301,9 +324,14 @@ ENGINE_SPECIALISED(SPECIALISED)
 #undef FUSED_BEGIN
 #define FUSED_BEGIN(NAME, FIRST, TOTAL, N, ...) FUSED_BEGIN_ERASING(NAME, FIRST, TOTAL, N, __VA_ARGS__)
 #undef C_ERASE
-#define C_ERASE 1
+#define C_ERASE c_erase_
+#undef COMPONENT
+#define COMPONENT COMPONENT_ERASING
 #include "engine.gen.h" /* and their erasing twins */
 #undef ENGINE_GEN_BODIES
+#undef COMPONENT
+#undef C_ERASE
+#define C_ERASE 1
 #define C_LATER_ERGS 0
 #define C_LATER_N 0
 #define C_BAIL_ERGS 0
