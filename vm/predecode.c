@@ -56,6 +56,18 @@ static const uint32_t zaddr_masks[4] = {1u << 16, 0x000F, 0x0F00, 0x0F0F};
 static const uint16_t regs_src[256] = {RB_256(RB_SRC)};
 static const uint16_t regs_dst[2][256] = {{RB_256(RB_DST0)}, {RB_256(RB_DST1)}};
 
+/* A record's REC_TAGS from the src nibbles (x: src0 | src1 << 4) and the
+ * index's ENG_SLOW_SRC1 | ENG_SLOW_SRC0 bits (the row): one load where
+ * two variable shifts and their masks took a tenth of decoding */
+#define TB_SRC1(x) (1u << ((x) >> 4))
+#define TB_SRC0(x) (1u << ((x) & 15))
+#define TB_0(x) 0
+#define TB_1(x) TB_SRC1(x)
+#define TB_2(x) TB_SRC0(x)
+#define TB_3(x) (TB_SRC1(x) | TB_SRC0(x))
+_Static_assert(ENG_SLOW_SRC1 == 1 && ENG_SLOW_SRC0 == 2, "tag_bits rows");
+static const uint16_t tag_bits[4][256] = {{RB_256(TB_0)}, {RB_256(TB_1)}, {RB_256(TB_2)}, {RB_256(TB_3)}};
+
 /* One record from one word: every field but the handler, written to r
  * (whose handler stays H_DECODE until decode_block publishes it), and the
  * handler returned. Fields are computed with shifts, masks and table loads
@@ -69,7 +81,7 @@ static inline __attribute__((always_inline)) uint16_t rec_from_word(vm_rec *r, u
     const eng_index_entry *e = &eng_index_tab[index];
     uint32_t eslow = e->slow;
     uint32_t n = (uint32_t)(w >> 16) & 0xFFFF; /* src0 src1 dst0 dst1, a nibble each */
-    uint32_t s0 = n & 15, s1 = (n >> 4) & 15;
+    uint32_t s1 = (n >> 4) & 15;
     /* the twins after S_: M_ (a move: rB is r0), then Z_ and MZ_ (each
      * stack or code operand addressed through r0) */
     uint32_t move = (eslow / ENG_SLOW_MOVE) & 1;
@@ -81,7 +93,7 @@ static inline __attribute__((always_inline)) uint16_t rec_from_word(vm_rec *r, u
     uint32_t clears = (eslow >> 2) & (n >= 0x1000); /* the dst1 rule clears a register */
     /* the invalid opcode ignores its predicate */
     uint32_t cmask = cond_masks[(w >> 13) & 7] | (0xFFu & -(uint32_t)(e->op == EOP_INVALID));
-    uint32_t slow = (eslow & ENG_SLOW_SRC1) << s1 | ((eslow & ENG_SLOW_SRC0) >> 1) << s0 |
+    uint32_t slow = tag_bits[eslow & (ENG_SLOW_SRC1 | ENG_SLOW_SRC0)][n & 0xFF] |
                     clears * REC_DST1 | (eslow & ENG_SLOW_STACK) * (REC_STACK / ENG_SLOW_STACK) |
                     (~cmask & 0xFFu) << REC_PRED_SHIFT;
     uint16_t idx16 = (uint16_t)index;
