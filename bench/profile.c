@@ -281,16 +281,6 @@ static json_t *report_fusion(const bench_profile_opts *o, const eravm_counters *
     return arr;
 }
 
-/* Runs w in pairs of profiling runs (timing, then counting; with pairs and
- * triples) until min_seconds, each pair after runs of the fast build, whose
- * median CPU time (not wall time: on a shared machine a run is often
- * descheduled, and a timed block that was is rejected) is what the
- * per-opcode times must add up to, and runs of the timing engine that time
- * no block (ERAVM_PROF_CALIBRATE): the blocks time that engine, whose test
- * of the instruction count at every dispatch made fibonacci_rec 8-10%
- * slower than the fast build, so the per-opcode times are scaled by the
- * ratio of the two medians. Returns the JSON "profile" object, or NULL
- * with a message. */
 /* Three runs of t (with the counters prof, or none): the first only to warm
  * up again after the profiling runs (their tables evict the engine's data),
  * the CPU times of the other two appended to *v. */
@@ -307,6 +297,16 @@ static int timed_runs(bench_target *t, eravm_counters *prof, double **v, size_t 
     return 0;
 }
 
+/* Runs w in pairs of profiling runs (timing, then counting; with pairs and
+ * triples) until min_seconds, each pair after runs of the fast build, whose
+ * median CPU time (not wall time: on a shared machine a run is often
+ * descheduled, and a timed block that was is rejected) is what the
+ * per-opcode times must add up to, and runs of the timing engine that time
+ * no block (ERAVM_PROF_CALIBRATE): the blocks time that engine, whose test
+ * of the instruction count at every dispatch made fibonacci_rec 8-10%
+ * slower than the fast build, so the per-opcode times are scaled by the
+ * ratio of the two medians. Returns the JSON "profile" object, or NULL
+ * with a message. */
 json_t *bench_profile(const bench_profile_opts *o, const bench_workload *w, const uint8_t *code, size_t len,
                       const bench_full_opts *fo, bench_fusion *agg)
 {

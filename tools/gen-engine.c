@@ -161,17 +161,6 @@ static void print_spec(const char *prefix, unsigned idx, unsigned extra, const c
            oi->flags | extra, f->ergs, mode_req(idx), vn, note);
 }
 
-static int by_score(const void *x, const void *y)
-{
-    const seq *a = x, *b = y;
-    if (a->score != b->score)
-        return a->score < b->score ? 1 : -1;
-    for (unsigned k = 0; k < SEQ_MAX; k++)
-        if (a->idx[k] != b->idx[k])
-            return a->idx[k] < b->idx[k] ? -1 : 1;
-    return 0;
-}
-
 static int by_key(const void *x, const void *y)
 {
     const seq *a = x, *b = y;
@@ -179,6 +168,14 @@ static int by_key(const void *x, const void *y)
         if (a->idx[k] != b->idx[k])
             return a->idx[k] < b->idx[k] ? -1 : 1;
     return 0;
+}
+
+static int by_score(const void *x, const void *y)
+{
+    const seq *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score < b->score ? 1 : -1;
+    return by_key(x, y);
 }
 
 static int by_index_count(const void *x, const void *y)
@@ -237,10 +234,10 @@ static int parse_row(char *line, seq *s)
  * counted as the smaller of the two, saving one dispatch per boundary. */
 static seq *add_longer(seq *seqs, size_t *nseq, size_t *cap)
 {
-    size_t ntriples = *nseq, from = 0, to = *nseq; /* x: seqs[from, to) of length L - 1 */
+    size_t nprofile = *nseq, from = 0, to = *nseq; /* x: seqs[from, to) of length L - 1 */
     for (unsigned len = 4; len <= SEQ_MAX; len++) {
         for (size_t i = from; i < to; i++)
-            for (size_t j = 0; j < ntriples; j++) {
+            for (size_t j = 0; j < nprofile; j++) { /* y: the profile's triples */
                 const seq *x = &seqs[i], *y = &seqs[j];
                 if (x->n != len - 1 || y->n != 3 || x->idx[len - 3] != y->idx[0] ||
                     x->idx[len - 2] != y->idx[1])

@@ -149,6 +149,12 @@ ENG_INLINE uint16_t eng_low16(const u256 *v)
     return (uint16_t)v->w[0];
 }
 
+#ifdef ERAVM_NO_JUMP_SEEN /* the ablation */
+#define ENG_NO_JUMP_SEEN 1
+#else
+#define ENG_NO_JUMP_SEEN 0
+#endif
+
 /* The record a jump from r to `to` goes on at, where its target is data
  * (a register or a stack word): computed from that word, the next record's
  * address would hold every load of its fields, and so the whole of the next
@@ -158,11 +164,6 @@ ENG_INLINE uint16_t eng_low16(const u256 *v)
  * loaded long before, and the comparison that proves it right is a branch
  * the core predicts, off the critical path. The empty asm hides from the
  * compiler that the two are equal (it would use `to`). */
-#ifdef ERAVM_NO_JUMP_SEEN /* the ablation */
-#define ENG_NO_JUMP_SEEN 1
-#else
-#define ENG_NO_JUMP_SEEN 0
-#endif
 ENG_INLINE const vm_rec *eng_jump_to(eravm_vm *vm, const vm_rec *r, const vm_rec *to)
 {
     const vm_rec **seen = &vm->jump_seen[(uintptr_t)r / sizeof *r % VM_JUMP_SEEN];

@@ -138,10 +138,7 @@ void prof_free(eravm_counters *C)
     free(C->xty);
     free(C->win);
     stacks_free(C);
-    if (C->live) { /* the VM's counts go with these counters */
-        memset(C->live->prof_count_tab, 0, sizeof C->live->prof_count_tab);
-        C->live->prof_live = false;
-    }
+    prof_take_counts(C); /* the live VM's table cleared, and let go */
     free(C);
 }
 
@@ -437,9 +434,8 @@ static void triple_add(eravm_counters *C, uint32_t a, uint32_t b, uint32_t c)
     C->tri_count[*v]++;
 }
 
-/* Counts the records [r, end): four tables, because one counter incremented
- * record after record (a loop of one opcode) waits each time for its own
- * previous store; four chains run side by side. */
+/* The buffer's records into pairs, triples and call-stack cells, as asked
+ * (the counts are the VM's, prof_record), and the buffer emptied. */
 static void flush(eravm_counters *C, prof_state *s)
 {
     uint32_t prev = C->prev, prev2 = C->prev2, node = C->flush_node;

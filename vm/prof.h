@@ -55,8 +55,8 @@ void prof_free(eravm_counters *C);
 bool prof_run_start(eravm_counters *C);
 void prof_reset(eravm_counters *C);
 /* The executions counted in C->live's table, added to C's own (the table
- * cleared); prof_detach(vm): the same for the counters the VM counts for,
- * before it is freed or given others. */
+ * cleared, the VM let go); prof_detach(vm): the same for the counters the
+ * VM counts for, if any, before it is freed or given others. */
 void prof_take_counts(eravm_counters *C);
 void prof_detach(eravm_vm *vm);
 

@@ -130,8 +130,7 @@ void eravm_vm_attach_counters(eravm_vm *vm, eravm_counters *c)
 {
     if (vm->counters == c)
         return;
-    if (vm->counters)
-        prof_detach(vm);
+    prof_detach(vm);
     if (!vm->counters_shared)
         prof_free(vm->counters);
     vm->counters = c;

@@ -1062,8 +1062,7 @@ void eravm_vm_free(eravm_vm *vm)
     free(vm->frames);
     eravm_program_free(vm->empty_program);
     eravm_program_free(vm->panic_program);
-    if (vm->counters)
-        prof_detach(vm);
+    prof_detach(vm);
     if (!vm->counters_shared)
         prof_free(vm->counters);
     ref_free(vm->ref);
