@@ -43,8 +43,10 @@ static void check_index_table(void)
         const eravm_family *f = &eravm_families[o->op];
         EXPECT(!!(e->fl & RB_KERNEL) == f->kernel_only && !!(e->fl & RB_NOSTATIC) == f->static_forbidden,
                "index %u: mode bits differ", i);
-        for (unsigned k = 0; k < e->nfused; k++)
-            EXPECT(eng_fused_tab[e->fused + k].idx[0] == i, "index %u: fused range", i);
+        unsigned nf = 0;
+        for (size_t k = 0; k < eng_fused_count; k++)
+            nf += eng_fused_tab[k].idx[0] == i;
+        EXPECT(e->nfused == nf, "index %u: %u fused sequences, not %u", i, e->nfused, nf);
         EXPECT(e->src_mode == o->src_mode && e->dst_mode == o->dst_mode, "index %u: modes differ", i);
         EXPECT(e->hclass == eravm_families[o->op].hclass, "index %u: class differs", i);
         EXPECT(e->ergs == eravm_families[o->op].ergs, "index %u: ergs differ", i);
@@ -79,6 +81,46 @@ static void check_fused_table(void)
         }
     }
     CASE_END("fused-sequence table: %zu sequences, sorted, specialised components", eng_fused_count);
+}
+
+/* The decoder's pair table: every two indices find the slot of exactly
+ * the sequences that start with them (all 2048 x 2048, against a scan of
+ * the fused table), and no other slot is in use. */
+static void check_pair_table(void)
+{
+    CASE_BEGIN();
+    static uint8_t used[1u << ENG_PAIR_BITS];
+    unsigned pairs = 0;
+    for (unsigned a = 0; a < ERAVM_OPCODE_SLOTS; a++) {
+        size_t lo = 0;
+        while (lo < eng_fused_count && eng_fused_tab[lo].idx[0] < a)
+            lo++;
+        for (unsigned b = 0; b < ERAVM_OPCODE_SLOTS; b++) {
+            size_t first = lo, n = 0;
+            for (size_t k = lo; k < eng_fused_count && eng_fused_tab[k].idx[0] == a; k++) {
+                if (eng_fused_tab[k].idx[1] != b)
+                    continue;
+                if (!n)
+                    first = k;
+                n++;
+            }
+            uint32_t key = ENG_PAIR_KEY(a, b);
+            const eng_pair *p = &eng_pair_tab[ENG_PAIR_SLOT(key)];
+            bool hit = p->n && p->key == key;
+            EXPECT(hit == (n != 0), "indices %u %u: %s in the pair table, %zu sequences", a, b,
+                   hit ? "found" : "not found", n);
+            if (n && hit) {
+                EXPECT(p->first == first && p->n == n, "indices %u %u: slot says %u+%u, not %zu+%zu", a,
+                       b, p->first, p->n, first, n);
+                used[ENG_PAIR_SLOT(key)] = 1;
+                pairs++;
+            }
+        }
+    }
+    for (unsigned i = 0; i < 1u << ENG_PAIR_BITS; i++)
+        EXPECT(!eng_pair_tab[i].n || used[i], "pair slot %u in use by no sequence", i);
+    CASE_END("pair table: %u pairs in %u slots, one probe each, all 2048 x 2048 pairs checked", pairs,
+             1u << ENG_PAIR_BITS);
 }
 
 /* Every sequence of the fused table is what a program of its indices
@@ -482,6 +524,7 @@ int main(void)
 {
     check_index_table();
     check_fused_table();
+    check_pair_table();
     check_longest_match();
     check_predicates();
     check_twins();

@@ -2,6 +2,10 @@
  * (make gen-engine); do not edit. CI regenerates it and fails on a diff.
  * 68 specialised variants, 96 fused sequences. */
 
+/* the fused-sequence pair table's hash (vm/engine.h ENG_PAIR_SLOT) */
+#define ENG_PAIR_BITS 7
+#define ENG_PAIR_MUL 0x4ba297b9u
+
 /* X(NAME, INDEX, CLASS, FAMILY, SRC, DST, OPF flags, ERGS, MODE) */
 #define ENGINE_SPECIALISED(X) \
     X(S_1, 1, NOP, EOP_NOP, SRC_REG, DST_REG, 0, 6, 0) /* nop.reg.reg */ \
@@ -217,2056 +221,2056 @@
 
 #ifdef ENGINE_GEN_TABLES
 /* op, src mode, dst mode, OPF and mode bits, class, fused sequences starting
- * here, ENG_SLOW_* bits, specialised handler, first of those sequences, ergs */
+ * here, ENG_SLOW_* bits, specialised handler, ergs */
 const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {
-    {EOP_INVALID, SRC_REG, DST_REG, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u}, /* 0 invalid */
-    {EOP_NOP, SRC_REG, DST_REG, 0, HC_NOP, 3, 4, H_S_1, 0, 6u}, /* 1 nop.reg.reg */
-    {EOP_NOP, SRC_REG, DST_PUSH, 0, HC_NOP, 2, 100, H_S_2, 3, 6u}, /* 2 nop.reg.push */
-    {EOP_NOP, SRC_REG, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 3 nop.reg.stack_rel */
-    {EOP_NOP, SRC_REG, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 4 nop.reg.stack_abs */
-    {EOP_NOP, SRC_POP, DST_REG, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 5 nop.pop.reg */
-    {EOP_NOP, SRC_POP, DST_PUSH, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 6 nop.pop.push */
-    {EOP_NOP, SRC_POP, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 7 nop.pop.stack_rel */
-    {EOP_NOP, SRC_POP, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 8 nop.pop.stack_abs */
-    {EOP_NOP, SRC_STACK_REL, DST_REG, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 9 nop.stack_rel.reg */
-    {EOP_NOP, SRC_STACK_REL, DST_PUSH, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 10 nop.stack_rel.push */
-    {EOP_NOP, SRC_STACK_REL, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 11 nop.stack_rel.stack_rel */
-    {EOP_NOP, SRC_STACK_REL, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 12 nop.stack_rel.stack_abs */
-    {EOP_NOP, SRC_STACK_ABS, DST_REG, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 13 nop.stack_abs.reg */
-    {EOP_NOP, SRC_STACK_ABS, DST_PUSH, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 14 nop.stack_abs.push */
-    {EOP_NOP, SRC_STACK_ABS, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 15 nop.stack_abs.stack_rel */
-    {EOP_NOP, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 16 nop.stack_abs.stack_abs */
-    {EOP_NOP, SRC_IMM, DST_REG, 0, HC_NOP, 0, 4, 0, 0, 6u}, /* 17 nop.imm.reg */
-    {EOP_NOP, SRC_IMM, DST_PUSH, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 18 nop.imm.push */
-    {EOP_NOP, SRC_IMM, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 19 nop.imm.stack_rel */
-    {EOP_NOP, SRC_IMM, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 20 nop.imm.stack_abs */
-    {EOP_NOP, SRC_CODE, DST_REG, 0, HC_NOP, 0, 4, 0, 0, 6u}, /* 21 nop.code.reg */
-    {EOP_NOP, SRC_CODE, DST_PUSH, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 22 nop.code.push */
-    {EOP_NOP, SRC_CODE, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 23 nop.code.stack_rel */
-    {EOP_NOP, SRC_CODE, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 0, 6u}, /* 24 nop.code.stack_abs */
-    {EOP_ADD, SRC_REG, DST_REG, 0, HC_BINOP, 6, 15, H_S_25, 5, 6u}, /* 25 add.reg.reg */
-    {EOP_ADD, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, H_S_26, 0, 6u}, /* 26 add.reg.reg! */
-    {EOP_ADD, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 27 add.reg.push */
-    {EOP_ADD, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 28 add.reg.push! */
-    {EOP_ADD, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 111, H_S_29, 0, 6u}, /* 29 add.reg.stack_rel */
-    {EOP_ADD, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 30 add.reg.stack_rel! */
-    {EOP_ADD, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 3, 111, H_S_31, 11, 6u}, /* 31 add.reg.stack_abs */
-    {EOP_ADD, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 32 add.reg.stack_abs! */
-    {EOP_ADD, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 33 add.pop.reg */
-    {EOP_ADD, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 34 add.pop.reg! */
-    {EOP_ADD, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 35 add.pop.push */
-    {EOP_ADD, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 36 add.pop.push! */
-    {EOP_ADD, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 37 add.pop.stack_rel */
-    {EOP_ADD, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 38 add.pop.stack_rel! */
-    {EOP_ADD, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 39 add.pop.stack_abs */
-    {EOP_ADD, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 40 add.pop.stack_abs! */
-    {EOP_ADD, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 3, 93, H_S_41, 14, 6u}, /* 41 add.stack_rel.reg */
-    {EOP_ADD, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 42 add.stack_rel.reg! */
-    {EOP_ADD, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 43 add.stack_rel.push */
-    {EOP_ADD, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 44 add.stack_rel.push! */
-    {EOP_ADD, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 45 add.stack_rel.stack_rel */
-    {EOP_ADD, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 46 add.stack_rel.stack_rel! */
-    {EOP_ADD, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 47 add.stack_rel.stack_abs */
-    {EOP_ADD, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 48 add.stack_rel.stack_abs! */
-    {EOP_ADD, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 3, 93, H_S_49, 17, 6u}, /* 49 add.stack_abs.reg */
-    {EOP_ADD, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 50 add.stack_abs.reg! */
-    {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 51 add.stack_abs.push */
-    {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 3, 117, H_S_52, 20, 6u}, /* 52 add.stack_abs.push! */
-    {EOP_ADD, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 53 add.stack_abs.stack_rel */
-    {EOP_ADD, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 54 add.stack_abs.stack_rel! */
-    {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 55 add.stack_abs.stack_abs */
-    {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 117, H_S_56, 0, 6u}, /* 56 add.stack_abs.stack_abs! */
-    {EOP_ADD, SRC_IMM, DST_REG, 0, HC_BINOP, 8, 13, H_S_57, 23, 6u}, /* 57 add.imm.reg */
-    {EOP_ADD, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 58 add.imm.reg! */
-    {EOP_ADD, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 59 add.imm.push */
-    {EOP_ADD, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 60 add.imm.push! */
-    {EOP_ADD, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 61 add.imm.stack_rel */
-    {EOP_ADD, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 62 add.imm.stack_rel! */
-    {EOP_ADD, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 63 add.imm.stack_abs */
-    {EOP_ADD, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 64 add.imm.stack_abs! */
-    {EOP_ADD, SRC_CODE, DST_REG, 0, HC_BINOP, 3, 29, H_S_65, 31, 6u}, /* 65 add.code.reg */
-    {EOP_ADD, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 66 add.code.reg! */
-    {EOP_ADD, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 67 add.code.push */
-    {EOP_ADD, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 68 add.code.push! */
-    {EOP_ADD, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 69 add.code.stack_rel */
-    {EOP_ADD, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 70 add.code.stack_rel! */
-    {EOP_ADD, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 71 add.code.stack_abs */
-    {EOP_ADD, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 72 add.code.stack_abs! */
-    {EOP_SUB, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 73 sub.reg.reg */
-    {EOP_SUB, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 0, 6u}, /* 74 sub.reg.reg.s */
-    {EOP_SUB, SRC_REG, DST_REG, 1, HC_BINOP, 3, 7, H_S_75, 34, 6u}, /* 75 sub.reg.reg! */
-    {EOP_SUB, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, H_S_76, 0, 6u}, /* 76 sub.reg.reg.s! */
-    {EOP_SUB, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 77 sub.reg.push */
-    {EOP_SUB, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 78 sub.reg.push.s */
-    {EOP_SUB, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 79 sub.reg.push! */
-    {EOP_SUB, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 103, H_S_80, 0, 6u}, /* 80 sub.reg.push.s! */
-    {EOP_SUB, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 81 sub.reg.stack_rel */
-    {EOP_SUB, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 82 sub.reg.stack_rel.s */
-    {EOP_SUB, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 83 sub.reg.stack_rel! */
-    {EOP_SUB, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 84 sub.reg.stack_rel.s! */
-    {EOP_SUB, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 85 sub.reg.stack_abs */
-    {EOP_SUB, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 86 sub.reg.stack_abs.s */
-    {EOP_SUB, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 87 sub.reg.stack_abs! */
-    {EOP_SUB, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 88 sub.reg.stack_abs.s! */
-    {EOP_SUB, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 89 sub.pop.reg */
-    {EOP_SUB, SRC_POP, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 90 sub.pop.reg.s */
-    {EOP_SUB, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 91 sub.pop.reg! */
-    {EOP_SUB, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 92 sub.pop.reg.s! */
-    {EOP_SUB, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 93 sub.pop.push */
-    {EOP_SUB, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 94 sub.pop.push.s */
-    {EOP_SUB, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 95 sub.pop.push! */
-    {EOP_SUB, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 96 sub.pop.push.s! */
-    {EOP_SUB, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 97 sub.pop.stack_rel */
-    {EOP_SUB, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 98 sub.pop.stack_rel.s */
-    {EOP_SUB, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 99 sub.pop.stack_rel! */
-    {EOP_SUB, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 100 sub.pop.stack_rel.s! */
-    {EOP_SUB, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 101 sub.pop.stack_abs */
-    {EOP_SUB, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 102 sub.pop.stack_abs.s */
-    {EOP_SUB, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 103 sub.pop.stack_abs! */
-    {EOP_SUB, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 104 sub.pop.stack_abs.s! */
-    {EOP_SUB, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 105 sub.stack_rel.reg */
-    {EOP_SUB, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 106 sub.stack_rel.reg.s */
-    {EOP_SUB, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 107 sub.stack_rel.reg! */
-    {EOP_SUB, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 108 sub.stack_rel.reg.s! */
-    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 2, 117, H_S_109, 37, 6u}, /* 109 sub.stack_rel.push */
-    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 2, 117, H_S_110, 39, 6u}, /* 110 sub.stack_rel.push.s */
-    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 111 sub.stack_rel.push! */
-    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 112 sub.stack_rel.push.s! */
-    {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 113 sub.stack_rel.stack_rel */
-    {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 114 sub.stack_rel.stack_rel.s */
-    {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 115 sub.stack_rel.stack_rel! */
-    {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 116 sub.stack_rel.stack_rel.s! */
-    {EOP_SUB, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 117 sub.stack_rel.stack_abs */
-    {EOP_SUB, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 118 sub.stack_rel.stack_abs.s */
-    {EOP_SUB, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 119 sub.stack_rel.stack_abs! */
-    {EOP_SUB, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 120 sub.stack_rel.stack_abs.s! */
-    {EOP_SUB, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 121 sub.stack_abs.reg */
-    {EOP_SUB, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 122 sub.stack_abs.reg.s */
-    {EOP_SUB, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 123 sub.stack_abs.reg! */
-    {EOP_SUB, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 124 sub.stack_abs.reg.s! */
-    {EOP_SUB, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 125 sub.stack_abs.push */
-    {EOP_SUB, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 126 sub.stack_abs.push.s */
-    {EOP_SUB, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 127 sub.stack_abs.push! */
-    {EOP_SUB, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 128 sub.stack_abs.push.s! */
-    {EOP_SUB, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 129 sub.stack_abs.stack_rel */
-    {EOP_SUB, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 130 sub.stack_abs.stack_rel.s */
-    {EOP_SUB, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 131 sub.stack_abs.stack_rel! */
-    {EOP_SUB, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 132 sub.stack_abs.stack_rel.s! */
-    {EOP_SUB, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 133 sub.stack_abs.stack_abs */
-    {EOP_SUB, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 134 sub.stack_abs.stack_abs.s */
-    {EOP_SUB, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 135 sub.stack_abs.stack_abs! */
-    {EOP_SUB, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 136 sub.stack_abs.stack_abs.s! */
-    {EOP_SUB, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 137 sub.imm.reg */
-    {EOP_SUB, SRC_IMM, DST_REG, 2, HC_BINOP, 3, 5, H_S_138, 41, 6u}, /* 138 sub.imm.reg.s */
-    {EOP_SUB, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 139 sub.imm.reg! */
-    {EOP_SUB, SRC_IMM, DST_REG, 3, HC_BINOP, 3, 5, H_S_140, 44, 6u}, /* 140 sub.imm.reg.s! */
-    {EOP_SUB, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 141 sub.imm.push */
-    {EOP_SUB, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 142 sub.imm.push.s */
-    {EOP_SUB, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 143 sub.imm.push! */
-    {EOP_SUB, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 144 sub.imm.push.s! */
-    {EOP_SUB, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 145 sub.imm.stack_rel */
-    {EOP_SUB, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 146 sub.imm.stack_rel.s */
-    {EOP_SUB, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 147 sub.imm.stack_rel! */
-    {EOP_SUB, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 148 sub.imm.stack_rel.s! */
-    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 149 sub.imm.stack_abs */
-    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 150 sub.imm.stack_abs.s */
-    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 151 sub.imm.stack_abs! */
-    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 1, 101, H_S_152, 47, 6u}, /* 152 sub.imm.stack_abs.s! */
-    {EOP_SUB, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 153 sub.code.reg */
-    {EOP_SUB, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 154 sub.code.reg.s */
-    {EOP_SUB, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 155 sub.code.reg! */
-    {EOP_SUB, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 21, H_S_156, 0, 6u}, /* 156 sub.code.reg.s! */
-    {EOP_SUB, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 157 sub.code.push */
-    {EOP_SUB, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 158 sub.code.push.s */
-    {EOP_SUB, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 159 sub.code.push! */
-    {EOP_SUB, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 160 sub.code.push.s! */
-    {EOP_SUB, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 161 sub.code.stack_rel */
-    {EOP_SUB, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 162 sub.code.stack_rel.s */
-    {EOP_SUB, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 163 sub.code.stack_rel! */
-    {EOP_SUB, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 164 sub.code.stack_rel.s! */
-    {EOP_SUB, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 165 sub.code.stack_abs */
-    {EOP_SUB, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 166 sub.code.stack_abs.s */
-    {EOP_SUB, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 167 sub.code.stack_abs! */
-    {EOP_SUB, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 168 sub.code.stack_abs.s! */
-    {EOP_MUL, SRC_REG, DST_REG, 0, HC_MULDIV, 6, 3, H_S_169, 48, 6u}, /* 169 mul.reg.reg */
-    {EOP_MUL, SRC_REG, DST_REG, 1, HC_MULDIV, 0, 3, 0, 0, 6u}, /* 170 mul.reg.reg! */
-    {EOP_MUL, SRC_REG, DST_PUSH, 0, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 171 mul.reg.push */
-    {EOP_MUL, SRC_REG, DST_PUSH, 1, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 172 mul.reg.push! */
-    {EOP_MUL, SRC_REG, DST_STACK_REL, 0, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 173 mul.reg.stack_rel */
-    {EOP_MUL, SRC_REG, DST_STACK_REL, 1, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 174 mul.reg.stack_rel! */
-    {EOP_MUL, SRC_REG, DST_STACK_ABS, 0, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 175 mul.reg.stack_abs */
-    {EOP_MUL, SRC_REG, DST_STACK_ABS, 1, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 176 mul.reg.stack_abs! */
-    {EOP_MUL, SRC_POP, DST_REG, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 177 mul.pop.reg */
-    {EOP_MUL, SRC_POP, DST_REG, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 178 mul.pop.reg! */
-    {EOP_MUL, SRC_POP, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 179 mul.pop.push */
-    {EOP_MUL, SRC_POP, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 180 mul.pop.push! */
-    {EOP_MUL, SRC_POP, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 181 mul.pop.stack_rel */
-    {EOP_MUL, SRC_POP, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 182 mul.pop.stack_rel! */
-    {EOP_MUL, SRC_POP, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 183 mul.pop.stack_abs */
-    {EOP_MUL, SRC_POP, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 184 mul.pop.stack_abs! */
-    {EOP_MUL, SRC_STACK_REL, DST_REG, 0, HC_MULDIV, 0, 81, H_S_185, 0, 6u}, /* 185 mul.stack_rel.reg */
-    {EOP_MUL, SRC_STACK_REL, DST_REG, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 186 mul.stack_rel.reg! */
-    {EOP_MUL, SRC_STACK_REL, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 187 mul.stack_rel.push */
-    {EOP_MUL, SRC_STACK_REL, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 188 mul.stack_rel.push! */
-    {EOP_MUL, SRC_STACK_REL, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 189 mul.stack_rel.stack_rel */
-    {EOP_MUL, SRC_STACK_REL, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 190 mul.stack_rel.stack_rel! */
-    {EOP_MUL, SRC_STACK_REL, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 191 mul.stack_rel.stack_abs */
-    {EOP_MUL, SRC_STACK_REL, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 192 mul.stack_rel.stack_abs! */
-    {EOP_MUL, SRC_STACK_ABS, DST_REG, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 193 mul.stack_abs.reg */
-    {EOP_MUL, SRC_STACK_ABS, DST_REG, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 194 mul.stack_abs.reg! */
-    {EOP_MUL, SRC_STACK_ABS, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 195 mul.stack_abs.push */
-    {EOP_MUL, SRC_STACK_ABS, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 196 mul.stack_abs.push! */
-    {EOP_MUL, SRC_STACK_ABS, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 197 mul.stack_abs.stack_rel */
-    {EOP_MUL, SRC_STACK_ABS, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 198 mul.stack_abs.stack_rel! */
-    {EOP_MUL, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 199 mul.stack_abs.stack_abs */
-    {EOP_MUL, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 200 mul.stack_abs.stack_abs! */
-    {EOP_MUL, SRC_IMM, DST_REG, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 201 mul.imm.reg */
-    {EOP_MUL, SRC_IMM, DST_REG, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 202 mul.imm.reg! */
-    {EOP_MUL, SRC_IMM, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 203 mul.imm.push */
-    {EOP_MUL, SRC_IMM, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 204 mul.imm.push! */
-    {EOP_MUL, SRC_IMM, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 205 mul.imm.stack_rel */
-    {EOP_MUL, SRC_IMM, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 206 mul.imm.stack_rel! */
-    {EOP_MUL, SRC_IMM, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 207 mul.imm.stack_abs */
-    {EOP_MUL, SRC_IMM, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 208 mul.imm.stack_abs! */
-    {EOP_MUL, SRC_CODE, DST_REG, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 209 mul.code.reg */
-    {EOP_MUL, SRC_CODE, DST_REG, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 210 mul.code.reg! */
-    {EOP_MUL, SRC_CODE, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 211 mul.code.push */
-    {EOP_MUL, SRC_CODE, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 212 mul.code.push! */
-    {EOP_MUL, SRC_CODE, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 213 mul.code.stack_rel */
-    {EOP_MUL, SRC_CODE, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 214 mul.code.stack_rel! */
-    {EOP_MUL, SRC_CODE, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 215 mul.code.stack_abs */
-    {EOP_MUL, SRC_CODE, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 216 mul.code.stack_abs! */
-    {EOP_DIV, SRC_REG, DST_REG, 0, HC_MULDIV, 3, 3, H_S_217, 54, 6u}, /* 217 div.reg.reg */
-    {EOP_DIV, SRC_REG, DST_REG, 2, HC_MULDIV, 0, 3, 0, 0, 6u}, /* 218 div.reg.reg.s */
-    {EOP_DIV, SRC_REG, DST_REG, 1, HC_MULDIV, 0, 3, 0, 0, 6u}, /* 219 div.reg.reg! */
-    {EOP_DIV, SRC_REG, DST_REG, 3, HC_MULDIV, 0, 3, 0, 0, 6u}, /* 220 div.reg.reg.s! */
-    {EOP_DIV, SRC_REG, DST_PUSH, 0, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 221 div.reg.push */
-    {EOP_DIV, SRC_REG, DST_PUSH, 2, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 222 div.reg.push.s */
-    {EOP_DIV, SRC_REG, DST_PUSH, 1, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 223 div.reg.push! */
-    {EOP_DIV, SRC_REG, DST_PUSH, 3, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 224 div.reg.push.s! */
-    {EOP_DIV, SRC_REG, DST_STACK_REL, 0, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 225 div.reg.stack_rel */
-    {EOP_DIV, SRC_REG, DST_STACK_REL, 2, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 226 div.reg.stack_rel.s */
-    {EOP_DIV, SRC_REG, DST_STACK_REL, 1, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 227 div.reg.stack_rel! */
-    {EOP_DIV, SRC_REG, DST_STACK_REL, 3, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 228 div.reg.stack_rel.s! */
-    {EOP_DIV, SRC_REG, DST_STACK_ABS, 0, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 229 div.reg.stack_abs */
-    {EOP_DIV, SRC_REG, DST_STACK_ABS, 2, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 230 div.reg.stack_abs.s */
-    {EOP_DIV, SRC_REG, DST_STACK_ABS, 1, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 231 div.reg.stack_abs! */
-    {EOP_DIV, SRC_REG, DST_STACK_ABS, 3, HC_MULDIV, 0, 67, 0, 0, 6u}, /* 232 div.reg.stack_abs.s! */
-    {EOP_DIV, SRC_POP, DST_REG, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 233 div.pop.reg */
-    {EOP_DIV, SRC_POP, DST_REG, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 234 div.pop.reg.s */
-    {EOP_DIV, SRC_POP, DST_REG, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 235 div.pop.reg! */
-    {EOP_DIV, SRC_POP, DST_REG, 3, HC_MULDIV, 3, 81, H_S_236, 57, 6u}, /* 236 div.pop.reg.s! */
-    {EOP_DIV, SRC_POP, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 237 div.pop.push */
-    {EOP_DIV, SRC_POP, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 238 div.pop.push.s */
-    {EOP_DIV, SRC_POP, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 239 div.pop.push! */
-    {EOP_DIV, SRC_POP, DST_PUSH, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 240 div.pop.push.s! */
-    {EOP_DIV, SRC_POP, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 241 div.pop.stack_rel */
-    {EOP_DIV, SRC_POP, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 242 div.pop.stack_rel.s */
-    {EOP_DIV, SRC_POP, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 243 div.pop.stack_rel! */
-    {EOP_DIV, SRC_POP, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 244 div.pop.stack_rel.s! */
-    {EOP_DIV, SRC_POP, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 245 div.pop.stack_abs */
-    {EOP_DIV, SRC_POP, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 246 div.pop.stack_abs.s */
-    {EOP_DIV, SRC_POP, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 247 div.pop.stack_abs! */
-    {EOP_DIV, SRC_POP, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 248 div.pop.stack_abs.s! */
-    {EOP_DIV, SRC_STACK_REL, DST_REG, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 249 div.stack_rel.reg */
-    {EOP_DIV, SRC_STACK_REL, DST_REG, 2, HC_MULDIV, 0, 81, H_S_250, 0, 6u}, /* 250 div.stack_rel.reg.s */
-    {EOP_DIV, SRC_STACK_REL, DST_REG, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 251 div.stack_rel.reg! */
-    {EOP_DIV, SRC_STACK_REL, DST_REG, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 252 div.stack_rel.reg.s! */
-    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 253 div.stack_rel.push */
-    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 254 div.stack_rel.push.s */
-    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 255 div.stack_rel.push! */
-    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 3, HC_MULDIV, 1, 113, H_S_256, 60, 6u}, /* 256 div.stack_rel.push.s! */
-    {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 257 div.stack_rel.stack_rel */
-    {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 258 div.stack_rel.stack_rel.s */
-    {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 259 div.stack_rel.stack_rel! */
-    {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 260 div.stack_rel.stack_rel.s! */
-    {EOP_DIV, SRC_STACK_REL, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 261 div.stack_rel.stack_abs */
-    {EOP_DIV, SRC_STACK_REL, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 262 div.stack_rel.stack_abs.s */
-    {EOP_DIV, SRC_STACK_REL, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 263 div.stack_rel.stack_abs! */
-    {EOP_DIV, SRC_STACK_REL, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 264 div.stack_rel.stack_abs.s! */
-    {EOP_DIV, SRC_STACK_ABS, DST_REG, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 265 div.stack_abs.reg */
-    {EOP_DIV, SRC_STACK_ABS, DST_REG, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 266 div.stack_abs.reg.s */
-    {EOP_DIV, SRC_STACK_ABS, DST_REG, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 267 div.stack_abs.reg! */
-    {EOP_DIV, SRC_STACK_ABS, DST_REG, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 268 div.stack_abs.reg.s! */
-    {EOP_DIV, SRC_STACK_ABS, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 269 div.stack_abs.push */
-    {EOP_DIV, SRC_STACK_ABS, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 270 div.stack_abs.push.s */
-    {EOP_DIV, SRC_STACK_ABS, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 271 div.stack_abs.push! */
-    {EOP_DIV, SRC_STACK_ABS, DST_PUSH, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 272 div.stack_abs.push.s! */
-    {EOP_DIV, SRC_STACK_ABS, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 273 div.stack_abs.stack_rel */
-    {EOP_DIV, SRC_STACK_ABS, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 274 div.stack_abs.stack_rel.s */
-    {EOP_DIV, SRC_STACK_ABS, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 275 div.stack_abs.stack_rel! */
-    {EOP_DIV, SRC_STACK_ABS, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 276 div.stack_abs.stack_rel.s! */
-    {EOP_DIV, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 277 div.stack_abs.stack_abs */
-    {EOP_DIV, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 278 div.stack_abs.stack_abs.s */
-    {EOP_DIV, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 279 div.stack_abs.stack_abs! */
-    {EOP_DIV, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 280 div.stack_abs.stack_abs.s! */
-    {EOP_DIV, SRC_IMM, DST_REG, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 281 div.imm.reg */
-    {EOP_DIV, SRC_IMM, DST_REG, 2, HC_MULDIV, 2, 1, H_S_282, 61, 6u}, /* 282 div.imm.reg.s */
-    {EOP_DIV, SRC_IMM, DST_REG, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 283 div.imm.reg! */
-    {EOP_DIV, SRC_IMM, DST_REG, 3, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 284 div.imm.reg.s! */
-    {EOP_DIV, SRC_IMM, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 285 div.imm.push */
-    {EOP_DIV, SRC_IMM, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 286 div.imm.push.s */
-    {EOP_DIV, SRC_IMM, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 287 div.imm.push! */
-    {EOP_DIV, SRC_IMM, DST_PUSH, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 288 div.imm.push.s! */
-    {EOP_DIV, SRC_IMM, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 289 div.imm.stack_rel */
-    {EOP_DIV, SRC_IMM, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 290 div.imm.stack_rel.s */
-    {EOP_DIV, SRC_IMM, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 291 div.imm.stack_rel! */
-    {EOP_DIV, SRC_IMM, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 292 div.imm.stack_rel.s! */
-    {EOP_DIV, SRC_IMM, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 293 div.imm.stack_abs */
-    {EOP_DIV, SRC_IMM, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 294 div.imm.stack_abs.s */
-    {EOP_DIV, SRC_IMM, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 295 div.imm.stack_abs! */
-    {EOP_DIV, SRC_IMM, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 296 div.imm.stack_abs.s! */
-    {EOP_DIV, SRC_CODE, DST_REG, 0, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 297 div.code.reg */
-    {EOP_DIV, SRC_CODE, DST_REG, 2, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 298 div.code.reg.s */
-    {EOP_DIV, SRC_CODE, DST_REG, 1, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 299 div.code.reg! */
-    {EOP_DIV, SRC_CODE, DST_REG, 3, HC_MULDIV, 0, 1, 0, 0, 6u}, /* 300 div.code.reg.s! */
-    {EOP_DIV, SRC_CODE, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 301 div.code.push */
-    {EOP_DIV, SRC_CODE, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 302 div.code.push.s */
-    {EOP_DIV, SRC_CODE, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 303 div.code.push! */
-    {EOP_DIV, SRC_CODE, DST_PUSH, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 304 div.code.push.s! */
-    {EOP_DIV, SRC_CODE, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 305 div.code.stack_rel */
-    {EOP_DIV, SRC_CODE, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 306 div.code.stack_rel.s */
-    {EOP_DIV, SRC_CODE, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 307 div.code.stack_rel! */
-    {EOP_DIV, SRC_CODE, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 308 div.code.stack_rel.s! */
-    {EOP_DIV, SRC_CODE, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 309 div.code.stack_abs */
-    {EOP_DIV, SRC_CODE, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 310 div.code.stack_abs.s */
-    {EOP_DIV, SRC_CODE, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 311 div.code.stack_abs! */
-    {EOP_DIV, SRC_CODE, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 0, 6u}, /* 312 div.code.stack_abs.s! */
-    {EOP_JUMP, SRC_REG, DST_REG, 0, HC_JUMP, 0, 4, 0, 0, 6u}, /* 313 jump.reg */
-    {EOP_JUMP, SRC_POP, DST_REG, 0, HC_JUMP, 0, 84, H_S_314, 0, 6u}, /* 314 jump.pop */
-    {EOP_JUMP, SRC_STACK_REL, DST_REG, 0, HC_JUMP, 0, 84, H_S_315, 0, 6u}, /* 315 jump.stack_rel */
-    {EOP_JUMP, SRC_STACK_ABS, DST_REG, 0, HC_JUMP, 0, 68, 0, 0, 6u}, /* 316 jump.stack_abs */
-    {EOP_JUMP, SRC_IMM, DST_REG, 0, HC_JUMP, 0, 4, H_S_317, 0, 6u}, /* 317 jump.imm */
-    {EOP_JUMP, SRC_CODE, DST_REG, 0, HC_JUMP, 0, 4, 0, 0, 6u}, /* 318 jump.code */
-    {EOP_XOR, SRC_REG, DST_REG, 0, HC_BINOP, 3, 7, H_S_319, 63, 6u}, /* 319 xor.reg.reg */
-    {EOP_XOR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 320 xor.reg.reg! */
-    {EOP_XOR, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 321 xor.reg.push */
-    {EOP_XOR, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 322 xor.reg.push! */
-    {EOP_XOR, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 323 xor.reg.stack_rel */
-    {EOP_XOR, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 324 xor.reg.stack_rel! */
-    {EOP_XOR, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 325 xor.reg.stack_abs */
-    {EOP_XOR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 326 xor.reg.stack_abs! */
-    {EOP_XOR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 327 xor.pop.reg */
-    {EOP_XOR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 328 xor.pop.reg! */
-    {EOP_XOR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 329 xor.pop.push */
-    {EOP_XOR, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 330 xor.pop.push! */
-    {EOP_XOR, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 331 xor.pop.stack_rel */
-    {EOP_XOR, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 332 xor.pop.stack_rel! */
-    {EOP_XOR, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 333 xor.pop.stack_abs */
-    {EOP_XOR, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 334 xor.pop.stack_abs! */
-    {EOP_XOR, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 335 xor.stack_rel.reg */
-    {EOP_XOR, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 336 xor.stack_rel.reg! */
-    {EOP_XOR, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 337 xor.stack_rel.push */
-    {EOP_XOR, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 338 xor.stack_rel.push! */
-    {EOP_XOR, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 339 xor.stack_rel.stack_rel */
-    {EOP_XOR, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 340 xor.stack_rel.stack_rel! */
-    {EOP_XOR, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 341 xor.stack_rel.stack_abs */
-    {EOP_XOR, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 342 xor.stack_rel.stack_abs! */
-    {EOP_XOR, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 343 xor.stack_abs.reg */
-    {EOP_XOR, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 344 xor.stack_abs.reg! */
-    {EOP_XOR, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 345 xor.stack_abs.push */
-    {EOP_XOR, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 346 xor.stack_abs.push! */
-    {EOP_XOR, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 347 xor.stack_abs.stack_rel */
-    {EOP_XOR, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 348 xor.stack_abs.stack_rel! */
-    {EOP_XOR, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 349 xor.stack_abs.stack_abs */
-    {EOP_XOR, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 350 xor.stack_abs.stack_abs! */
-    {EOP_XOR, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 351 xor.imm.reg */
-    {EOP_XOR, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 352 xor.imm.reg! */
-    {EOP_XOR, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 353 xor.imm.push */
-    {EOP_XOR, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 354 xor.imm.push! */
-    {EOP_XOR, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 355 xor.imm.stack_rel */
-    {EOP_XOR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 356 xor.imm.stack_rel! */
-    {EOP_XOR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 357 xor.imm.stack_abs */
-    {EOP_XOR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 358 xor.imm.stack_abs! */
-    {EOP_XOR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 359 xor.code.reg */
-    {EOP_XOR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 360 xor.code.reg! */
-    {EOP_XOR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 361 xor.code.push */
-    {EOP_XOR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 362 xor.code.push! */
-    {EOP_XOR, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 363 xor.code.stack_rel */
-    {EOP_XOR, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 364 xor.code.stack_rel! */
-    {EOP_XOR, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 365 xor.code.stack_abs */
-    {EOP_XOR, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 366 xor.code.stack_abs! */
-    {EOP_AND, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 367 and.reg.reg */
-    {EOP_AND, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 368 and.reg.reg! */
-    {EOP_AND, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 369 and.reg.push */
-    {EOP_AND, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 370 and.reg.push! */
-    {EOP_AND, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 371 and.reg.stack_rel */
-    {EOP_AND, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 372 and.reg.stack_rel! */
-    {EOP_AND, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 373 and.reg.stack_abs */
-    {EOP_AND, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 374 and.reg.stack_abs! */
-    {EOP_AND, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 375 and.pop.reg */
-    {EOP_AND, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 376 and.pop.reg! */
-    {EOP_AND, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 377 and.pop.push */
-    {EOP_AND, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 378 and.pop.push! */
-    {EOP_AND, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 379 and.pop.stack_rel */
-    {EOP_AND, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 380 and.pop.stack_rel! */
-    {EOP_AND, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 381 and.pop.stack_abs */
-    {EOP_AND, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 382 and.pop.stack_abs! */
-    {EOP_AND, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 1, 85, H_S_383, 66, 6u}, /* 383 and.stack_rel.reg */
-    {EOP_AND, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 384 and.stack_rel.reg! */
-    {EOP_AND, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 385 and.stack_rel.push */
-    {EOP_AND, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 386 and.stack_rel.push! */
-    {EOP_AND, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 387 and.stack_rel.stack_rel */
-    {EOP_AND, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 388 and.stack_rel.stack_rel! */
-    {EOP_AND, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 389 and.stack_rel.stack_abs */
-    {EOP_AND, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 390 and.stack_rel.stack_abs! */
-    {EOP_AND, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 391 and.stack_abs.reg */
-    {EOP_AND, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 392 and.stack_abs.reg! */
-    {EOP_AND, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 393 and.stack_abs.push */
-    {EOP_AND, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 394 and.stack_abs.push! */
-    {EOP_AND, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 395 and.stack_abs.stack_rel */
-    {EOP_AND, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 396 and.stack_abs.stack_rel! */
-    {EOP_AND, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 397 and.stack_abs.stack_abs */
-    {EOP_AND, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 398 and.stack_abs.stack_abs! */
-    {EOP_AND, SRC_IMM, DST_REG, 0, HC_BINOP, 3, 5, H_S_399, 67, 6u}, /* 399 and.imm.reg */
-    {EOP_AND, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, H_S_400, 0, 6u}, /* 400 and.imm.reg! */
-    {EOP_AND, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 401 and.imm.push */
-    {EOP_AND, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 402 and.imm.push! */
-    {EOP_AND, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 403 and.imm.stack_rel */
-    {EOP_AND, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 404 and.imm.stack_rel! */
-    {EOP_AND, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 405 and.imm.stack_abs */
-    {EOP_AND, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 406 and.imm.stack_abs! */
-    {EOP_AND, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 21, H_S_407, 0, 6u}, /* 407 and.code.reg */
-    {EOP_AND, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 21, H_S_408, 0, 6u}, /* 408 and.code.reg! */
-    {EOP_AND, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 409 and.code.push */
-    {EOP_AND, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 410 and.code.push! */
-    {EOP_AND, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 411 and.code.stack_rel */
-    {EOP_AND, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 412 and.code.stack_rel! */
-    {EOP_AND, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 117, H_S_413, 0, 6u}, /* 413 and.code.stack_abs */
-    {EOP_AND, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 414 and.code.stack_abs! */
-    {EOP_OR, SRC_REG, DST_REG, 0, HC_BINOP, 3, 7, H_S_415, 70, 6u}, /* 415 or.reg.reg */
-    {EOP_OR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 416 or.reg.reg! */
-    {EOP_OR, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 417 or.reg.push */
-    {EOP_OR, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 418 or.reg.push! */
-    {EOP_OR, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 419 or.reg.stack_rel */
-    {EOP_OR, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 420 or.reg.stack_rel! */
-    {EOP_OR, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 421 or.reg.stack_abs */
-    {EOP_OR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 422 or.reg.stack_abs! */
-    {EOP_OR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 423 or.pop.reg */
-    {EOP_OR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 424 or.pop.reg! */
-    {EOP_OR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 425 or.pop.push */
-    {EOP_OR, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 426 or.pop.push! */
-    {EOP_OR, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 427 or.pop.stack_rel */
-    {EOP_OR, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 428 or.pop.stack_rel! */
-    {EOP_OR, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 429 or.pop.stack_abs */
-    {EOP_OR, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 430 or.pop.stack_abs! */
-    {EOP_OR, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 431 or.stack_rel.reg */
-    {EOP_OR, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 432 or.stack_rel.reg! */
-    {EOP_OR, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 433 or.stack_rel.push */
-    {EOP_OR, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 434 or.stack_rel.push! */
-    {EOP_OR, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 435 or.stack_rel.stack_rel */
-    {EOP_OR, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 436 or.stack_rel.stack_rel! */
-    {EOP_OR, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 437 or.stack_rel.stack_abs */
-    {EOP_OR, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 438 or.stack_rel.stack_abs! */
-    {EOP_OR, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 439 or.stack_abs.reg */
-    {EOP_OR, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 440 or.stack_abs.reg! */
-    {EOP_OR, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 441 or.stack_abs.push */
-    {EOP_OR, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 442 or.stack_abs.push! */
-    {EOP_OR, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 443 or.stack_abs.stack_rel */
-    {EOP_OR, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 444 or.stack_abs.stack_rel! */
-    {EOP_OR, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 445 or.stack_abs.stack_abs */
-    {EOP_OR, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 446 or.stack_abs.stack_abs! */
-    {EOP_OR, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 447 or.imm.reg */
-    {EOP_OR, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 448 or.imm.reg! */
-    {EOP_OR, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 449 or.imm.push */
-    {EOP_OR, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 450 or.imm.push! */
-    {EOP_OR, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 451 or.imm.stack_rel */
-    {EOP_OR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 452 or.imm.stack_rel! */
-    {EOP_OR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 453 or.imm.stack_abs */
-    {EOP_OR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 454 or.imm.stack_abs! */
-    {EOP_OR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 21, H_S_455, 0, 6u}, /* 455 or.code.reg */
-    {EOP_OR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 456 or.code.reg! */
-    {EOP_OR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 457 or.code.push */
-    {EOP_OR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 458 or.code.push! */
-    {EOP_OR, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 459 or.code.stack_rel */
-    {EOP_OR, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 460 or.code.stack_rel! */
-    {EOP_OR, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 461 or.code.stack_abs */
-    {EOP_OR, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 462 or.code.stack_abs! */
-    {EOP_SHL, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 463 shl.reg.reg */
-    {EOP_SHL, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 0, 6u}, /* 464 shl.reg.reg.s */
-    {EOP_SHL, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 465 shl.reg.reg! */
-    {EOP_SHL, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, 0, 0, 6u}, /* 466 shl.reg.reg.s! */
-    {EOP_SHL, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 467 shl.reg.push */
-    {EOP_SHL, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 468 shl.reg.push.s */
-    {EOP_SHL, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 469 shl.reg.push! */
-    {EOP_SHL, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 470 shl.reg.push.s! */
-    {EOP_SHL, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 471 shl.reg.stack_rel */
-    {EOP_SHL, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 472 shl.reg.stack_rel.s */
-    {EOP_SHL, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 473 shl.reg.stack_rel! */
-    {EOP_SHL, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 474 shl.reg.stack_rel.s! */
-    {EOP_SHL, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 475 shl.reg.stack_abs */
-    {EOP_SHL, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 476 shl.reg.stack_abs.s */
-    {EOP_SHL, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 477 shl.reg.stack_abs! */
-    {EOP_SHL, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 478 shl.reg.stack_abs.s! */
-    {EOP_SHL, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 479 shl.pop.reg */
-    {EOP_SHL, SRC_POP, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 480 shl.pop.reg.s */
-    {EOP_SHL, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 481 shl.pop.reg! */
-    {EOP_SHL, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 482 shl.pop.reg.s! */
-    {EOP_SHL, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 483 shl.pop.push */
-    {EOP_SHL, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 484 shl.pop.push.s */
-    {EOP_SHL, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 485 shl.pop.push! */
-    {EOP_SHL, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 486 shl.pop.push.s! */
-    {EOP_SHL, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 487 shl.pop.stack_rel */
-    {EOP_SHL, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 488 shl.pop.stack_rel.s */
-    {EOP_SHL, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 489 shl.pop.stack_rel! */
-    {EOP_SHL, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 490 shl.pop.stack_rel.s! */
-    {EOP_SHL, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 491 shl.pop.stack_abs */
-    {EOP_SHL, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 492 shl.pop.stack_abs.s */
-    {EOP_SHL, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 493 shl.pop.stack_abs! */
-    {EOP_SHL, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 494 shl.pop.stack_abs.s! */
-    {EOP_SHL, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 495 shl.stack_rel.reg */
-    {EOP_SHL, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 496 shl.stack_rel.reg.s */
-    {EOP_SHL, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 497 shl.stack_rel.reg! */
-    {EOP_SHL, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 498 shl.stack_rel.reg.s! */
-    {EOP_SHL, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 499 shl.stack_rel.push */
-    {EOP_SHL, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 500 shl.stack_rel.push.s */
-    {EOP_SHL, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 501 shl.stack_rel.push! */
-    {EOP_SHL, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 502 shl.stack_rel.push.s! */
-    {EOP_SHL, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 503 shl.stack_rel.stack_rel */
-    {EOP_SHL, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 504 shl.stack_rel.stack_rel.s */
-    {EOP_SHL, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 505 shl.stack_rel.stack_rel! */
-    {EOP_SHL, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 506 shl.stack_rel.stack_rel.s! */
-    {EOP_SHL, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 507 shl.stack_rel.stack_abs */
-    {EOP_SHL, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 508 shl.stack_rel.stack_abs.s */
-    {EOP_SHL, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 509 shl.stack_rel.stack_abs! */
-    {EOP_SHL, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 510 shl.stack_rel.stack_abs.s! */
-    {EOP_SHL, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 511 shl.stack_abs.reg */
-    {EOP_SHL, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 512 shl.stack_abs.reg.s */
-    {EOP_SHL, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 513 shl.stack_abs.reg! */
-    {EOP_SHL, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 514 shl.stack_abs.reg.s! */
-    {EOP_SHL, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 515 shl.stack_abs.push */
-    {EOP_SHL, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 516 shl.stack_abs.push.s */
-    {EOP_SHL, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 517 shl.stack_abs.push! */
-    {EOP_SHL, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 518 shl.stack_abs.push.s! */
-    {EOP_SHL, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 519 shl.stack_abs.stack_rel */
-    {EOP_SHL, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 520 shl.stack_abs.stack_rel.s */
-    {EOP_SHL, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 521 shl.stack_abs.stack_rel! */
-    {EOP_SHL, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 522 shl.stack_abs.stack_rel.s! */
-    {EOP_SHL, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 523 shl.stack_abs.stack_abs */
-    {EOP_SHL, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 524 shl.stack_abs.stack_abs.s */
-    {EOP_SHL, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 525 shl.stack_abs.stack_abs! */
-    {EOP_SHL, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 526 shl.stack_abs.stack_abs.s! */
-    {EOP_SHL, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 527 shl.imm.reg */
-    {EOP_SHL, SRC_IMM, DST_REG, 2, HC_BINOP, 3, 5, H_S_528, 73, 6u}, /* 528 shl.imm.reg.s */
-    {EOP_SHL, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 529 shl.imm.reg! */
-    {EOP_SHL, SRC_IMM, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 530 shl.imm.reg.s! */
-    {EOP_SHL, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 531 shl.imm.push */
-    {EOP_SHL, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 532 shl.imm.push.s */
-    {EOP_SHL, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 533 shl.imm.push! */
-    {EOP_SHL, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 534 shl.imm.push.s! */
-    {EOP_SHL, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 535 shl.imm.stack_rel */
-    {EOP_SHL, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 536 shl.imm.stack_rel.s */
-    {EOP_SHL, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 537 shl.imm.stack_rel! */
-    {EOP_SHL, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 538 shl.imm.stack_rel.s! */
-    {EOP_SHL, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 539 shl.imm.stack_abs */
-    {EOP_SHL, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 540 shl.imm.stack_abs.s */
-    {EOP_SHL, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 541 shl.imm.stack_abs! */
-    {EOP_SHL, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 542 shl.imm.stack_abs.s! */
-    {EOP_SHL, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 543 shl.code.reg */
-    {EOP_SHL, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 544 shl.code.reg.s */
-    {EOP_SHL, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 545 shl.code.reg! */
-    {EOP_SHL, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 546 shl.code.reg.s! */
-    {EOP_SHL, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 547 shl.code.push */
-    {EOP_SHL, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 548 shl.code.push.s */
-    {EOP_SHL, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 549 shl.code.push! */
-    {EOP_SHL, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 550 shl.code.push.s! */
-    {EOP_SHL, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 551 shl.code.stack_rel */
-    {EOP_SHL, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 552 shl.code.stack_rel.s */
-    {EOP_SHL, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 553 shl.code.stack_rel! */
-    {EOP_SHL, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 554 shl.code.stack_rel.s! */
-    {EOP_SHL, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 555 shl.code.stack_abs */
-    {EOP_SHL, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 556 shl.code.stack_abs.s */
-    {EOP_SHL, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 557 shl.code.stack_abs! */
-    {EOP_SHL, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 558 shl.code.stack_abs.s! */
-    {EOP_SHR, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 559 shr.reg.reg */
-    {EOP_SHR, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 0, 6u}, /* 560 shr.reg.reg.s */
-    {EOP_SHR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 561 shr.reg.reg! */
-    {EOP_SHR, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, 0, 0, 6u}, /* 562 shr.reg.reg.s! */
-    {EOP_SHR, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 563 shr.reg.push */
-    {EOP_SHR, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 564 shr.reg.push.s */
-    {EOP_SHR, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 565 shr.reg.push! */
-    {EOP_SHR, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 566 shr.reg.push.s! */
-    {EOP_SHR, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 567 shr.reg.stack_rel */
-    {EOP_SHR, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 568 shr.reg.stack_rel.s */
-    {EOP_SHR, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 569 shr.reg.stack_rel! */
-    {EOP_SHR, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 570 shr.reg.stack_rel.s! */
-    {EOP_SHR, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 571 shr.reg.stack_abs */
-    {EOP_SHR, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 572 shr.reg.stack_abs.s */
-    {EOP_SHR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 573 shr.reg.stack_abs! */
-    {EOP_SHR, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 574 shr.reg.stack_abs.s! */
-    {EOP_SHR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 575 shr.pop.reg */
-    {EOP_SHR, SRC_POP, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 576 shr.pop.reg.s */
-    {EOP_SHR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 577 shr.pop.reg! */
-    {EOP_SHR, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 578 shr.pop.reg.s! */
-    {EOP_SHR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 579 shr.pop.push */
-    {EOP_SHR, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 580 shr.pop.push.s */
-    {EOP_SHR, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 581 shr.pop.push! */
-    {EOP_SHR, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 582 shr.pop.push.s! */
-    {EOP_SHR, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 583 shr.pop.stack_rel */
-    {EOP_SHR, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 584 shr.pop.stack_rel.s */
-    {EOP_SHR, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 585 shr.pop.stack_rel! */
-    {EOP_SHR, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 586 shr.pop.stack_rel.s! */
-    {EOP_SHR, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 587 shr.pop.stack_abs */
-    {EOP_SHR, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 588 shr.pop.stack_abs.s */
-    {EOP_SHR, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 589 shr.pop.stack_abs! */
-    {EOP_SHR, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 590 shr.pop.stack_abs.s! */
-    {EOP_SHR, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 591 shr.stack_rel.reg */
-    {EOP_SHR, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 592 shr.stack_rel.reg.s */
-    {EOP_SHR, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 593 shr.stack_rel.reg! */
-    {EOP_SHR, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 594 shr.stack_rel.reg.s! */
-    {EOP_SHR, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 595 shr.stack_rel.push */
-    {EOP_SHR, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 596 shr.stack_rel.push.s */
-    {EOP_SHR, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 597 shr.stack_rel.push! */
-    {EOP_SHR, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 598 shr.stack_rel.push.s! */
-    {EOP_SHR, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 599 shr.stack_rel.stack_rel */
-    {EOP_SHR, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 600 shr.stack_rel.stack_rel.s */
-    {EOP_SHR, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 601 shr.stack_rel.stack_rel! */
-    {EOP_SHR, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 602 shr.stack_rel.stack_rel.s! */
-    {EOP_SHR, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 603 shr.stack_rel.stack_abs */
-    {EOP_SHR, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 604 shr.stack_rel.stack_abs.s */
-    {EOP_SHR, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 605 shr.stack_rel.stack_abs! */
-    {EOP_SHR, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 606 shr.stack_rel.stack_abs.s! */
-    {EOP_SHR, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 607 shr.stack_abs.reg */
-    {EOP_SHR, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 608 shr.stack_abs.reg.s */
-    {EOP_SHR, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 609 shr.stack_abs.reg! */
-    {EOP_SHR, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 610 shr.stack_abs.reg.s! */
-    {EOP_SHR, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 611 shr.stack_abs.push */
-    {EOP_SHR, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 612 shr.stack_abs.push.s */
-    {EOP_SHR, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 613 shr.stack_abs.push! */
-    {EOP_SHR, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 614 shr.stack_abs.push.s! */
-    {EOP_SHR, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 615 shr.stack_abs.stack_rel */
-    {EOP_SHR, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 616 shr.stack_abs.stack_rel.s */
-    {EOP_SHR, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 617 shr.stack_abs.stack_rel! */
-    {EOP_SHR, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 618 shr.stack_abs.stack_rel.s! */
-    {EOP_SHR, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 619 shr.stack_abs.stack_abs */
-    {EOP_SHR, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 620 shr.stack_abs.stack_abs.s */
-    {EOP_SHR, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 621 shr.stack_abs.stack_abs! */
-    {EOP_SHR, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 622 shr.stack_abs.stack_abs.s! */
-    {EOP_SHR, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 623 shr.imm.reg */
-    {EOP_SHR, SRC_IMM, DST_REG, 2, HC_BINOP, 3, 5, H_S_624, 76, 6u}, /* 624 shr.imm.reg.s */
-    {EOP_SHR, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 625 shr.imm.reg! */
-    {EOP_SHR, SRC_IMM, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 626 shr.imm.reg.s! */
-    {EOP_SHR, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 627 shr.imm.push */
-    {EOP_SHR, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 628 shr.imm.push.s */
-    {EOP_SHR, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 629 shr.imm.push! */
-    {EOP_SHR, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 630 shr.imm.push.s! */
-    {EOP_SHR, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 631 shr.imm.stack_rel */
-    {EOP_SHR, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 632 shr.imm.stack_rel.s */
-    {EOP_SHR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 633 shr.imm.stack_rel! */
-    {EOP_SHR, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 634 shr.imm.stack_rel.s! */
-    {EOP_SHR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 635 shr.imm.stack_abs */
-    {EOP_SHR, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 636 shr.imm.stack_abs.s */
-    {EOP_SHR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 637 shr.imm.stack_abs! */
-    {EOP_SHR, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 638 shr.imm.stack_abs.s! */
-    {EOP_SHR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 639 shr.code.reg */
-    {EOP_SHR, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 640 shr.code.reg.s */
-    {EOP_SHR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 641 shr.code.reg! */
-    {EOP_SHR, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 642 shr.code.reg.s! */
-    {EOP_SHR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 643 shr.code.push */
-    {EOP_SHR, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 644 shr.code.push.s */
-    {EOP_SHR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 645 shr.code.push! */
-    {EOP_SHR, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 646 shr.code.push.s! */
-    {EOP_SHR, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 647 shr.code.stack_rel */
-    {EOP_SHR, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 648 shr.code.stack_rel.s */
-    {EOP_SHR, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 649 shr.code.stack_rel! */
-    {EOP_SHR, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 650 shr.code.stack_rel.s! */
-    {EOP_SHR, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 651 shr.code.stack_abs */
-    {EOP_SHR, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 652 shr.code.stack_abs.s */
-    {EOP_SHR, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 653 shr.code.stack_abs! */
-    {EOP_SHR, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 654 shr.code.stack_abs.s! */
-    {EOP_ROL, SRC_REG, DST_REG, 0, HC_BINOP, 3, 7, H_S_655, 79, 6u}, /* 655 rol.reg.reg */
-    {EOP_ROL, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 0, 6u}, /* 656 rol.reg.reg.s */
-    {EOP_ROL, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 657 rol.reg.reg! */
-    {EOP_ROL, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, 0, 0, 6u}, /* 658 rol.reg.reg.s! */
-    {EOP_ROL, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 659 rol.reg.push */
-    {EOP_ROL, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 660 rol.reg.push.s */
-    {EOP_ROL, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 661 rol.reg.push! */
-    {EOP_ROL, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 662 rol.reg.push.s! */
-    {EOP_ROL, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 663 rol.reg.stack_rel */
-    {EOP_ROL, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 664 rol.reg.stack_rel.s */
-    {EOP_ROL, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 665 rol.reg.stack_rel! */
-    {EOP_ROL, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 666 rol.reg.stack_rel.s! */
-    {EOP_ROL, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 667 rol.reg.stack_abs */
-    {EOP_ROL, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 668 rol.reg.stack_abs.s */
-    {EOP_ROL, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 669 rol.reg.stack_abs! */
-    {EOP_ROL, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 670 rol.reg.stack_abs.s! */
-    {EOP_ROL, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 671 rol.pop.reg */
-    {EOP_ROL, SRC_POP, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 672 rol.pop.reg.s */
-    {EOP_ROL, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 673 rol.pop.reg! */
-    {EOP_ROL, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 674 rol.pop.reg.s! */
-    {EOP_ROL, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 675 rol.pop.push */
-    {EOP_ROL, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 676 rol.pop.push.s */
-    {EOP_ROL, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 677 rol.pop.push! */
-    {EOP_ROL, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 678 rol.pop.push.s! */
-    {EOP_ROL, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 679 rol.pop.stack_rel */
-    {EOP_ROL, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 680 rol.pop.stack_rel.s */
-    {EOP_ROL, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 681 rol.pop.stack_rel! */
-    {EOP_ROL, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 682 rol.pop.stack_rel.s! */
-    {EOP_ROL, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 683 rol.pop.stack_abs */
-    {EOP_ROL, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 684 rol.pop.stack_abs.s */
-    {EOP_ROL, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 685 rol.pop.stack_abs! */
-    {EOP_ROL, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 686 rol.pop.stack_abs.s! */
-    {EOP_ROL, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 687 rol.stack_rel.reg */
-    {EOP_ROL, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 688 rol.stack_rel.reg.s */
-    {EOP_ROL, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 689 rol.stack_rel.reg! */
-    {EOP_ROL, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 690 rol.stack_rel.reg.s! */
-    {EOP_ROL, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 691 rol.stack_rel.push */
-    {EOP_ROL, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 692 rol.stack_rel.push.s */
-    {EOP_ROL, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 693 rol.stack_rel.push! */
-    {EOP_ROL, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 694 rol.stack_rel.push.s! */
-    {EOP_ROL, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 695 rol.stack_rel.stack_rel */
-    {EOP_ROL, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 696 rol.stack_rel.stack_rel.s */
-    {EOP_ROL, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 697 rol.stack_rel.stack_rel! */
-    {EOP_ROL, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 698 rol.stack_rel.stack_rel.s! */
-    {EOP_ROL, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 699 rol.stack_rel.stack_abs */
-    {EOP_ROL, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 700 rol.stack_rel.stack_abs.s */
-    {EOP_ROL, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 701 rol.stack_rel.stack_abs! */
-    {EOP_ROL, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 702 rol.stack_rel.stack_abs.s! */
-    {EOP_ROL, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 703 rol.stack_abs.reg */
-    {EOP_ROL, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 704 rol.stack_abs.reg.s */
-    {EOP_ROL, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 705 rol.stack_abs.reg! */
-    {EOP_ROL, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 706 rol.stack_abs.reg.s! */
-    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 707 rol.stack_abs.push */
-    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 3, 117, H_S_708, 82, 6u}, /* 708 rol.stack_abs.push.s */
-    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 709 rol.stack_abs.push! */
-    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 710 rol.stack_abs.push.s! */
-    {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 711 rol.stack_abs.stack_rel */
-    {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 712 rol.stack_abs.stack_rel.s */
-    {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 713 rol.stack_abs.stack_rel! */
-    {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 714 rol.stack_abs.stack_rel.s! */
-    {EOP_ROL, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 715 rol.stack_abs.stack_abs */
-    {EOP_ROL, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 716 rol.stack_abs.stack_abs.s */
-    {EOP_ROL, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 717 rol.stack_abs.stack_abs! */
-    {EOP_ROL, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 718 rol.stack_abs.stack_abs.s! */
-    {EOP_ROL, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 719 rol.imm.reg */
-    {EOP_ROL, SRC_IMM, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 720 rol.imm.reg.s */
-    {EOP_ROL, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 721 rol.imm.reg! */
-    {EOP_ROL, SRC_IMM, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 722 rol.imm.reg.s! */
-    {EOP_ROL, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 723 rol.imm.push */
-    {EOP_ROL, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 724 rol.imm.push.s */
-    {EOP_ROL, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 725 rol.imm.push! */
-    {EOP_ROL, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 726 rol.imm.push.s! */
-    {EOP_ROL, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 727 rol.imm.stack_rel */
-    {EOP_ROL, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 728 rol.imm.stack_rel.s */
-    {EOP_ROL, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 729 rol.imm.stack_rel! */
-    {EOP_ROL, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 730 rol.imm.stack_rel.s! */
-    {EOP_ROL, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 731 rol.imm.stack_abs */
-    {EOP_ROL, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 732 rol.imm.stack_abs.s */
-    {EOP_ROL, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 733 rol.imm.stack_abs! */
-    {EOP_ROL, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 734 rol.imm.stack_abs.s! */
-    {EOP_ROL, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 735 rol.code.reg */
-    {EOP_ROL, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 736 rol.code.reg.s */
-    {EOP_ROL, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 737 rol.code.reg! */
-    {EOP_ROL, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 738 rol.code.reg.s! */
-    {EOP_ROL, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 739 rol.code.push */
-    {EOP_ROL, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 740 rol.code.push.s */
-    {EOP_ROL, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 741 rol.code.push! */
-    {EOP_ROL, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 742 rol.code.push.s! */
-    {EOP_ROL, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 743 rol.code.stack_rel */
-    {EOP_ROL, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 744 rol.code.stack_rel.s */
-    {EOP_ROL, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 745 rol.code.stack_rel! */
-    {EOP_ROL, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 746 rol.code.stack_rel.s! */
-    {EOP_ROL, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 747 rol.code.stack_abs */
-    {EOP_ROL, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 748 rol.code.stack_abs.s */
-    {EOP_ROL, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 749 rol.code.stack_abs! */
-    {EOP_ROL, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 750 rol.code.stack_abs.s! */
-    {EOP_ROR, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 0, 6u}, /* 751 ror.reg.reg */
-    {EOP_ROR, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 0, 6u}, /* 752 ror.reg.reg.s */
-    {EOP_ROR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 0, 6u}, /* 753 ror.reg.reg! */
-    {EOP_ROR, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, 0, 0, 6u}, /* 754 ror.reg.reg.s! */
-    {EOP_ROR, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 755 ror.reg.push */
-    {EOP_ROR, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 756 ror.reg.push.s */
-    {EOP_ROR, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 757 ror.reg.push! */
-    {EOP_ROR, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 758 ror.reg.push.s! */
-    {EOP_ROR, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 759 ror.reg.stack_rel */
-    {EOP_ROR, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 760 ror.reg.stack_rel.s */
-    {EOP_ROR, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 761 ror.reg.stack_rel! */
-    {EOP_ROR, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 762 ror.reg.stack_rel.s! */
-    {EOP_ROR, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 0, 6u}, /* 763 ror.reg.stack_abs */
-    {EOP_ROR, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 0, 6u}, /* 764 ror.reg.stack_abs.s */
-    {EOP_ROR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 0, 6u}, /* 765 ror.reg.stack_abs! */
-    {EOP_ROR, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 0, 6u}, /* 766 ror.reg.stack_abs.s! */
-    {EOP_ROR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 767 ror.pop.reg */
-    {EOP_ROR, SRC_POP, DST_REG, 2, HC_BINOP, 2, 85, H_S_768, 85, 6u}, /* 768 ror.pop.reg.s */
-    {EOP_ROR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 769 ror.pop.reg! */
-    {EOP_ROR, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 770 ror.pop.reg.s! */
-    {EOP_ROR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 771 ror.pop.push */
-    {EOP_ROR, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 772 ror.pop.push.s */
-    {EOP_ROR, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 773 ror.pop.push! */
-    {EOP_ROR, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 774 ror.pop.push.s! */
-    {EOP_ROR, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 775 ror.pop.stack_rel */
-    {EOP_ROR, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 776 ror.pop.stack_rel.s */
-    {EOP_ROR, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 777 ror.pop.stack_rel! */
-    {EOP_ROR, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 778 ror.pop.stack_rel.s! */
-    {EOP_ROR, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 779 ror.pop.stack_abs */
-    {EOP_ROR, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 780 ror.pop.stack_abs.s */
-    {EOP_ROR, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 781 ror.pop.stack_abs! */
-    {EOP_ROR, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 782 ror.pop.stack_abs.s! */
-    {EOP_ROR, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 783 ror.stack_rel.reg */
-    {EOP_ROR, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 784 ror.stack_rel.reg.s */
-    {EOP_ROR, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 785 ror.stack_rel.reg! */
-    {EOP_ROR, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 786 ror.stack_rel.reg.s! */
-    {EOP_ROR, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 787 ror.stack_rel.push */
-    {EOP_ROR, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 788 ror.stack_rel.push.s */
-    {EOP_ROR, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 789 ror.stack_rel.push! */
-    {EOP_ROR, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 790 ror.stack_rel.push.s! */
-    {EOP_ROR, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 791 ror.stack_rel.stack_rel */
-    {EOP_ROR, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 792 ror.stack_rel.stack_rel.s */
-    {EOP_ROR, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 793 ror.stack_rel.stack_rel! */
-    {EOP_ROR, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 794 ror.stack_rel.stack_rel.s! */
-    {EOP_ROR, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 795 ror.stack_rel.stack_abs */
-    {EOP_ROR, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 796 ror.stack_rel.stack_abs.s */
-    {EOP_ROR, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 797 ror.stack_rel.stack_abs! */
-    {EOP_ROR, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 798 ror.stack_rel.stack_abs.s! */
-    {EOP_ROR, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 799 ror.stack_abs.reg */
-    {EOP_ROR, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 800 ror.stack_abs.reg.s */
-    {EOP_ROR, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 801 ror.stack_abs.reg! */
-    {EOP_ROR, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 802 ror.stack_abs.reg.s! */
-    {EOP_ROR, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 803 ror.stack_abs.push */
-    {EOP_ROR, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 804 ror.stack_abs.push.s */
-    {EOP_ROR, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 805 ror.stack_abs.push! */
-    {EOP_ROR, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 806 ror.stack_abs.push.s! */
-    {EOP_ROR, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 807 ror.stack_abs.stack_rel */
-    {EOP_ROR, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 808 ror.stack_abs.stack_rel.s */
-    {EOP_ROR, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 809 ror.stack_abs.stack_rel! */
-    {EOP_ROR, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 810 ror.stack_abs.stack_rel.s! */
-    {EOP_ROR, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 811 ror.stack_abs.stack_abs */
-    {EOP_ROR, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 812 ror.stack_abs.stack_abs.s */
-    {EOP_ROR, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 813 ror.stack_abs.stack_abs! */
-    {EOP_ROR, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 814 ror.stack_abs.stack_abs.s! */
-    {EOP_ROR, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 815 ror.imm.reg */
-    {EOP_ROR, SRC_IMM, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 816 ror.imm.reg.s */
-    {EOP_ROR, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 817 ror.imm.reg! */
-    {EOP_ROR, SRC_IMM, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 818 ror.imm.reg.s! */
-    {EOP_ROR, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 819 ror.imm.push */
-    {EOP_ROR, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 820 ror.imm.push.s */
-    {EOP_ROR, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 821 ror.imm.push! */
-    {EOP_ROR, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 822 ror.imm.push.s! */
-    {EOP_ROR, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 823 ror.imm.stack_rel */
-    {EOP_ROR, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 824 ror.imm.stack_rel.s */
-    {EOP_ROR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 825 ror.imm.stack_rel! */
-    {EOP_ROR, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 826 ror.imm.stack_rel.s! */
-    {EOP_ROR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 827 ror.imm.stack_abs */
-    {EOP_ROR, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 828 ror.imm.stack_abs.s */
-    {EOP_ROR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 829 ror.imm.stack_abs! */
-    {EOP_ROR, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 830 ror.imm.stack_abs.s! */
-    {EOP_ROR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 0, 6u}, /* 831 ror.code.reg */
-    {EOP_ROR, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 0, 6u}, /* 832 ror.code.reg.s */
-    {EOP_ROR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 0, 6u}, /* 833 ror.code.reg! */
-    {EOP_ROR, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, 0, 0, 6u}, /* 834 ror.code.reg.s! */
-    {EOP_ROR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 835 ror.code.push */
-    {EOP_ROR, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 836 ror.code.push.s */
-    {EOP_ROR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 837 ror.code.push! */
-    {EOP_ROR, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 838 ror.code.push.s! */
-    {EOP_ROR, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 839 ror.code.stack_rel */
-    {EOP_ROR, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 840 ror.code.stack_rel.s */
-    {EOP_ROR, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 841 ror.code.stack_rel! */
-    {EOP_ROR, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 842 ror.code.stack_rel.s! */
-    {EOP_ROR, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 0, 6u}, /* 843 ror.code.stack_abs */
-    {EOP_ROR, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 0, 6u}, /* 844 ror.code.stack_abs.s */
-    {EOP_ROR, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 0, 6u}, /* 845 ror.code.stack_abs! */
-    {EOP_ROR, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 0, 6u}, /* 846 ror.code.stack_abs.s! */
-    {EOP_PTR_ADD, SRC_REG, DST_REG, 0, HC_PTR, 3, 4, H_S_847, 87, 6u}, /* 847 addp.reg.reg */
-    {EOP_PTR_ADD, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 848 addp.reg.reg.s */
-    {EOP_PTR_ADD, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 849 addp.reg.push */
-    {EOP_PTR_ADD, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 850 addp.reg.push.s */
-    {EOP_PTR_ADD, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 851 addp.reg.stack_rel */
-    {EOP_PTR_ADD, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 852 addp.reg.stack_rel.s */
-    {EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 100, H_S_853, 0, 6u}, /* 853 addp.reg.stack_abs */
-    {EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 854 addp.reg.stack_abs.s */
-    {EOP_PTR_ADD, SRC_POP, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 855 addp.pop.reg */
-    {EOP_PTR_ADD, SRC_POP, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 856 addp.pop.reg.s */
-    {EOP_PTR_ADD, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 857 addp.pop.push */
-    {EOP_PTR_ADD, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 858 addp.pop.push.s */
-    {EOP_PTR_ADD, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 859 addp.pop.stack_rel */
-    {EOP_PTR_ADD, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 860 addp.pop.stack_rel.s */
-    {EOP_PTR_ADD, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 861 addp.pop.stack_abs */
-    {EOP_PTR_ADD, SRC_POP, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 862 addp.pop.stack_abs.s */
-    {EOP_PTR_ADD, SRC_STACK_REL, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 863 addp.stack_rel.reg */
-    {EOP_PTR_ADD, SRC_STACK_REL, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 864 addp.stack_rel.reg.s */
-    {EOP_PTR_ADD, SRC_STACK_REL, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 865 addp.stack_rel.push */
-    {EOP_PTR_ADD, SRC_STACK_REL, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 866 addp.stack_rel.push.s */
-    {EOP_PTR_ADD, SRC_STACK_REL, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 867 addp.stack_rel.stack_rel */
-    {EOP_PTR_ADD, SRC_STACK_REL, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 868 addp.stack_rel.stack_rel.s */
-    {EOP_PTR_ADD, SRC_STACK_REL, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 869 addp.stack_rel.stack_abs */
-    {EOP_PTR_ADD, SRC_STACK_REL, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 870 addp.stack_rel.stack_abs.s */
-    {EOP_PTR_ADD, SRC_STACK_ABS, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 871 addp.stack_abs.reg */
-    {EOP_PTR_ADD, SRC_STACK_ABS, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 872 addp.stack_abs.reg.s */
-    {EOP_PTR_ADD, SRC_STACK_ABS, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 873 addp.stack_abs.push */
-    {EOP_PTR_ADD, SRC_STACK_ABS, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 874 addp.stack_abs.push.s */
-    {EOP_PTR_ADD, SRC_STACK_ABS, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 875 addp.stack_abs.stack_rel */
-    {EOP_PTR_ADD, SRC_STACK_ABS, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 876 addp.stack_abs.stack_rel.s */
-    {EOP_PTR_ADD, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 877 addp.stack_abs.stack_abs */
-    {EOP_PTR_ADD, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 878 addp.stack_abs.stack_abs.s */
-    {EOP_PTR_ADD, SRC_IMM, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 879 addp.imm.reg */
-    {EOP_PTR_ADD, SRC_IMM, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 880 addp.imm.reg.s */
-    {EOP_PTR_ADD, SRC_IMM, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 881 addp.imm.push */
-    {EOP_PTR_ADD, SRC_IMM, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 882 addp.imm.push.s */
-    {EOP_PTR_ADD, SRC_IMM, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 883 addp.imm.stack_rel */
-    {EOP_PTR_ADD, SRC_IMM, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 884 addp.imm.stack_rel.s */
-    {EOP_PTR_ADD, SRC_IMM, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 885 addp.imm.stack_abs */
-    {EOP_PTR_ADD, SRC_IMM, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 886 addp.imm.stack_abs.s */
-    {EOP_PTR_ADD, SRC_CODE, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 887 addp.code.reg */
-    {EOP_PTR_ADD, SRC_CODE, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 888 addp.code.reg.s */
-    {EOP_PTR_ADD, SRC_CODE, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 889 addp.code.push */
-    {EOP_PTR_ADD, SRC_CODE, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 890 addp.code.push.s */
-    {EOP_PTR_ADD, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 891 addp.code.stack_rel */
-    {EOP_PTR_ADD, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 892 addp.code.stack_rel.s */
-    {EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 893 addp.code.stack_abs */
-    {EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 116, H_S_894, 0, 6u}, /* 894 addp.code.stack_abs.s */
-    {EOP_PTR_SUB, SRC_REG, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 895 subp.reg.reg */
-    {EOP_PTR_SUB, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 896 subp.reg.reg.s */
-    {EOP_PTR_SUB, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 897 subp.reg.push */
-    {EOP_PTR_SUB, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 898 subp.reg.push.s */
-    {EOP_PTR_SUB, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 899 subp.reg.stack_rel */
-    {EOP_PTR_SUB, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 900 subp.reg.stack_rel.s */
-    {EOP_PTR_SUB, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 901 subp.reg.stack_abs */
-    {EOP_PTR_SUB, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 902 subp.reg.stack_abs.s */
-    {EOP_PTR_SUB, SRC_POP, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 903 subp.pop.reg */
-    {EOP_PTR_SUB, SRC_POP, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 904 subp.pop.reg.s */
-    {EOP_PTR_SUB, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 905 subp.pop.push */
-    {EOP_PTR_SUB, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 906 subp.pop.push.s */
-    {EOP_PTR_SUB, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 907 subp.pop.stack_rel */
-    {EOP_PTR_SUB, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 908 subp.pop.stack_rel.s */
-    {EOP_PTR_SUB, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 909 subp.pop.stack_abs */
-    {EOP_PTR_SUB, SRC_POP, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 910 subp.pop.stack_abs.s */
-    {EOP_PTR_SUB, SRC_STACK_REL, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 911 subp.stack_rel.reg */
-    {EOP_PTR_SUB, SRC_STACK_REL, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 912 subp.stack_rel.reg.s */
-    {EOP_PTR_SUB, SRC_STACK_REL, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 913 subp.stack_rel.push */
-    {EOP_PTR_SUB, SRC_STACK_REL, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 914 subp.stack_rel.push.s */
-    {EOP_PTR_SUB, SRC_STACK_REL, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 915 subp.stack_rel.stack_rel */
-    {EOP_PTR_SUB, SRC_STACK_REL, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 916 subp.stack_rel.stack_rel.s */
-    {EOP_PTR_SUB, SRC_STACK_REL, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 917 subp.stack_rel.stack_abs */
-    {EOP_PTR_SUB, SRC_STACK_REL, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 918 subp.stack_rel.stack_abs.s */
-    {EOP_PTR_SUB, SRC_STACK_ABS, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 919 subp.stack_abs.reg */
-    {EOP_PTR_SUB, SRC_STACK_ABS, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 920 subp.stack_abs.reg.s */
-    {EOP_PTR_SUB, SRC_STACK_ABS, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 921 subp.stack_abs.push */
-    {EOP_PTR_SUB, SRC_STACK_ABS, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 922 subp.stack_abs.push.s */
-    {EOP_PTR_SUB, SRC_STACK_ABS, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 923 subp.stack_abs.stack_rel */
-    {EOP_PTR_SUB, SRC_STACK_ABS, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 924 subp.stack_abs.stack_rel.s */
-    {EOP_PTR_SUB, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 925 subp.stack_abs.stack_abs */
-    {EOP_PTR_SUB, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 926 subp.stack_abs.stack_abs.s */
-    {EOP_PTR_SUB, SRC_IMM, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 927 subp.imm.reg */
-    {EOP_PTR_SUB, SRC_IMM, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 928 subp.imm.reg.s */
-    {EOP_PTR_SUB, SRC_IMM, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 929 subp.imm.push */
-    {EOP_PTR_SUB, SRC_IMM, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 930 subp.imm.push.s */
-    {EOP_PTR_SUB, SRC_IMM, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 931 subp.imm.stack_rel */
-    {EOP_PTR_SUB, SRC_IMM, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 932 subp.imm.stack_rel.s */
-    {EOP_PTR_SUB, SRC_IMM, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 933 subp.imm.stack_abs */
-    {EOP_PTR_SUB, SRC_IMM, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 934 subp.imm.stack_abs.s */
-    {EOP_PTR_SUB, SRC_CODE, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 935 subp.code.reg */
-    {EOP_PTR_SUB, SRC_CODE, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 936 subp.code.reg.s */
-    {EOP_PTR_SUB, SRC_CODE, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 937 subp.code.push */
-    {EOP_PTR_SUB, SRC_CODE, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 938 subp.code.push.s */
-    {EOP_PTR_SUB, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 939 subp.code.stack_rel */
-    {EOP_PTR_SUB, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 940 subp.code.stack_rel.s */
-    {EOP_PTR_SUB, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 941 subp.code.stack_abs */
-    {EOP_PTR_SUB, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 942 subp.code.stack_abs.s */
-    {EOP_PTR_PACK, SRC_REG, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 943 pack.reg.reg */
-    {EOP_PTR_PACK, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 944 pack.reg.reg.s */
-    {EOP_PTR_PACK, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 945 pack.reg.push */
-    {EOP_PTR_PACK, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 946 pack.reg.push.s */
-    {EOP_PTR_PACK, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 947 pack.reg.stack_rel */
-    {EOP_PTR_PACK, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 948 pack.reg.stack_rel.s */
-    {EOP_PTR_PACK, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 949 pack.reg.stack_abs */
-    {EOP_PTR_PACK, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 950 pack.reg.stack_abs.s */
-    {EOP_PTR_PACK, SRC_POP, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 951 pack.pop.reg */
-    {EOP_PTR_PACK, SRC_POP, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 952 pack.pop.reg.s */
-    {EOP_PTR_PACK, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 953 pack.pop.push */
-    {EOP_PTR_PACK, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 116, H_S_954, 0, 6u}, /* 954 pack.pop.push.s */
-    {EOP_PTR_PACK, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 955 pack.pop.stack_rel */
-    {EOP_PTR_PACK, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 956 pack.pop.stack_rel.s */
-    {EOP_PTR_PACK, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 957 pack.pop.stack_abs */
-    {EOP_PTR_PACK, SRC_POP, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 958 pack.pop.stack_abs.s */
-    {EOP_PTR_PACK, SRC_STACK_REL, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 959 pack.stack_rel.reg */
-    {EOP_PTR_PACK, SRC_STACK_REL, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 960 pack.stack_rel.reg.s */
-    {EOP_PTR_PACK, SRC_STACK_REL, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 961 pack.stack_rel.push */
-    {EOP_PTR_PACK, SRC_STACK_REL, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 962 pack.stack_rel.push.s */
-    {EOP_PTR_PACK, SRC_STACK_REL, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 963 pack.stack_rel.stack_rel */
-    {EOP_PTR_PACK, SRC_STACK_REL, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 964 pack.stack_rel.stack_rel.s */
-    {EOP_PTR_PACK, SRC_STACK_REL, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 965 pack.stack_rel.stack_abs */
-    {EOP_PTR_PACK, SRC_STACK_REL, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 966 pack.stack_rel.stack_abs.s */
-    {EOP_PTR_PACK, SRC_STACK_ABS, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 967 pack.stack_abs.reg */
-    {EOP_PTR_PACK, SRC_STACK_ABS, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 968 pack.stack_abs.reg.s */
-    {EOP_PTR_PACK, SRC_STACK_ABS, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 969 pack.stack_abs.push */
-    {EOP_PTR_PACK, SRC_STACK_ABS, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 970 pack.stack_abs.push.s */
-    {EOP_PTR_PACK, SRC_STACK_ABS, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 971 pack.stack_abs.stack_rel */
-    {EOP_PTR_PACK, SRC_STACK_ABS, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 972 pack.stack_abs.stack_rel.s */
-    {EOP_PTR_PACK, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 973 pack.stack_abs.stack_abs */
-    {EOP_PTR_PACK, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 974 pack.stack_abs.stack_abs.s */
-    {EOP_PTR_PACK, SRC_IMM, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 975 pack.imm.reg */
-    {EOP_PTR_PACK, SRC_IMM, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 976 pack.imm.reg.s */
-    {EOP_PTR_PACK, SRC_IMM, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 977 pack.imm.push */
-    {EOP_PTR_PACK, SRC_IMM, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 978 pack.imm.push.s */
-    {EOP_PTR_PACK, SRC_IMM, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 979 pack.imm.stack_rel */
-    {EOP_PTR_PACK, SRC_IMM, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 980 pack.imm.stack_rel.s */
-    {EOP_PTR_PACK, SRC_IMM, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 981 pack.imm.stack_abs */
-    {EOP_PTR_PACK, SRC_IMM, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 982 pack.imm.stack_abs.s */
-    {EOP_PTR_PACK, SRC_CODE, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 983 pack.code.reg */
-    {EOP_PTR_PACK, SRC_CODE, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 984 pack.code.reg.s */
-    {EOP_PTR_PACK, SRC_CODE, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 985 pack.code.push */
-    {EOP_PTR_PACK, SRC_CODE, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 986 pack.code.push.s */
-    {EOP_PTR_PACK, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 987 pack.code.stack_rel */
-    {EOP_PTR_PACK, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 988 pack.code.stack_rel.s */
-    {EOP_PTR_PACK, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 989 pack.code.stack_abs */
-    {EOP_PTR_PACK, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 990 pack.code.stack_abs.s */
-    {EOP_PTR_SHRINK, SRC_REG, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 991 shrnk.reg.reg */
-    {EOP_PTR_SHRINK, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 992 shrnk.reg.reg.s */
-    {EOP_PTR_SHRINK, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 993 shrnk.reg.push */
-    {EOP_PTR_SHRINK, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 994 shrnk.reg.push.s */
-    {EOP_PTR_SHRINK, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 995 shrnk.reg.stack_rel */
-    {EOP_PTR_SHRINK, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 996 shrnk.reg.stack_rel.s */
-    {EOP_PTR_SHRINK, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 997 shrnk.reg.stack_abs */
-    {EOP_PTR_SHRINK, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 998 shrnk.reg.stack_abs.s */
-    {EOP_PTR_SHRINK, SRC_POP, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 999 shrnk.pop.reg */
-    {EOP_PTR_SHRINK, SRC_POP, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1000 shrnk.pop.reg.s */
-    {EOP_PTR_SHRINK, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1001 shrnk.pop.push */
-    {EOP_PTR_SHRINK, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1002 shrnk.pop.push.s */
-    {EOP_PTR_SHRINK, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1003 shrnk.pop.stack_rel */
-    {EOP_PTR_SHRINK, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1004 shrnk.pop.stack_rel.s */
-    {EOP_PTR_SHRINK, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1005 shrnk.pop.stack_abs */
-    {EOP_PTR_SHRINK, SRC_POP, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1006 shrnk.pop.stack_abs.s */
-    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1007 shrnk.stack_rel.reg */
-    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1008 shrnk.stack_rel.reg.s */
-    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1009 shrnk.stack_rel.push */
-    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1010 shrnk.stack_rel.push.s */
-    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1011 shrnk.stack_rel.stack_rel */
-    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1012 shrnk.stack_rel.stack_rel.s */
-    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1013 shrnk.stack_rel.stack_abs */
-    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1014 shrnk.stack_rel.stack_abs.s */
-    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_REG, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1015 shrnk.stack_abs.reg */
-    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_REG, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1016 shrnk.stack_abs.reg.s */
-    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1017 shrnk.stack_abs.push */
-    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1018 shrnk.stack_abs.push.s */
-    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1019 shrnk.stack_abs.stack_rel */
-    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1020 shrnk.stack_abs.stack_rel.s */
-    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1021 shrnk.stack_abs.stack_abs */
-    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1022 shrnk.stack_abs.stack_abs.s */
-    {EOP_PTR_SHRINK, SRC_IMM, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 1023 shrnk.imm.reg */
-    {EOP_PTR_SHRINK, SRC_IMM, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 1024 shrnk.imm.reg.s */
-    {EOP_PTR_SHRINK, SRC_IMM, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1025 shrnk.imm.push */
-    {EOP_PTR_SHRINK, SRC_IMM, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1026 shrnk.imm.push.s */
-    {EOP_PTR_SHRINK, SRC_IMM, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1027 shrnk.imm.stack_rel */
-    {EOP_PTR_SHRINK, SRC_IMM, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1028 shrnk.imm.stack_rel.s */
-    {EOP_PTR_SHRINK, SRC_IMM, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1029 shrnk.imm.stack_abs */
-    {EOP_PTR_SHRINK, SRC_IMM, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1030 shrnk.imm.stack_abs.s */
-    {EOP_PTR_SHRINK, SRC_CODE, DST_REG, 0, HC_PTR, 0, 4, 0, 0, 6u}, /* 1031 shrnk.code.reg */
-    {EOP_PTR_SHRINK, SRC_CODE, DST_REG, 2, HC_PTR, 0, 4, 0, 0, 6u}, /* 1032 shrnk.code.reg.s */
-    {EOP_PTR_SHRINK, SRC_CODE, DST_PUSH, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1033 shrnk.code.push */
-    {EOP_PTR_SHRINK, SRC_CODE, DST_PUSH, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1034 shrnk.code.push.s */
-    {EOP_PTR_SHRINK, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1035 shrnk.code.stack_rel */
-    {EOP_PTR_SHRINK, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1036 shrnk.code.stack_rel.s */
-    {EOP_PTR_SHRINK, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 0, 6u}, /* 1037 shrnk.code.stack_abs */
-    {EOP_PTR_SHRINK, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 0, 6u}, /* 1038 shrnk.code.stack_abs.s */
-    {EOP_NEAR_CALL, SRC_REG, DST_REG, 0, HC_NEAR_CALL, 0, 4, H_S_1039, 0, 25u}, /* 1039 call */
-    {EOP_CTX_THIS, SRC_REG, DST_REG, 0, HC_CTX_READ, 3, 4, H_S_1040, 90, 5u}, /* 1040 this */
-    {EOP_CTX_CALLER, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, 0, 0, 5u}, /* 1041 par */
-    {EOP_CTX_CODE_ADDR, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, 0, 0, 5u}, /* 1042 code */
-    {EOP_CTX_META, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, 0, 0, 5u}, /* 1043 meta */
-    {EOP_CTX_ERGS_LEFT, SRC_REG, DST_REG, 0, HC_CTX_READ, 3, 4, H_S_1044, 93, 5u}, /* 1044 ergs */
-    {EOP_CTX_SP, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, 0, 0, 5u}, /* 1045 sp */
-    {EOP_CTX_GET_U128, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, H_S_1046, 0, 5u}, /* 1046 ldvl */
-    {EOP_CTX_SET_U128, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 0, 5u}, /* 1047 stvl */
-    {EOP_CTX_AUX_MUT0, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 0, 5u}, /* 1048 stpub */
-    {EOP_CTX_INC_TX, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 0, 5u}, /* 1049 inctx */
-    {EOP_SLOAD, SRC_REG, DST_REG, 0, HC_WORLD, 0, 0, H_S_1050, 0, 2008u}, /* 1050 lds */
-    {EOP_SSTORE, SRC_REG, DST_REG, 64, HC_WORLD, 0, 0, H_S_1051, 0, 5511u}, /* 1051 sts */
-    {EOP_TO_L1, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 0, 109u}, /* 1052 logL1 */
-    {EOP_TO_L1, SRC_REG, DST_REG, 100, HC_WORLD, 0, 0, 0, 0, 109u}, /* 1053 logL1.i */
-    {EOP_EVENT, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 0, 34u}, /* 1054 log */
-    {EOP_EVENT, SRC_REG, DST_REG, 100, HC_WORLD, 0, 0, 0, 0, 34u}, /* 1055 log.i */
-    {EOP_PRECOMPILE, SRC_REG, DST_REG, 32, HC_WORLD, 0, 0, 0, 0, 6u}, /* 1056 callp */
-    {EOP_FAR_CALL, SRC_REG, DST_REG, 0, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1057 callf */
-    {EOP_FAR_CALL, SRC_REG, DST_REG, 16, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1058 callf.sh */
-    {EOP_FAR_CALL, SRC_REG, DST_REG, 8, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1059 callf.st */
-    {EOP_FAR_CALL, SRC_REG, DST_REG, 24, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1060 callf.st.sh */
-    {EOP_FAR_DELEGATE, SRC_REG, DST_REG, 0, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1061 calld */
-    {EOP_FAR_DELEGATE, SRC_REG, DST_REG, 16, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1062 calld.sh */
-    {EOP_FAR_DELEGATE, SRC_REG, DST_REG, 8, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1063 calld.st */
-    {EOP_FAR_DELEGATE, SRC_REG, DST_REG, 24, HC_FAR_CALL, 0, 0, H_S_1064, 0, 183u}, /* 1064 calld.st.sh */
-    {EOP_FAR_MIMIC, SRC_REG, DST_REG, 32, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1065 callm */
-    {EOP_FAR_MIMIC, SRC_REG, DST_REG, 48, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1066 callm.sh */
-    {EOP_FAR_MIMIC, SRC_REG, DST_REG, 40, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1067 callm.st */
-    {EOP_FAR_MIMIC, SRC_REG, DST_REG, 56, HC_FAR_CALL, 0, 0, 0, 0, 183u}, /* 1068 callm.st.sh */
-    {EOP_RET_OK, SRC_REG, DST_REG, 0, HC_RET, 0, 4, H_S_1069, 0, 5u}, /* 1069 ret */
-    {EOP_RET_OK, SRC_REG, DST_REG, 4, HC_RET, 0, 4, H_S_1070, 0, 5u}, /* 1070 retl */
-    {EOP_RET_REVERT, SRC_REG, DST_REG, 0, HC_RET, 0, 4, 0, 0, 5u}, /* 1071 rev */
-    {EOP_RET_REVERT, SRC_REG, DST_REG, 4, HC_RET, 0, 4, H_S_1072, 0, 5u}, /* 1072 revl */
-    {EOP_RET_PANIC, SRC_REG, DST_REG, 0, HC_RET, 0, 4, 0, 0, 5u}, /* 1073 pnc */
-    {EOP_RET_PANIC, SRC_REG, DST_REG, 4, HC_RET, 0, 4, 0, 0, 5u}, /* 1074 pncl */
-    {EOP_HEAP_READ, SRC_REG, DST_REG, 0, HC_HEAP_READ, 0, 4, H_S_1075, 0, 7u}, /* 1075 ldm.h.reg */
-    {EOP_HEAP_READ, SRC_REG, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 0, 7u}, /* 1076 ldmi.h.reg */
-    {EOP_HEAP_WRITE, SRC_REG, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1077, 0, 13u}, /* 1077 stm.h.reg */
-    {EOP_HEAP_WRITE, SRC_REG, DST_REG, 4, HC_HEAP_WRITE, 0, 4, 0, 0, 13u}, /* 1078 stmi.h.reg */
-    {EOP_AUX_READ, SRC_REG, DST_REG, 0, HC_HEAP_READ, 0, 4, 0, 0, 7u}, /* 1079 ldm.ah.reg */
-    {EOP_AUX_READ, SRC_REG, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 0, 7u}, /* 1080 ldmi.ah.reg */
-    {EOP_AUX_WRITE, SRC_REG, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1081, 0, 13u}, /* 1081 stm.ah.reg */
-    {EOP_AUX_WRITE, SRC_REG, DST_REG, 4, HC_HEAP_WRITE, 0, 4, 0, 0, 13u}, /* 1082 stmi.ah.reg */
-    {EOP_FAT_READ, SRC_REG, DST_REG, 0, HC_FAT_READ, 0, 4, H_S_1083, 0, 7u}, /* 1083 ldp */
-    {EOP_FAT_READ, SRC_REG, DST_REG, 4, HC_FAT_READ, 0, 0, 0, 0, 7u}, /* 1084 ldpi */
-    {EOP_HEAP_READ, SRC_IMM, DST_REG, 0, HC_HEAP_READ, 0, 4, H_S_1085, 0, 7u}, /* 1085 ldm.h.imm */
-    {EOP_HEAP_READ, SRC_IMM, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 0, 7u}, /* 1086 ldmi.h.imm */
-    {EOP_HEAP_WRITE, SRC_IMM, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1087, 0, 13u}, /* 1087 stm.h.imm */
-    {EOP_HEAP_WRITE, SRC_IMM, DST_REG, 4, HC_HEAP_WRITE, 0, 4, 0, 0, 13u}, /* 1088 stmi.h.imm */
-    {EOP_AUX_READ, SRC_IMM, DST_REG, 0, HC_HEAP_READ, 0, 4, 0, 0, 7u}, /* 1089 ldm.ah.imm */
-    {EOP_AUX_READ, SRC_IMM, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 0, 7u}, /* 1090 ldmi.ah.imm */
-    {EOP_AUX_WRITE, SRC_IMM, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1091, 0, 13u}, /* 1091 stm.ah.imm */
-    {EOP_AUX_WRITE, SRC_IMM, DST_REG, 4, HC_HEAP_WRITE, 0, 4, 0, 0, 13u}, /* 1092 stmi.ah.imm */
-    {EOP_DECOMMIT, SRC_REG, DST_REG, 32, HC_WORLD, 0, 0, 0, 0, 6u}, /* 1093 dcmt */
-    {EOP_TLOAD, SRC_REG, DST_REG, 0, HC_WORLD, 0, 0, H_S_1094, 0, 38u}, /* 1094 ldt */
-    {EOP_TSTORE, SRC_REG, DST_REG, 64, HC_WORLD, 0, 0, H_S_1095, 0, 71u}, /* 1095 stt */
-    {EOP_STATIC_READ, SRC_REG, DST_REG, 32, HC_WORLD, 0, 0, 0, 0, 7u}, /* 1096 ldm.st.reg */
-    {EOP_STATIC_READ, SRC_REG, DST_REG, 36, HC_WORLD, 0, 0, 0, 0, 7u}, /* 1097 ldmi.st.reg */
-    {EOP_STATIC_READ, SRC_IMM, DST_REG, 32, HC_WORLD, 0, 0, 0, 0, 7u}, /* 1098 ldm.st.imm */
-    {EOP_STATIC_READ, SRC_IMM, DST_REG, 36, HC_WORLD, 0, 0, 0, 0, 7u}, /* 1099 ldmi.st.imm */
-    {EOP_STATIC_WRITE, SRC_REG, DST_REG, 32, HC_WORLD, 0, 0, 0, 0, 13u}, /* 1100 stm.st.reg */
-    {EOP_STATIC_WRITE, SRC_REG, DST_REG, 36, HC_WORLD, 0, 0, 0, 0, 13u}, /* 1101 stmi.st.reg */
-    {EOP_STATIC_WRITE, SRC_IMM, DST_REG, 32, HC_WORLD, 0, 0, 0, 0, 13u}, /* 1102 stm.st.imm */
-    {EOP_STATIC_WRITE, SRC_IMM, DST_REG, 36, HC_WORLD, 0, 0, 0, 0, 13u}, /* 1103 stmi.st.imm */
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
-    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 0, 4294967295u},
+    {EOP_INVALID, SRC_REG, DST_REG, 0, HC_INVALID, 0, 0, 0, 4294967295u}, /* 0 invalid */
+    {EOP_NOP, SRC_REG, DST_REG, 0, HC_NOP, 3, 4, H_S_1, 6u}, /* 1 nop.reg.reg */
+    {EOP_NOP, SRC_REG, DST_PUSH, 0, HC_NOP, 2, 100, H_S_2, 6u}, /* 2 nop.reg.push */
+    {EOP_NOP, SRC_REG, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 6u}, /* 3 nop.reg.stack_rel */
+    {EOP_NOP, SRC_REG, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 6u}, /* 4 nop.reg.stack_abs */
+    {EOP_NOP, SRC_POP, DST_REG, 0, HC_NOP, 0, 68, 0, 6u}, /* 5 nop.pop.reg */
+    {EOP_NOP, SRC_POP, DST_PUSH, 0, HC_NOP, 0, 68, 0, 6u}, /* 6 nop.pop.push */
+    {EOP_NOP, SRC_POP, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 6u}, /* 7 nop.pop.stack_rel */
+    {EOP_NOP, SRC_POP, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 6u}, /* 8 nop.pop.stack_abs */
+    {EOP_NOP, SRC_STACK_REL, DST_REG, 0, HC_NOP, 0, 68, 0, 6u}, /* 9 nop.stack_rel.reg */
+    {EOP_NOP, SRC_STACK_REL, DST_PUSH, 0, HC_NOP, 0, 68, 0, 6u}, /* 10 nop.stack_rel.push */
+    {EOP_NOP, SRC_STACK_REL, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 6u}, /* 11 nop.stack_rel.stack_rel */
+    {EOP_NOP, SRC_STACK_REL, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 6u}, /* 12 nop.stack_rel.stack_abs */
+    {EOP_NOP, SRC_STACK_ABS, DST_REG, 0, HC_NOP, 0, 68, 0, 6u}, /* 13 nop.stack_abs.reg */
+    {EOP_NOP, SRC_STACK_ABS, DST_PUSH, 0, HC_NOP, 0, 68, 0, 6u}, /* 14 nop.stack_abs.push */
+    {EOP_NOP, SRC_STACK_ABS, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 6u}, /* 15 nop.stack_abs.stack_rel */
+    {EOP_NOP, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 6u}, /* 16 nop.stack_abs.stack_abs */
+    {EOP_NOP, SRC_IMM, DST_REG, 0, HC_NOP, 0, 4, 0, 6u}, /* 17 nop.imm.reg */
+    {EOP_NOP, SRC_IMM, DST_PUSH, 0, HC_NOP, 0, 68, 0, 6u}, /* 18 nop.imm.push */
+    {EOP_NOP, SRC_IMM, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 6u}, /* 19 nop.imm.stack_rel */
+    {EOP_NOP, SRC_IMM, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 6u}, /* 20 nop.imm.stack_abs */
+    {EOP_NOP, SRC_CODE, DST_REG, 0, HC_NOP, 0, 4, 0, 6u}, /* 21 nop.code.reg */
+    {EOP_NOP, SRC_CODE, DST_PUSH, 0, HC_NOP, 0, 68, 0, 6u}, /* 22 nop.code.push */
+    {EOP_NOP, SRC_CODE, DST_STACK_REL, 0, HC_NOP, 0, 68, 0, 6u}, /* 23 nop.code.stack_rel */
+    {EOP_NOP, SRC_CODE, DST_STACK_ABS, 0, HC_NOP, 0, 68, 0, 6u}, /* 24 nop.code.stack_abs */
+    {EOP_ADD, SRC_REG, DST_REG, 0, HC_BINOP, 6, 15, H_S_25, 6u}, /* 25 add.reg.reg */
+    {EOP_ADD, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, H_S_26, 6u}, /* 26 add.reg.reg! */
+    {EOP_ADD, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 27 add.reg.push */
+    {EOP_ADD, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 28 add.reg.push! */
+    {EOP_ADD, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 111, H_S_29, 6u}, /* 29 add.reg.stack_rel */
+    {EOP_ADD, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 30 add.reg.stack_rel! */
+    {EOP_ADD, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 3, 111, H_S_31, 6u}, /* 31 add.reg.stack_abs */
+    {EOP_ADD, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 32 add.reg.stack_abs! */
+    {EOP_ADD, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 33 add.pop.reg */
+    {EOP_ADD, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 34 add.pop.reg! */
+    {EOP_ADD, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 35 add.pop.push */
+    {EOP_ADD, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 36 add.pop.push! */
+    {EOP_ADD, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 37 add.pop.stack_rel */
+    {EOP_ADD, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 38 add.pop.stack_rel! */
+    {EOP_ADD, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 39 add.pop.stack_abs */
+    {EOP_ADD, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 40 add.pop.stack_abs! */
+    {EOP_ADD, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 3, 93, H_S_41, 6u}, /* 41 add.stack_rel.reg */
+    {EOP_ADD, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 42 add.stack_rel.reg! */
+    {EOP_ADD, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 43 add.stack_rel.push */
+    {EOP_ADD, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 44 add.stack_rel.push! */
+    {EOP_ADD, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 45 add.stack_rel.stack_rel */
+    {EOP_ADD, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 46 add.stack_rel.stack_rel! */
+    {EOP_ADD, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 47 add.stack_rel.stack_abs */
+    {EOP_ADD, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 48 add.stack_rel.stack_abs! */
+    {EOP_ADD, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 3, 93, H_S_49, 6u}, /* 49 add.stack_abs.reg */
+    {EOP_ADD, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 50 add.stack_abs.reg! */
+    {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 51 add.stack_abs.push */
+    {EOP_ADD, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 3, 117, H_S_52, 6u}, /* 52 add.stack_abs.push! */
+    {EOP_ADD, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 53 add.stack_abs.stack_rel */
+    {EOP_ADD, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 54 add.stack_abs.stack_rel! */
+    {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 55 add.stack_abs.stack_abs */
+    {EOP_ADD, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 117, H_S_56, 6u}, /* 56 add.stack_abs.stack_abs! */
+    {EOP_ADD, SRC_IMM, DST_REG, 0, HC_BINOP, 8, 13, H_S_57, 6u}, /* 57 add.imm.reg */
+    {EOP_ADD, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 58 add.imm.reg! */
+    {EOP_ADD, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 59 add.imm.push */
+    {EOP_ADD, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 60 add.imm.push! */
+    {EOP_ADD, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 61 add.imm.stack_rel */
+    {EOP_ADD, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 62 add.imm.stack_rel! */
+    {EOP_ADD, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 63 add.imm.stack_abs */
+    {EOP_ADD, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 64 add.imm.stack_abs! */
+    {EOP_ADD, SRC_CODE, DST_REG, 0, HC_BINOP, 3, 29, H_S_65, 6u}, /* 65 add.code.reg */
+    {EOP_ADD, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 66 add.code.reg! */
+    {EOP_ADD, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 67 add.code.push */
+    {EOP_ADD, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 68 add.code.push! */
+    {EOP_ADD, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 69 add.code.stack_rel */
+    {EOP_ADD, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 70 add.code.stack_rel! */
+    {EOP_ADD, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 71 add.code.stack_abs */
+    {EOP_ADD, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 72 add.code.stack_abs! */
+    {EOP_SUB, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 6u}, /* 73 sub.reg.reg */
+    {EOP_SUB, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 6u}, /* 74 sub.reg.reg.s */
+    {EOP_SUB, SRC_REG, DST_REG, 1, HC_BINOP, 3, 7, H_S_75, 6u}, /* 75 sub.reg.reg! */
+    {EOP_SUB, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, H_S_76, 6u}, /* 76 sub.reg.reg.s! */
+    {EOP_SUB, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 77 sub.reg.push */
+    {EOP_SUB, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 6u}, /* 78 sub.reg.push.s */
+    {EOP_SUB, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 79 sub.reg.push! */
+    {EOP_SUB, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 103, H_S_80, 6u}, /* 80 sub.reg.push.s! */
+    {EOP_SUB, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 6u}, /* 81 sub.reg.stack_rel */
+    {EOP_SUB, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 6u}, /* 82 sub.reg.stack_rel.s */
+    {EOP_SUB, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 83 sub.reg.stack_rel! */
+    {EOP_SUB, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 6u}, /* 84 sub.reg.stack_rel.s! */
+    {EOP_SUB, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 6u}, /* 85 sub.reg.stack_abs */
+    {EOP_SUB, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 6u}, /* 86 sub.reg.stack_abs.s */
+    {EOP_SUB, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 87 sub.reg.stack_abs! */
+    {EOP_SUB, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 6u}, /* 88 sub.reg.stack_abs.s! */
+    {EOP_SUB, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 89 sub.pop.reg */
+    {EOP_SUB, SRC_POP, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 90 sub.pop.reg.s */
+    {EOP_SUB, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 91 sub.pop.reg! */
+    {EOP_SUB, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 92 sub.pop.reg.s! */
+    {EOP_SUB, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 93 sub.pop.push */
+    {EOP_SUB, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 94 sub.pop.push.s */
+    {EOP_SUB, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 95 sub.pop.push! */
+    {EOP_SUB, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 96 sub.pop.push.s! */
+    {EOP_SUB, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 97 sub.pop.stack_rel */
+    {EOP_SUB, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 98 sub.pop.stack_rel.s */
+    {EOP_SUB, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 99 sub.pop.stack_rel! */
+    {EOP_SUB, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 100 sub.pop.stack_rel.s! */
+    {EOP_SUB, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 101 sub.pop.stack_abs */
+    {EOP_SUB, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 102 sub.pop.stack_abs.s */
+    {EOP_SUB, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 103 sub.pop.stack_abs! */
+    {EOP_SUB, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 104 sub.pop.stack_abs.s! */
+    {EOP_SUB, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 105 sub.stack_rel.reg */
+    {EOP_SUB, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 106 sub.stack_rel.reg.s */
+    {EOP_SUB, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 107 sub.stack_rel.reg! */
+    {EOP_SUB, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 108 sub.stack_rel.reg.s! */
+    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 2, 117, H_S_109, 6u}, /* 109 sub.stack_rel.push */
+    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 2, 117, H_S_110, 6u}, /* 110 sub.stack_rel.push.s */
+    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 111 sub.stack_rel.push! */
+    {EOP_SUB, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 112 sub.stack_rel.push.s! */
+    {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 113 sub.stack_rel.stack_rel */
+    {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 114 sub.stack_rel.stack_rel.s */
+    {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 115 sub.stack_rel.stack_rel! */
+    {EOP_SUB, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 116 sub.stack_rel.stack_rel.s! */
+    {EOP_SUB, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 117 sub.stack_rel.stack_abs */
+    {EOP_SUB, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 118 sub.stack_rel.stack_abs.s */
+    {EOP_SUB, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 119 sub.stack_rel.stack_abs! */
+    {EOP_SUB, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 120 sub.stack_rel.stack_abs.s! */
+    {EOP_SUB, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 121 sub.stack_abs.reg */
+    {EOP_SUB, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 122 sub.stack_abs.reg.s */
+    {EOP_SUB, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 123 sub.stack_abs.reg! */
+    {EOP_SUB, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 124 sub.stack_abs.reg.s! */
+    {EOP_SUB, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 125 sub.stack_abs.push */
+    {EOP_SUB, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 126 sub.stack_abs.push.s */
+    {EOP_SUB, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 127 sub.stack_abs.push! */
+    {EOP_SUB, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 128 sub.stack_abs.push.s! */
+    {EOP_SUB, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 129 sub.stack_abs.stack_rel */
+    {EOP_SUB, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 130 sub.stack_abs.stack_rel.s */
+    {EOP_SUB, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 131 sub.stack_abs.stack_rel! */
+    {EOP_SUB, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 132 sub.stack_abs.stack_rel.s! */
+    {EOP_SUB, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 133 sub.stack_abs.stack_abs */
+    {EOP_SUB, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 134 sub.stack_abs.stack_abs.s */
+    {EOP_SUB, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 135 sub.stack_abs.stack_abs! */
+    {EOP_SUB, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 136 sub.stack_abs.stack_abs.s! */
+    {EOP_SUB, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 137 sub.imm.reg */
+    {EOP_SUB, SRC_IMM, DST_REG, 2, HC_BINOP, 3, 5, H_S_138, 6u}, /* 138 sub.imm.reg.s */
+    {EOP_SUB, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 139 sub.imm.reg! */
+    {EOP_SUB, SRC_IMM, DST_REG, 3, HC_BINOP, 3, 5, H_S_140, 6u}, /* 140 sub.imm.reg.s! */
+    {EOP_SUB, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 141 sub.imm.push */
+    {EOP_SUB, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 142 sub.imm.push.s */
+    {EOP_SUB, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 143 sub.imm.push! */
+    {EOP_SUB, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 144 sub.imm.push.s! */
+    {EOP_SUB, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 145 sub.imm.stack_rel */
+    {EOP_SUB, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 146 sub.imm.stack_rel.s */
+    {EOP_SUB, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 147 sub.imm.stack_rel! */
+    {EOP_SUB, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 148 sub.imm.stack_rel.s! */
+    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 149 sub.imm.stack_abs */
+    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 150 sub.imm.stack_abs.s */
+    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 151 sub.imm.stack_abs! */
+    {EOP_SUB, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 1, 101, H_S_152, 6u}, /* 152 sub.imm.stack_abs.s! */
+    {EOP_SUB, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 153 sub.code.reg */
+    {EOP_SUB, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 6u}, /* 154 sub.code.reg.s */
+    {EOP_SUB, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 155 sub.code.reg! */
+    {EOP_SUB, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 21, H_S_156, 6u}, /* 156 sub.code.reg.s! */
+    {EOP_SUB, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 157 sub.code.push */
+    {EOP_SUB, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 158 sub.code.push.s */
+    {EOP_SUB, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 159 sub.code.push! */
+    {EOP_SUB, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 160 sub.code.push.s! */
+    {EOP_SUB, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 161 sub.code.stack_rel */
+    {EOP_SUB, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 162 sub.code.stack_rel.s */
+    {EOP_SUB, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 163 sub.code.stack_rel! */
+    {EOP_SUB, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 164 sub.code.stack_rel.s! */
+    {EOP_SUB, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 165 sub.code.stack_abs */
+    {EOP_SUB, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 166 sub.code.stack_abs.s */
+    {EOP_SUB, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 167 sub.code.stack_abs! */
+    {EOP_SUB, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 168 sub.code.stack_abs.s! */
+    {EOP_MUL, SRC_REG, DST_REG, 0, HC_MULDIV, 6, 3, H_S_169, 6u}, /* 169 mul.reg.reg */
+    {EOP_MUL, SRC_REG, DST_REG, 1, HC_MULDIV, 0, 3, 0, 6u}, /* 170 mul.reg.reg! */
+    {EOP_MUL, SRC_REG, DST_PUSH, 0, HC_MULDIV, 0, 67, 0, 6u}, /* 171 mul.reg.push */
+    {EOP_MUL, SRC_REG, DST_PUSH, 1, HC_MULDIV, 0, 67, 0, 6u}, /* 172 mul.reg.push! */
+    {EOP_MUL, SRC_REG, DST_STACK_REL, 0, HC_MULDIV, 0, 67, 0, 6u}, /* 173 mul.reg.stack_rel */
+    {EOP_MUL, SRC_REG, DST_STACK_REL, 1, HC_MULDIV, 0, 67, 0, 6u}, /* 174 mul.reg.stack_rel! */
+    {EOP_MUL, SRC_REG, DST_STACK_ABS, 0, HC_MULDIV, 0, 67, 0, 6u}, /* 175 mul.reg.stack_abs */
+    {EOP_MUL, SRC_REG, DST_STACK_ABS, 1, HC_MULDIV, 0, 67, 0, 6u}, /* 176 mul.reg.stack_abs! */
+    {EOP_MUL, SRC_POP, DST_REG, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 177 mul.pop.reg */
+    {EOP_MUL, SRC_POP, DST_REG, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 178 mul.pop.reg! */
+    {EOP_MUL, SRC_POP, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 179 mul.pop.push */
+    {EOP_MUL, SRC_POP, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 180 mul.pop.push! */
+    {EOP_MUL, SRC_POP, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 181 mul.pop.stack_rel */
+    {EOP_MUL, SRC_POP, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 182 mul.pop.stack_rel! */
+    {EOP_MUL, SRC_POP, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 183 mul.pop.stack_abs */
+    {EOP_MUL, SRC_POP, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 184 mul.pop.stack_abs! */
+    {EOP_MUL, SRC_STACK_REL, DST_REG, 0, HC_MULDIV, 0, 81, H_S_185, 6u}, /* 185 mul.stack_rel.reg */
+    {EOP_MUL, SRC_STACK_REL, DST_REG, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 186 mul.stack_rel.reg! */
+    {EOP_MUL, SRC_STACK_REL, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 187 mul.stack_rel.push */
+    {EOP_MUL, SRC_STACK_REL, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 188 mul.stack_rel.push! */
+    {EOP_MUL, SRC_STACK_REL, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 189 mul.stack_rel.stack_rel */
+    {EOP_MUL, SRC_STACK_REL, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 190 mul.stack_rel.stack_rel! */
+    {EOP_MUL, SRC_STACK_REL, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 191 mul.stack_rel.stack_abs */
+    {EOP_MUL, SRC_STACK_REL, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 192 mul.stack_rel.stack_abs! */
+    {EOP_MUL, SRC_STACK_ABS, DST_REG, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 193 mul.stack_abs.reg */
+    {EOP_MUL, SRC_STACK_ABS, DST_REG, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 194 mul.stack_abs.reg! */
+    {EOP_MUL, SRC_STACK_ABS, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 195 mul.stack_abs.push */
+    {EOP_MUL, SRC_STACK_ABS, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 196 mul.stack_abs.push! */
+    {EOP_MUL, SRC_STACK_ABS, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 197 mul.stack_abs.stack_rel */
+    {EOP_MUL, SRC_STACK_ABS, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 198 mul.stack_abs.stack_rel! */
+    {EOP_MUL, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 199 mul.stack_abs.stack_abs */
+    {EOP_MUL, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 200 mul.stack_abs.stack_abs! */
+    {EOP_MUL, SRC_IMM, DST_REG, 0, HC_MULDIV, 0, 1, 0, 6u}, /* 201 mul.imm.reg */
+    {EOP_MUL, SRC_IMM, DST_REG, 1, HC_MULDIV, 0, 1, 0, 6u}, /* 202 mul.imm.reg! */
+    {EOP_MUL, SRC_IMM, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 203 mul.imm.push */
+    {EOP_MUL, SRC_IMM, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 204 mul.imm.push! */
+    {EOP_MUL, SRC_IMM, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 205 mul.imm.stack_rel */
+    {EOP_MUL, SRC_IMM, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 206 mul.imm.stack_rel! */
+    {EOP_MUL, SRC_IMM, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 207 mul.imm.stack_abs */
+    {EOP_MUL, SRC_IMM, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 208 mul.imm.stack_abs! */
+    {EOP_MUL, SRC_CODE, DST_REG, 0, HC_MULDIV, 0, 1, 0, 6u}, /* 209 mul.code.reg */
+    {EOP_MUL, SRC_CODE, DST_REG, 1, HC_MULDIV, 0, 1, 0, 6u}, /* 210 mul.code.reg! */
+    {EOP_MUL, SRC_CODE, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 211 mul.code.push */
+    {EOP_MUL, SRC_CODE, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 212 mul.code.push! */
+    {EOP_MUL, SRC_CODE, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 213 mul.code.stack_rel */
+    {EOP_MUL, SRC_CODE, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 214 mul.code.stack_rel! */
+    {EOP_MUL, SRC_CODE, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 215 mul.code.stack_abs */
+    {EOP_MUL, SRC_CODE, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 216 mul.code.stack_abs! */
+    {EOP_DIV, SRC_REG, DST_REG, 0, HC_MULDIV, 3, 3, H_S_217, 6u}, /* 217 div.reg.reg */
+    {EOP_DIV, SRC_REG, DST_REG, 2, HC_MULDIV, 0, 3, 0, 6u}, /* 218 div.reg.reg.s */
+    {EOP_DIV, SRC_REG, DST_REG, 1, HC_MULDIV, 0, 3, 0, 6u}, /* 219 div.reg.reg! */
+    {EOP_DIV, SRC_REG, DST_REG, 3, HC_MULDIV, 0, 3, 0, 6u}, /* 220 div.reg.reg.s! */
+    {EOP_DIV, SRC_REG, DST_PUSH, 0, HC_MULDIV, 0, 67, 0, 6u}, /* 221 div.reg.push */
+    {EOP_DIV, SRC_REG, DST_PUSH, 2, HC_MULDIV, 0, 67, 0, 6u}, /* 222 div.reg.push.s */
+    {EOP_DIV, SRC_REG, DST_PUSH, 1, HC_MULDIV, 0, 67, 0, 6u}, /* 223 div.reg.push! */
+    {EOP_DIV, SRC_REG, DST_PUSH, 3, HC_MULDIV, 0, 67, 0, 6u}, /* 224 div.reg.push.s! */
+    {EOP_DIV, SRC_REG, DST_STACK_REL, 0, HC_MULDIV, 0, 67, 0, 6u}, /* 225 div.reg.stack_rel */
+    {EOP_DIV, SRC_REG, DST_STACK_REL, 2, HC_MULDIV, 0, 67, 0, 6u}, /* 226 div.reg.stack_rel.s */
+    {EOP_DIV, SRC_REG, DST_STACK_REL, 1, HC_MULDIV, 0, 67, 0, 6u}, /* 227 div.reg.stack_rel! */
+    {EOP_DIV, SRC_REG, DST_STACK_REL, 3, HC_MULDIV, 0, 67, 0, 6u}, /* 228 div.reg.stack_rel.s! */
+    {EOP_DIV, SRC_REG, DST_STACK_ABS, 0, HC_MULDIV, 0, 67, 0, 6u}, /* 229 div.reg.stack_abs */
+    {EOP_DIV, SRC_REG, DST_STACK_ABS, 2, HC_MULDIV, 0, 67, 0, 6u}, /* 230 div.reg.stack_abs.s */
+    {EOP_DIV, SRC_REG, DST_STACK_ABS, 1, HC_MULDIV, 0, 67, 0, 6u}, /* 231 div.reg.stack_abs! */
+    {EOP_DIV, SRC_REG, DST_STACK_ABS, 3, HC_MULDIV, 0, 67, 0, 6u}, /* 232 div.reg.stack_abs.s! */
+    {EOP_DIV, SRC_POP, DST_REG, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 233 div.pop.reg */
+    {EOP_DIV, SRC_POP, DST_REG, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 234 div.pop.reg.s */
+    {EOP_DIV, SRC_POP, DST_REG, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 235 div.pop.reg! */
+    {EOP_DIV, SRC_POP, DST_REG, 3, HC_MULDIV, 3, 81, H_S_236, 6u}, /* 236 div.pop.reg.s! */
+    {EOP_DIV, SRC_POP, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 237 div.pop.push */
+    {EOP_DIV, SRC_POP, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 238 div.pop.push.s */
+    {EOP_DIV, SRC_POP, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 239 div.pop.push! */
+    {EOP_DIV, SRC_POP, DST_PUSH, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 240 div.pop.push.s! */
+    {EOP_DIV, SRC_POP, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 241 div.pop.stack_rel */
+    {EOP_DIV, SRC_POP, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 242 div.pop.stack_rel.s */
+    {EOP_DIV, SRC_POP, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 243 div.pop.stack_rel! */
+    {EOP_DIV, SRC_POP, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 244 div.pop.stack_rel.s! */
+    {EOP_DIV, SRC_POP, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 245 div.pop.stack_abs */
+    {EOP_DIV, SRC_POP, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 246 div.pop.stack_abs.s */
+    {EOP_DIV, SRC_POP, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 247 div.pop.stack_abs! */
+    {EOP_DIV, SRC_POP, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 248 div.pop.stack_abs.s! */
+    {EOP_DIV, SRC_STACK_REL, DST_REG, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 249 div.stack_rel.reg */
+    {EOP_DIV, SRC_STACK_REL, DST_REG, 2, HC_MULDIV, 0, 81, H_S_250, 6u}, /* 250 div.stack_rel.reg.s */
+    {EOP_DIV, SRC_STACK_REL, DST_REG, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 251 div.stack_rel.reg! */
+    {EOP_DIV, SRC_STACK_REL, DST_REG, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 252 div.stack_rel.reg.s! */
+    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 253 div.stack_rel.push */
+    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 254 div.stack_rel.push.s */
+    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 255 div.stack_rel.push! */
+    {EOP_DIV, SRC_STACK_REL, DST_PUSH, 3, HC_MULDIV, 1, 113, H_S_256, 6u}, /* 256 div.stack_rel.push.s! */
+    {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 257 div.stack_rel.stack_rel */
+    {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 258 div.stack_rel.stack_rel.s */
+    {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 259 div.stack_rel.stack_rel! */
+    {EOP_DIV, SRC_STACK_REL, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 260 div.stack_rel.stack_rel.s! */
+    {EOP_DIV, SRC_STACK_REL, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 261 div.stack_rel.stack_abs */
+    {EOP_DIV, SRC_STACK_REL, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 262 div.stack_rel.stack_abs.s */
+    {EOP_DIV, SRC_STACK_REL, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 263 div.stack_rel.stack_abs! */
+    {EOP_DIV, SRC_STACK_REL, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 264 div.stack_rel.stack_abs.s! */
+    {EOP_DIV, SRC_STACK_ABS, DST_REG, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 265 div.stack_abs.reg */
+    {EOP_DIV, SRC_STACK_ABS, DST_REG, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 266 div.stack_abs.reg.s */
+    {EOP_DIV, SRC_STACK_ABS, DST_REG, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 267 div.stack_abs.reg! */
+    {EOP_DIV, SRC_STACK_ABS, DST_REG, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 268 div.stack_abs.reg.s! */
+    {EOP_DIV, SRC_STACK_ABS, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 269 div.stack_abs.push */
+    {EOP_DIV, SRC_STACK_ABS, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 270 div.stack_abs.push.s */
+    {EOP_DIV, SRC_STACK_ABS, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 271 div.stack_abs.push! */
+    {EOP_DIV, SRC_STACK_ABS, DST_PUSH, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 272 div.stack_abs.push.s! */
+    {EOP_DIV, SRC_STACK_ABS, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 273 div.stack_abs.stack_rel */
+    {EOP_DIV, SRC_STACK_ABS, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 274 div.stack_abs.stack_rel.s */
+    {EOP_DIV, SRC_STACK_ABS, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 275 div.stack_abs.stack_rel! */
+    {EOP_DIV, SRC_STACK_ABS, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 276 div.stack_abs.stack_rel.s! */
+    {EOP_DIV, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 277 div.stack_abs.stack_abs */
+    {EOP_DIV, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 278 div.stack_abs.stack_abs.s */
+    {EOP_DIV, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 279 div.stack_abs.stack_abs! */
+    {EOP_DIV, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 280 div.stack_abs.stack_abs.s! */
+    {EOP_DIV, SRC_IMM, DST_REG, 0, HC_MULDIV, 0, 1, 0, 6u}, /* 281 div.imm.reg */
+    {EOP_DIV, SRC_IMM, DST_REG, 2, HC_MULDIV, 2, 1, H_S_282, 6u}, /* 282 div.imm.reg.s */
+    {EOP_DIV, SRC_IMM, DST_REG, 1, HC_MULDIV, 0, 1, 0, 6u}, /* 283 div.imm.reg! */
+    {EOP_DIV, SRC_IMM, DST_REG, 3, HC_MULDIV, 0, 1, 0, 6u}, /* 284 div.imm.reg.s! */
+    {EOP_DIV, SRC_IMM, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 285 div.imm.push */
+    {EOP_DIV, SRC_IMM, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 286 div.imm.push.s */
+    {EOP_DIV, SRC_IMM, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 287 div.imm.push! */
+    {EOP_DIV, SRC_IMM, DST_PUSH, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 288 div.imm.push.s! */
+    {EOP_DIV, SRC_IMM, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 289 div.imm.stack_rel */
+    {EOP_DIV, SRC_IMM, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 290 div.imm.stack_rel.s */
+    {EOP_DIV, SRC_IMM, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 291 div.imm.stack_rel! */
+    {EOP_DIV, SRC_IMM, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 292 div.imm.stack_rel.s! */
+    {EOP_DIV, SRC_IMM, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 293 div.imm.stack_abs */
+    {EOP_DIV, SRC_IMM, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 294 div.imm.stack_abs.s */
+    {EOP_DIV, SRC_IMM, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 295 div.imm.stack_abs! */
+    {EOP_DIV, SRC_IMM, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 296 div.imm.stack_abs.s! */
+    {EOP_DIV, SRC_CODE, DST_REG, 0, HC_MULDIV, 0, 1, 0, 6u}, /* 297 div.code.reg */
+    {EOP_DIV, SRC_CODE, DST_REG, 2, HC_MULDIV, 0, 1, 0, 6u}, /* 298 div.code.reg.s */
+    {EOP_DIV, SRC_CODE, DST_REG, 1, HC_MULDIV, 0, 1, 0, 6u}, /* 299 div.code.reg! */
+    {EOP_DIV, SRC_CODE, DST_REG, 3, HC_MULDIV, 0, 1, 0, 6u}, /* 300 div.code.reg.s! */
+    {EOP_DIV, SRC_CODE, DST_PUSH, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 301 div.code.push */
+    {EOP_DIV, SRC_CODE, DST_PUSH, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 302 div.code.push.s */
+    {EOP_DIV, SRC_CODE, DST_PUSH, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 303 div.code.push! */
+    {EOP_DIV, SRC_CODE, DST_PUSH, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 304 div.code.push.s! */
+    {EOP_DIV, SRC_CODE, DST_STACK_REL, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 305 div.code.stack_rel */
+    {EOP_DIV, SRC_CODE, DST_STACK_REL, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 306 div.code.stack_rel.s */
+    {EOP_DIV, SRC_CODE, DST_STACK_REL, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 307 div.code.stack_rel! */
+    {EOP_DIV, SRC_CODE, DST_STACK_REL, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 308 div.code.stack_rel.s! */
+    {EOP_DIV, SRC_CODE, DST_STACK_ABS, 0, HC_MULDIV, 0, 65, 0, 6u}, /* 309 div.code.stack_abs */
+    {EOP_DIV, SRC_CODE, DST_STACK_ABS, 2, HC_MULDIV, 0, 65, 0, 6u}, /* 310 div.code.stack_abs.s */
+    {EOP_DIV, SRC_CODE, DST_STACK_ABS, 1, HC_MULDIV, 0, 65, 0, 6u}, /* 311 div.code.stack_abs! */
+    {EOP_DIV, SRC_CODE, DST_STACK_ABS, 3, HC_MULDIV, 0, 65, 0, 6u}, /* 312 div.code.stack_abs.s! */
+    {EOP_JUMP, SRC_REG, DST_REG, 0, HC_JUMP, 0, 4, 0, 6u}, /* 313 jump.reg */
+    {EOP_JUMP, SRC_POP, DST_REG, 0, HC_JUMP, 0, 84, H_S_314, 6u}, /* 314 jump.pop */
+    {EOP_JUMP, SRC_STACK_REL, DST_REG, 0, HC_JUMP, 0, 84, H_S_315, 6u}, /* 315 jump.stack_rel */
+    {EOP_JUMP, SRC_STACK_ABS, DST_REG, 0, HC_JUMP, 0, 68, 0, 6u}, /* 316 jump.stack_abs */
+    {EOP_JUMP, SRC_IMM, DST_REG, 0, HC_JUMP, 0, 4, H_S_317, 6u}, /* 317 jump.imm */
+    {EOP_JUMP, SRC_CODE, DST_REG, 0, HC_JUMP, 0, 4, 0, 6u}, /* 318 jump.code */
+    {EOP_XOR, SRC_REG, DST_REG, 0, HC_BINOP, 3, 7, H_S_319, 6u}, /* 319 xor.reg.reg */
+    {EOP_XOR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 6u}, /* 320 xor.reg.reg! */
+    {EOP_XOR, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 321 xor.reg.push */
+    {EOP_XOR, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 322 xor.reg.push! */
+    {EOP_XOR, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 6u}, /* 323 xor.reg.stack_rel */
+    {EOP_XOR, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 324 xor.reg.stack_rel! */
+    {EOP_XOR, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 6u}, /* 325 xor.reg.stack_abs */
+    {EOP_XOR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 326 xor.reg.stack_abs! */
+    {EOP_XOR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 327 xor.pop.reg */
+    {EOP_XOR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 328 xor.pop.reg! */
+    {EOP_XOR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 329 xor.pop.push */
+    {EOP_XOR, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 330 xor.pop.push! */
+    {EOP_XOR, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 331 xor.pop.stack_rel */
+    {EOP_XOR, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 332 xor.pop.stack_rel! */
+    {EOP_XOR, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 333 xor.pop.stack_abs */
+    {EOP_XOR, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 334 xor.pop.stack_abs! */
+    {EOP_XOR, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 335 xor.stack_rel.reg */
+    {EOP_XOR, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 336 xor.stack_rel.reg! */
+    {EOP_XOR, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 337 xor.stack_rel.push */
+    {EOP_XOR, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 338 xor.stack_rel.push! */
+    {EOP_XOR, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 339 xor.stack_rel.stack_rel */
+    {EOP_XOR, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 340 xor.stack_rel.stack_rel! */
+    {EOP_XOR, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 341 xor.stack_rel.stack_abs */
+    {EOP_XOR, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 342 xor.stack_rel.stack_abs! */
+    {EOP_XOR, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 343 xor.stack_abs.reg */
+    {EOP_XOR, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 344 xor.stack_abs.reg! */
+    {EOP_XOR, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 345 xor.stack_abs.push */
+    {EOP_XOR, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 346 xor.stack_abs.push! */
+    {EOP_XOR, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 347 xor.stack_abs.stack_rel */
+    {EOP_XOR, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 348 xor.stack_abs.stack_rel! */
+    {EOP_XOR, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 349 xor.stack_abs.stack_abs */
+    {EOP_XOR, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 350 xor.stack_abs.stack_abs! */
+    {EOP_XOR, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 351 xor.imm.reg */
+    {EOP_XOR, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 352 xor.imm.reg! */
+    {EOP_XOR, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 353 xor.imm.push */
+    {EOP_XOR, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 354 xor.imm.push! */
+    {EOP_XOR, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 355 xor.imm.stack_rel */
+    {EOP_XOR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 356 xor.imm.stack_rel! */
+    {EOP_XOR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 357 xor.imm.stack_abs */
+    {EOP_XOR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 358 xor.imm.stack_abs! */
+    {EOP_XOR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 359 xor.code.reg */
+    {EOP_XOR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 360 xor.code.reg! */
+    {EOP_XOR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 361 xor.code.push */
+    {EOP_XOR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 362 xor.code.push! */
+    {EOP_XOR, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 363 xor.code.stack_rel */
+    {EOP_XOR, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 364 xor.code.stack_rel! */
+    {EOP_XOR, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 365 xor.code.stack_abs */
+    {EOP_XOR, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 366 xor.code.stack_abs! */
+    {EOP_AND, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 6u}, /* 367 and.reg.reg */
+    {EOP_AND, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 6u}, /* 368 and.reg.reg! */
+    {EOP_AND, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 369 and.reg.push */
+    {EOP_AND, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 370 and.reg.push! */
+    {EOP_AND, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 6u}, /* 371 and.reg.stack_rel */
+    {EOP_AND, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 372 and.reg.stack_rel! */
+    {EOP_AND, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 6u}, /* 373 and.reg.stack_abs */
+    {EOP_AND, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 374 and.reg.stack_abs! */
+    {EOP_AND, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 375 and.pop.reg */
+    {EOP_AND, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 376 and.pop.reg! */
+    {EOP_AND, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 377 and.pop.push */
+    {EOP_AND, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 378 and.pop.push! */
+    {EOP_AND, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 379 and.pop.stack_rel */
+    {EOP_AND, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 380 and.pop.stack_rel! */
+    {EOP_AND, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 381 and.pop.stack_abs */
+    {EOP_AND, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 382 and.pop.stack_abs! */
+    {EOP_AND, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 1, 85, H_S_383, 6u}, /* 383 and.stack_rel.reg */
+    {EOP_AND, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 384 and.stack_rel.reg! */
+    {EOP_AND, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 385 and.stack_rel.push */
+    {EOP_AND, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 386 and.stack_rel.push! */
+    {EOP_AND, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 387 and.stack_rel.stack_rel */
+    {EOP_AND, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 388 and.stack_rel.stack_rel! */
+    {EOP_AND, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 389 and.stack_rel.stack_abs */
+    {EOP_AND, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 390 and.stack_rel.stack_abs! */
+    {EOP_AND, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 391 and.stack_abs.reg */
+    {EOP_AND, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 392 and.stack_abs.reg! */
+    {EOP_AND, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 393 and.stack_abs.push */
+    {EOP_AND, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 394 and.stack_abs.push! */
+    {EOP_AND, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 395 and.stack_abs.stack_rel */
+    {EOP_AND, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 396 and.stack_abs.stack_rel! */
+    {EOP_AND, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 397 and.stack_abs.stack_abs */
+    {EOP_AND, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 398 and.stack_abs.stack_abs! */
+    {EOP_AND, SRC_IMM, DST_REG, 0, HC_BINOP, 3, 5, H_S_399, 6u}, /* 399 and.imm.reg */
+    {EOP_AND, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, H_S_400, 6u}, /* 400 and.imm.reg! */
+    {EOP_AND, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 401 and.imm.push */
+    {EOP_AND, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 402 and.imm.push! */
+    {EOP_AND, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 403 and.imm.stack_rel */
+    {EOP_AND, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 404 and.imm.stack_rel! */
+    {EOP_AND, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 405 and.imm.stack_abs */
+    {EOP_AND, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 406 and.imm.stack_abs! */
+    {EOP_AND, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 21, H_S_407, 6u}, /* 407 and.code.reg */
+    {EOP_AND, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 21, H_S_408, 6u}, /* 408 and.code.reg! */
+    {EOP_AND, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 409 and.code.push */
+    {EOP_AND, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 410 and.code.push! */
+    {EOP_AND, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 411 and.code.stack_rel */
+    {EOP_AND, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 412 and.code.stack_rel! */
+    {EOP_AND, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 117, H_S_413, 6u}, /* 413 and.code.stack_abs */
+    {EOP_AND, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 414 and.code.stack_abs! */
+    {EOP_OR, SRC_REG, DST_REG, 0, HC_BINOP, 3, 7, H_S_415, 6u}, /* 415 or.reg.reg */
+    {EOP_OR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 6u}, /* 416 or.reg.reg! */
+    {EOP_OR, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 417 or.reg.push */
+    {EOP_OR, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 418 or.reg.push! */
+    {EOP_OR, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 6u}, /* 419 or.reg.stack_rel */
+    {EOP_OR, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 420 or.reg.stack_rel! */
+    {EOP_OR, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 6u}, /* 421 or.reg.stack_abs */
+    {EOP_OR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 422 or.reg.stack_abs! */
+    {EOP_OR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 423 or.pop.reg */
+    {EOP_OR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 424 or.pop.reg! */
+    {EOP_OR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 425 or.pop.push */
+    {EOP_OR, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 426 or.pop.push! */
+    {EOP_OR, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 427 or.pop.stack_rel */
+    {EOP_OR, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 428 or.pop.stack_rel! */
+    {EOP_OR, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 429 or.pop.stack_abs */
+    {EOP_OR, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 430 or.pop.stack_abs! */
+    {EOP_OR, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 431 or.stack_rel.reg */
+    {EOP_OR, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 432 or.stack_rel.reg! */
+    {EOP_OR, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 433 or.stack_rel.push */
+    {EOP_OR, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 434 or.stack_rel.push! */
+    {EOP_OR, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 435 or.stack_rel.stack_rel */
+    {EOP_OR, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 436 or.stack_rel.stack_rel! */
+    {EOP_OR, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 437 or.stack_rel.stack_abs */
+    {EOP_OR, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 438 or.stack_rel.stack_abs! */
+    {EOP_OR, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 439 or.stack_abs.reg */
+    {EOP_OR, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 440 or.stack_abs.reg! */
+    {EOP_OR, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 441 or.stack_abs.push */
+    {EOP_OR, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 442 or.stack_abs.push! */
+    {EOP_OR, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 443 or.stack_abs.stack_rel */
+    {EOP_OR, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 444 or.stack_abs.stack_rel! */
+    {EOP_OR, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 445 or.stack_abs.stack_abs */
+    {EOP_OR, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 446 or.stack_abs.stack_abs! */
+    {EOP_OR, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 447 or.imm.reg */
+    {EOP_OR, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 448 or.imm.reg! */
+    {EOP_OR, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 449 or.imm.push */
+    {EOP_OR, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 450 or.imm.push! */
+    {EOP_OR, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 451 or.imm.stack_rel */
+    {EOP_OR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 452 or.imm.stack_rel! */
+    {EOP_OR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 453 or.imm.stack_abs */
+    {EOP_OR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 454 or.imm.stack_abs! */
+    {EOP_OR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 21, H_S_455, 6u}, /* 455 or.code.reg */
+    {EOP_OR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 456 or.code.reg! */
+    {EOP_OR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 457 or.code.push */
+    {EOP_OR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 458 or.code.push! */
+    {EOP_OR, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 459 or.code.stack_rel */
+    {EOP_OR, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 460 or.code.stack_rel! */
+    {EOP_OR, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 461 or.code.stack_abs */
+    {EOP_OR, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 462 or.code.stack_abs! */
+    {EOP_SHL, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 6u}, /* 463 shl.reg.reg */
+    {EOP_SHL, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 6u}, /* 464 shl.reg.reg.s */
+    {EOP_SHL, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 6u}, /* 465 shl.reg.reg! */
+    {EOP_SHL, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, 0, 6u}, /* 466 shl.reg.reg.s! */
+    {EOP_SHL, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 467 shl.reg.push */
+    {EOP_SHL, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 6u}, /* 468 shl.reg.push.s */
+    {EOP_SHL, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 469 shl.reg.push! */
+    {EOP_SHL, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 71, 0, 6u}, /* 470 shl.reg.push.s! */
+    {EOP_SHL, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 6u}, /* 471 shl.reg.stack_rel */
+    {EOP_SHL, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 6u}, /* 472 shl.reg.stack_rel.s */
+    {EOP_SHL, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 473 shl.reg.stack_rel! */
+    {EOP_SHL, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 6u}, /* 474 shl.reg.stack_rel.s! */
+    {EOP_SHL, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 6u}, /* 475 shl.reg.stack_abs */
+    {EOP_SHL, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 6u}, /* 476 shl.reg.stack_abs.s */
+    {EOP_SHL, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 477 shl.reg.stack_abs! */
+    {EOP_SHL, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 6u}, /* 478 shl.reg.stack_abs.s! */
+    {EOP_SHL, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 479 shl.pop.reg */
+    {EOP_SHL, SRC_POP, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 480 shl.pop.reg.s */
+    {EOP_SHL, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 481 shl.pop.reg! */
+    {EOP_SHL, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 482 shl.pop.reg.s! */
+    {EOP_SHL, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 483 shl.pop.push */
+    {EOP_SHL, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 484 shl.pop.push.s */
+    {EOP_SHL, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 485 shl.pop.push! */
+    {EOP_SHL, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 486 shl.pop.push.s! */
+    {EOP_SHL, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 487 shl.pop.stack_rel */
+    {EOP_SHL, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 488 shl.pop.stack_rel.s */
+    {EOP_SHL, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 489 shl.pop.stack_rel! */
+    {EOP_SHL, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 490 shl.pop.stack_rel.s! */
+    {EOP_SHL, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 491 shl.pop.stack_abs */
+    {EOP_SHL, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 492 shl.pop.stack_abs.s */
+    {EOP_SHL, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 493 shl.pop.stack_abs! */
+    {EOP_SHL, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 494 shl.pop.stack_abs.s! */
+    {EOP_SHL, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 495 shl.stack_rel.reg */
+    {EOP_SHL, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 496 shl.stack_rel.reg.s */
+    {EOP_SHL, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 497 shl.stack_rel.reg! */
+    {EOP_SHL, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 498 shl.stack_rel.reg.s! */
+    {EOP_SHL, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 499 shl.stack_rel.push */
+    {EOP_SHL, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 500 shl.stack_rel.push.s */
+    {EOP_SHL, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 501 shl.stack_rel.push! */
+    {EOP_SHL, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 502 shl.stack_rel.push.s! */
+    {EOP_SHL, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 503 shl.stack_rel.stack_rel */
+    {EOP_SHL, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 504 shl.stack_rel.stack_rel.s */
+    {EOP_SHL, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 505 shl.stack_rel.stack_rel! */
+    {EOP_SHL, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 506 shl.stack_rel.stack_rel.s! */
+    {EOP_SHL, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 507 shl.stack_rel.stack_abs */
+    {EOP_SHL, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 508 shl.stack_rel.stack_abs.s */
+    {EOP_SHL, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 509 shl.stack_rel.stack_abs! */
+    {EOP_SHL, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 510 shl.stack_rel.stack_abs.s! */
+    {EOP_SHL, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 511 shl.stack_abs.reg */
+    {EOP_SHL, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 512 shl.stack_abs.reg.s */
+    {EOP_SHL, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 513 shl.stack_abs.reg! */
+    {EOP_SHL, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 514 shl.stack_abs.reg.s! */
+    {EOP_SHL, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 515 shl.stack_abs.push */
+    {EOP_SHL, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 516 shl.stack_abs.push.s */
+    {EOP_SHL, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 517 shl.stack_abs.push! */
+    {EOP_SHL, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 518 shl.stack_abs.push.s! */
+    {EOP_SHL, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 519 shl.stack_abs.stack_rel */
+    {EOP_SHL, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 520 shl.stack_abs.stack_rel.s */
+    {EOP_SHL, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 521 shl.stack_abs.stack_rel! */
+    {EOP_SHL, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 522 shl.stack_abs.stack_rel.s! */
+    {EOP_SHL, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 523 shl.stack_abs.stack_abs */
+    {EOP_SHL, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 524 shl.stack_abs.stack_abs.s */
+    {EOP_SHL, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 525 shl.stack_abs.stack_abs! */
+    {EOP_SHL, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 526 shl.stack_abs.stack_abs.s! */
+    {EOP_SHL, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 527 shl.imm.reg */
+    {EOP_SHL, SRC_IMM, DST_REG, 2, HC_BINOP, 3, 5, H_S_528, 6u}, /* 528 shl.imm.reg.s */
+    {EOP_SHL, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 529 shl.imm.reg! */
+    {EOP_SHL, SRC_IMM, DST_REG, 3, HC_BINOP, 0, 5, 0, 6u}, /* 530 shl.imm.reg.s! */
+    {EOP_SHL, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 531 shl.imm.push */
+    {EOP_SHL, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 532 shl.imm.push.s */
+    {EOP_SHL, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 533 shl.imm.push! */
+    {EOP_SHL, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 534 shl.imm.push.s! */
+    {EOP_SHL, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 535 shl.imm.stack_rel */
+    {EOP_SHL, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 536 shl.imm.stack_rel.s */
+    {EOP_SHL, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 537 shl.imm.stack_rel! */
+    {EOP_SHL, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 538 shl.imm.stack_rel.s! */
+    {EOP_SHL, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 539 shl.imm.stack_abs */
+    {EOP_SHL, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 540 shl.imm.stack_abs.s */
+    {EOP_SHL, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 541 shl.imm.stack_abs! */
+    {EOP_SHL, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 542 shl.imm.stack_abs.s! */
+    {EOP_SHL, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 543 shl.code.reg */
+    {EOP_SHL, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 6u}, /* 544 shl.code.reg.s */
+    {EOP_SHL, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 545 shl.code.reg! */
+    {EOP_SHL, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, 0, 6u}, /* 546 shl.code.reg.s! */
+    {EOP_SHL, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 547 shl.code.push */
+    {EOP_SHL, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 548 shl.code.push.s */
+    {EOP_SHL, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 549 shl.code.push! */
+    {EOP_SHL, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 550 shl.code.push.s! */
+    {EOP_SHL, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 551 shl.code.stack_rel */
+    {EOP_SHL, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 552 shl.code.stack_rel.s */
+    {EOP_SHL, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 553 shl.code.stack_rel! */
+    {EOP_SHL, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 554 shl.code.stack_rel.s! */
+    {EOP_SHL, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 555 shl.code.stack_abs */
+    {EOP_SHL, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 556 shl.code.stack_abs.s */
+    {EOP_SHL, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 557 shl.code.stack_abs! */
+    {EOP_SHL, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 558 shl.code.stack_abs.s! */
+    {EOP_SHR, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 6u}, /* 559 shr.reg.reg */
+    {EOP_SHR, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 6u}, /* 560 shr.reg.reg.s */
+    {EOP_SHR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 6u}, /* 561 shr.reg.reg! */
+    {EOP_SHR, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, 0, 6u}, /* 562 shr.reg.reg.s! */
+    {EOP_SHR, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 563 shr.reg.push */
+    {EOP_SHR, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 6u}, /* 564 shr.reg.push.s */
+    {EOP_SHR, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 565 shr.reg.push! */
+    {EOP_SHR, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 71, 0, 6u}, /* 566 shr.reg.push.s! */
+    {EOP_SHR, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 6u}, /* 567 shr.reg.stack_rel */
+    {EOP_SHR, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 6u}, /* 568 shr.reg.stack_rel.s */
+    {EOP_SHR, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 569 shr.reg.stack_rel! */
+    {EOP_SHR, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 6u}, /* 570 shr.reg.stack_rel.s! */
+    {EOP_SHR, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 6u}, /* 571 shr.reg.stack_abs */
+    {EOP_SHR, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 6u}, /* 572 shr.reg.stack_abs.s */
+    {EOP_SHR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 573 shr.reg.stack_abs! */
+    {EOP_SHR, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 6u}, /* 574 shr.reg.stack_abs.s! */
+    {EOP_SHR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 575 shr.pop.reg */
+    {EOP_SHR, SRC_POP, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 576 shr.pop.reg.s */
+    {EOP_SHR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 577 shr.pop.reg! */
+    {EOP_SHR, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 578 shr.pop.reg.s! */
+    {EOP_SHR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 579 shr.pop.push */
+    {EOP_SHR, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 580 shr.pop.push.s */
+    {EOP_SHR, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 581 shr.pop.push! */
+    {EOP_SHR, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 582 shr.pop.push.s! */
+    {EOP_SHR, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 583 shr.pop.stack_rel */
+    {EOP_SHR, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 584 shr.pop.stack_rel.s */
+    {EOP_SHR, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 585 shr.pop.stack_rel! */
+    {EOP_SHR, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 586 shr.pop.stack_rel.s! */
+    {EOP_SHR, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 587 shr.pop.stack_abs */
+    {EOP_SHR, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 588 shr.pop.stack_abs.s */
+    {EOP_SHR, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 589 shr.pop.stack_abs! */
+    {EOP_SHR, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 590 shr.pop.stack_abs.s! */
+    {EOP_SHR, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 591 shr.stack_rel.reg */
+    {EOP_SHR, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 592 shr.stack_rel.reg.s */
+    {EOP_SHR, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 593 shr.stack_rel.reg! */
+    {EOP_SHR, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 594 shr.stack_rel.reg.s! */
+    {EOP_SHR, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 595 shr.stack_rel.push */
+    {EOP_SHR, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 596 shr.stack_rel.push.s */
+    {EOP_SHR, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 597 shr.stack_rel.push! */
+    {EOP_SHR, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 598 shr.stack_rel.push.s! */
+    {EOP_SHR, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 599 shr.stack_rel.stack_rel */
+    {EOP_SHR, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 600 shr.stack_rel.stack_rel.s */
+    {EOP_SHR, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 601 shr.stack_rel.stack_rel! */
+    {EOP_SHR, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 602 shr.stack_rel.stack_rel.s! */
+    {EOP_SHR, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 603 shr.stack_rel.stack_abs */
+    {EOP_SHR, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 604 shr.stack_rel.stack_abs.s */
+    {EOP_SHR, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 605 shr.stack_rel.stack_abs! */
+    {EOP_SHR, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 606 shr.stack_rel.stack_abs.s! */
+    {EOP_SHR, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 607 shr.stack_abs.reg */
+    {EOP_SHR, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 608 shr.stack_abs.reg.s */
+    {EOP_SHR, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 609 shr.stack_abs.reg! */
+    {EOP_SHR, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 610 shr.stack_abs.reg.s! */
+    {EOP_SHR, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 611 shr.stack_abs.push */
+    {EOP_SHR, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 612 shr.stack_abs.push.s */
+    {EOP_SHR, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 613 shr.stack_abs.push! */
+    {EOP_SHR, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 614 shr.stack_abs.push.s! */
+    {EOP_SHR, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 615 shr.stack_abs.stack_rel */
+    {EOP_SHR, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 616 shr.stack_abs.stack_rel.s */
+    {EOP_SHR, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 617 shr.stack_abs.stack_rel! */
+    {EOP_SHR, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 618 shr.stack_abs.stack_rel.s! */
+    {EOP_SHR, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 619 shr.stack_abs.stack_abs */
+    {EOP_SHR, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 620 shr.stack_abs.stack_abs.s */
+    {EOP_SHR, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 621 shr.stack_abs.stack_abs! */
+    {EOP_SHR, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 622 shr.stack_abs.stack_abs.s! */
+    {EOP_SHR, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 623 shr.imm.reg */
+    {EOP_SHR, SRC_IMM, DST_REG, 2, HC_BINOP, 3, 5, H_S_624, 6u}, /* 624 shr.imm.reg.s */
+    {EOP_SHR, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 625 shr.imm.reg! */
+    {EOP_SHR, SRC_IMM, DST_REG, 3, HC_BINOP, 0, 5, 0, 6u}, /* 626 shr.imm.reg.s! */
+    {EOP_SHR, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 627 shr.imm.push */
+    {EOP_SHR, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 628 shr.imm.push.s */
+    {EOP_SHR, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 629 shr.imm.push! */
+    {EOP_SHR, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 630 shr.imm.push.s! */
+    {EOP_SHR, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 631 shr.imm.stack_rel */
+    {EOP_SHR, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 632 shr.imm.stack_rel.s */
+    {EOP_SHR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 633 shr.imm.stack_rel! */
+    {EOP_SHR, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 634 shr.imm.stack_rel.s! */
+    {EOP_SHR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 635 shr.imm.stack_abs */
+    {EOP_SHR, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 636 shr.imm.stack_abs.s */
+    {EOP_SHR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 637 shr.imm.stack_abs! */
+    {EOP_SHR, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 638 shr.imm.stack_abs.s! */
+    {EOP_SHR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 639 shr.code.reg */
+    {EOP_SHR, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 6u}, /* 640 shr.code.reg.s */
+    {EOP_SHR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 641 shr.code.reg! */
+    {EOP_SHR, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, 0, 6u}, /* 642 shr.code.reg.s! */
+    {EOP_SHR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 643 shr.code.push */
+    {EOP_SHR, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 644 shr.code.push.s */
+    {EOP_SHR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 645 shr.code.push! */
+    {EOP_SHR, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 646 shr.code.push.s! */
+    {EOP_SHR, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 647 shr.code.stack_rel */
+    {EOP_SHR, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 648 shr.code.stack_rel.s */
+    {EOP_SHR, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 649 shr.code.stack_rel! */
+    {EOP_SHR, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 650 shr.code.stack_rel.s! */
+    {EOP_SHR, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 651 shr.code.stack_abs */
+    {EOP_SHR, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 652 shr.code.stack_abs.s */
+    {EOP_SHR, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 653 shr.code.stack_abs! */
+    {EOP_SHR, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 654 shr.code.stack_abs.s! */
+    {EOP_ROL, SRC_REG, DST_REG, 0, HC_BINOP, 3, 7, H_S_655, 6u}, /* 655 rol.reg.reg */
+    {EOP_ROL, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 6u}, /* 656 rol.reg.reg.s */
+    {EOP_ROL, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 6u}, /* 657 rol.reg.reg! */
+    {EOP_ROL, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, 0, 6u}, /* 658 rol.reg.reg.s! */
+    {EOP_ROL, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 659 rol.reg.push */
+    {EOP_ROL, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 6u}, /* 660 rol.reg.push.s */
+    {EOP_ROL, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 661 rol.reg.push! */
+    {EOP_ROL, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 71, 0, 6u}, /* 662 rol.reg.push.s! */
+    {EOP_ROL, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 6u}, /* 663 rol.reg.stack_rel */
+    {EOP_ROL, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 6u}, /* 664 rol.reg.stack_rel.s */
+    {EOP_ROL, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 665 rol.reg.stack_rel! */
+    {EOP_ROL, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 6u}, /* 666 rol.reg.stack_rel.s! */
+    {EOP_ROL, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 6u}, /* 667 rol.reg.stack_abs */
+    {EOP_ROL, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 6u}, /* 668 rol.reg.stack_abs.s */
+    {EOP_ROL, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 669 rol.reg.stack_abs! */
+    {EOP_ROL, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 6u}, /* 670 rol.reg.stack_abs.s! */
+    {EOP_ROL, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 671 rol.pop.reg */
+    {EOP_ROL, SRC_POP, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 672 rol.pop.reg.s */
+    {EOP_ROL, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 673 rol.pop.reg! */
+    {EOP_ROL, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 674 rol.pop.reg.s! */
+    {EOP_ROL, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 675 rol.pop.push */
+    {EOP_ROL, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 676 rol.pop.push.s */
+    {EOP_ROL, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 677 rol.pop.push! */
+    {EOP_ROL, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 678 rol.pop.push.s! */
+    {EOP_ROL, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 679 rol.pop.stack_rel */
+    {EOP_ROL, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 680 rol.pop.stack_rel.s */
+    {EOP_ROL, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 681 rol.pop.stack_rel! */
+    {EOP_ROL, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 682 rol.pop.stack_rel.s! */
+    {EOP_ROL, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 683 rol.pop.stack_abs */
+    {EOP_ROL, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 684 rol.pop.stack_abs.s */
+    {EOP_ROL, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 685 rol.pop.stack_abs! */
+    {EOP_ROL, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 686 rol.pop.stack_abs.s! */
+    {EOP_ROL, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 687 rol.stack_rel.reg */
+    {EOP_ROL, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 688 rol.stack_rel.reg.s */
+    {EOP_ROL, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 689 rol.stack_rel.reg! */
+    {EOP_ROL, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 690 rol.stack_rel.reg.s! */
+    {EOP_ROL, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 691 rol.stack_rel.push */
+    {EOP_ROL, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 692 rol.stack_rel.push.s */
+    {EOP_ROL, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 693 rol.stack_rel.push! */
+    {EOP_ROL, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 694 rol.stack_rel.push.s! */
+    {EOP_ROL, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 695 rol.stack_rel.stack_rel */
+    {EOP_ROL, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 696 rol.stack_rel.stack_rel.s */
+    {EOP_ROL, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 697 rol.stack_rel.stack_rel! */
+    {EOP_ROL, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 698 rol.stack_rel.stack_rel.s! */
+    {EOP_ROL, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 699 rol.stack_rel.stack_abs */
+    {EOP_ROL, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 700 rol.stack_rel.stack_abs.s */
+    {EOP_ROL, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 701 rol.stack_rel.stack_abs! */
+    {EOP_ROL, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 702 rol.stack_rel.stack_abs.s! */
+    {EOP_ROL, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 703 rol.stack_abs.reg */
+    {EOP_ROL, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 704 rol.stack_abs.reg.s */
+    {EOP_ROL, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 705 rol.stack_abs.reg! */
+    {EOP_ROL, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 706 rol.stack_abs.reg.s! */
+    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 707 rol.stack_abs.push */
+    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 3, 117, H_S_708, 6u}, /* 708 rol.stack_abs.push.s */
+    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 709 rol.stack_abs.push! */
+    {EOP_ROL, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 710 rol.stack_abs.push.s! */
+    {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 711 rol.stack_abs.stack_rel */
+    {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 712 rol.stack_abs.stack_rel.s */
+    {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 713 rol.stack_abs.stack_rel! */
+    {EOP_ROL, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 714 rol.stack_abs.stack_rel.s! */
+    {EOP_ROL, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 715 rol.stack_abs.stack_abs */
+    {EOP_ROL, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 716 rol.stack_abs.stack_abs.s */
+    {EOP_ROL, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 717 rol.stack_abs.stack_abs! */
+    {EOP_ROL, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 718 rol.stack_abs.stack_abs.s! */
+    {EOP_ROL, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 719 rol.imm.reg */
+    {EOP_ROL, SRC_IMM, DST_REG, 2, HC_BINOP, 0, 5, 0, 6u}, /* 720 rol.imm.reg.s */
+    {EOP_ROL, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 721 rol.imm.reg! */
+    {EOP_ROL, SRC_IMM, DST_REG, 3, HC_BINOP, 0, 5, 0, 6u}, /* 722 rol.imm.reg.s! */
+    {EOP_ROL, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 723 rol.imm.push */
+    {EOP_ROL, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 724 rol.imm.push.s */
+    {EOP_ROL, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 725 rol.imm.push! */
+    {EOP_ROL, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 726 rol.imm.push.s! */
+    {EOP_ROL, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 727 rol.imm.stack_rel */
+    {EOP_ROL, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 728 rol.imm.stack_rel.s */
+    {EOP_ROL, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 729 rol.imm.stack_rel! */
+    {EOP_ROL, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 730 rol.imm.stack_rel.s! */
+    {EOP_ROL, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 731 rol.imm.stack_abs */
+    {EOP_ROL, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 732 rol.imm.stack_abs.s */
+    {EOP_ROL, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 733 rol.imm.stack_abs! */
+    {EOP_ROL, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 734 rol.imm.stack_abs.s! */
+    {EOP_ROL, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 735 rol.code.reg */
+    {EOP_ROL, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 6u}, /* 736 rol.code.reg.s */
+    {EOP_ROL, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 737 rol.code.reg! */
+    {EOP_ROL, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, 0, 6u}, /* 738 rol.code.reg.s! */
+    {EOP_ROL, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 739 rol.code.push */
+    {EOP_ROL, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 740 rol.code.push.s */
+    {EOP_ROL, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 741 rol.code.push! */
+    {EOP_ROL, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 742 rol.code.push.s! */
+    {EOP_ROL, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 743 rol.code.stack_rel */
+    {EOP_ROL, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 744 rol.code.stack_rel.s */
+    {EOP_ROL, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 745 rol.code.stack_rel! */
+    {EOP_ROL, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 746 rol.code.stack_rel.s! */
+    {EOP_ROL, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 747 rol.code.stack_abs */
+    {EOP_ROL, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 748 rol.code.stack_abs.s */
+    {EOP_ROL, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 749 rol.code.stack_abs! */
+    {EOP_ROL, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 750 rol.code.stack_abs.s! */
+    {EOP_ROR, SRC_REG, DST_REG, 0, HC_BINOP, 0, 7, 0, 6u}, /* 751 ror.reg.reg */
+    {EOP_ROR, SRC_REG, DST_REG, 2, HC_BINOP, 0, 7, 0, 6u}, /* 752 ror.reg.reg.s */
+    {EOP_ROR, SRC_REG, DST_REG, 1, HC_BINOP, 0, 7, 0, 6u}, /* 753 ror.reg.reg! */
+    {EOP_ROR, SRC_REG, DST_REG, 3, HC_BINOP, 0, 7, 0, 6u}, /* 754 ror.reg.reg.s! */
+    {EOP_ROR, SRC_REG, DST_PUSH, 0, HC_BINOP, 0, 71, 0, 6u}, /* 755 ror.reg.push */
+    {EOP_ROR, SRC_REG, DST_PUSH, 2, HC_BINOP, 0, 71, 0, 6u}, /* 756 ror.reg.push.s */
+    {EOP_ROR, SRC_REG, DST_PUSH, 1, HC_BINOP, 0, 71, 0, 6u}, /* 757 ror.reg.push! */
+    {EOP_ROR, SRC_REG, DST_PUSH, 3, HC_BINOP, 0, 71, 0, 6u}, /* 758 ror.reg.push.s! */
+    {EOP_ROR, SRC_REG, DST_STACK_REL, 0, HC_BINOP, 0, 71, 0, 6u}, /* 759 ror.reg.stack_rel */
+    {EOP_ROR, SRC_REG, DST_STACK_REL, 2, HC_BINOP, 0, 71, 0, 6u}, /* 760 ror.reg.stack_rel.s */
+    {EOP_ROR, SRC_REG, DST_STACK_REL, 1, HC_BINOP, 0, 71, 0, 6u}, /* 761 ror.reg.stack_rel! */
+    {EOP_ROR, SRC_REG, DST_STACK_REL, 3, HC_BINOP, 0, 71, 0, 6u}, /* 762 ror.reg.stack_rel.s! */
+    {EOP_ROR, SRC_REG, DST_STACK_ABS, 0, HC_BINOP, 0, 71, 0, 6u}, /* 763 ror.reg.stack_abs */
+    {EOP_ROR, SRC_REG, DST_STACK_ABS, 2, HC_BINOP, 0, 71, 0, 6u}, /* 764 ror.reg.stack_abs.s */
+    {EOP_ROR, SRC_REG, DST_STACK_ABS, 1, HC_BINOP, 0, 71, 0, 6u}, /* 765 ror.reg.stack_abs! */
+    {EOP_ROR, SRC_REG, DST_STACK_ABS, 3, HC_BINOP, 0, 71, 0, 6u}, /* 766 ror.reg.stack_abs.s! */
+    {EOP_ROR, SRC_POP, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 767 ror.pop.reg */
+    {EOP_ROR, SRC_POP, DST_REG, 2, HC_BINOP, 2, 85, H_S_768, 6u}, /* 768 ror.pop.reg.s */
+    {EOP_ROR, SRC_POP, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 769 ror.pop.reg! */
+    {EOP_ROR, SRC_POP, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 770 ror.pop.reg.s! */
+    {EOP_ROR, SRC_POP, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 771 ror.pop.push */
+    {EOP_ROR, SRC_POP, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 772 ror.pop.push.s */
+    {EOP_ROR, SRC_POP, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 773 ror.pop.push! */
+    {EOP_ROR, SRC_POP, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 774 ror.pop.push.s! */
+    {EOP_ROR, SRC_POP, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 775 ror.pop.stack_rel */
+    {EOP_ROR, SRC_POP, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 776 ror.pop.stack_rel.s */
+    {EOP_ROR, SRC_POP, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 777 ror.pop.stack_rel! */
+    {EOP_ROR, SRC_POP, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 778 ror.pop.stack_rel.s! */
+    {EOP_ROR, SRC_POP, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 779 ror.pop.stack_abs */
+    {EOP_ROR, SRC_POP, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 780 ror.pop.stack_abs.s */
+    {EOP_ROR, SRC_POP, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 781 ror.pop.stack_abs! */
+    {EOP_ROR, SRC_POP, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 782 ror.pop.stack_abs.s! */
+    {EOP_ROR, SRC_STACK_REL, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 783 ror.stack_rel.reg */
+    {EOP_ROR, SRC_STACK_REL, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 784 ror.stack_rel.reg.s */
+    {EOP_ROR, SRC_STACK_REL, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 785 ror.stack_rel.reg! */
+    {EOP_ROR, SRC_STACK_REL, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 786 ror.stack_rel.reg.s! */
+    {EOP_ROR, SRC_STACK_REL, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 787 ror.stack_rel.push */
+    {EOP_ROR, SRC_STACK_REL, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 788 ror.stack_rel.push.s */
+    {EOP_ROR, SRC_STACK_REL, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 789 ror.stack_rel.push! */
+    {EOP_ROR, SRC_STACK_REL, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 790 ror.stack_rel.push.s! */
+    {EOP_ROR, SRC_STACK_REL, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 791 ror.stack_rel.stack_rel */
+    {EOP_ROR, SRC_STACK_REL, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 792 ror.stack_rel.stack_rel.s */
+    {EOP_ROR, SRC_STACK_REL, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 793 ror.stack_rel.stack_rel! */
+    {EOP_ROR, SRC_STACK_REL, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 794 ror.stack_rel.stack_rel.s! */
+    {EOP_ROR, SRC_STACK_REL, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 795 ror.stack_rel.stack_abs */
+    {EOP_ROR, SRC_STACK_REL, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 796 ror.stack_rel.stack_abs.s */
+    {EOP_ROR, SRC_STACK_REL, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 797 ror.stack_rel.stack_abs! */
+    {EOP_ROR, SRC_STACK_REL, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 798 ror.stack_rel.stack_abs.s! */
+    {EOP_ROR, SRC_STACK_ABS, DST_REG, 0, HC_BINOP, 0, 69, 0, 6u}, /* 799 ror.stack_abs.reg */
+    {EOP_ROR, SRC_STACK_ABS, DST_REG, 2, HC_BINOP, 0, 69, 0, 6u}, /* 800 ror.stack_abs.reg.s */
+    {EOP_ROR, SRC_STACK_ABS, DST_REG, 1, HC_BINOP, 0, 69, 0, 6u}, /* 801 ror.stack_abs.reg! */
+    {EOP_ROR, SRC_STACK_ABS, DST_REG, 3, HC_BINOP, 0, 69, 0, 6u}, /* 802 ror.stack_abs.reg.s! */
+    {EOP_ROR, SRC_STACK_ABS, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 803 ror.stack_abs.push */
+    {EOP_ROR, SRC_STACK_ABS, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 804 ror.stack_abs.push.s */
+    {EOP_ROR, SRC_STACK_ABS, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 805 ror.stack_abs.push! */
+    {EOP_ROR, SRC_STACK_ABS, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 806 ror.stack_abs.push.s! */
+    {EOP_ROR, SRC_STACK_ABS, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 807 ror.stack_abs.stack_rel */
+    {EOP_ROR, SRC_STACK_ABS, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 808 ror.stack_abs.stack_rel.s */
+    {EOP_ROR, SRC_STACK_ABS, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 809 ror.stack_abs.stack_rel! */
+    {EOP_ROR, SRC_STACK_ABS, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 810 ror.stack_abs.stack_rel.s! */
+    {EOP_ROR, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 811 ror.stack_abs.stack_abs */
+    {EOP_ROR, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 812 ror.stack_abs.stack_abs.s */
+    {EOP_ROR, SRC_STACK_ABS, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 813 ror.stack_abs.stack_abs! */
+    {EOP_ROR, SRC_STACK_ABS, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 814 ror.stack_abs.stack_abs.s! */
+    {EOP_ROR, SRC_IMM, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 815 ror.imm.reg */
+    {EOP_ROR, SRC_IMM, DST_REG, 2, HC_BINOP, 0, 5, 0, 6u}, /* 816 ror.imm.reg.s */
+    {EOP_ROR, SRC_IMM, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 817 ror.imm.reg! */
+    {EOP_ROR, SRC_IMM, DST_REG, 3, HC_BINOP, 0, 5, 0, 6u}, /* 818 ror.imm.reg.s! */
+    {EOP_ROR, SRC_IMM, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 819 ror.imm.push */
+    {EOP_ROR, SRC_IMM, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 820 ror.imm.push.s */
+    {EOP_ROR, SRC_IMM, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 821 ror.imm.push! */
+    {EOP_ROR, SRC_IMM, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 822 ror.imm.push.s! */
+    {EOP_ROR, SRC_IMM, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 823 ror.imm.stack_rel */
+    {EOP_ROR, SRC_IMM, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 824 ror.imm.stack_rel.s */
+    {EOP_ROR, SRC_IMM, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 825 ror.imm.stack_rel! */
+    {EOP_ROR, SRC_IMM, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 826 ror.imm.stack_rel.s! */
+    {EOP_ROR, SRC_IMM, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 827 ror.imm.stack_abs */
+    {EOP_ROR, SRC_IMM, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 828 ror.imm.stack_abs.s */
+    {EOP_ROR, SRC_IMM, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 829 ror.imm.stack_abs! */
+    {EOP_ROR, SRC_IMM, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 830 ror.imm.stack_abs.s! */
+    {EOP_ROR, SRC_CODE, DST_REG, 0, HC_BINOP, 0, 5, 0, 6u}, /* 831 ror.code.reg */
+    {EOP_ROR, SRC_CODE, DST_REG, 2, HC_BINOP, 0, 5, 0, 6u}, /* 832 ror.code.reg.s */
+    {EOP_ROR, SRC_CODE, DST_REG, 1, HC_BINOP, 0, 5, 0, 6u}, /* 833 ror.code.reg! */
+    {EOP_ROR, SRC_CODE, DST_REG, 3, HC_BINOP, 0, 5, 0, 6u}, /* 834 ror.code.reg.s! */
+    {EOP_ROR, SRC_CODE, DST_PUSH, 0, HC_BINOP, 0, 69, 0, 6u}, /* 835 ror.code.push */
+    {EOP_ROR, SRC_CODE, DST_PUSH, 2, HC_BINOP, 0, 69, 0, 6u}, /* 836 ror.code.push.s */
+    {EOP_ROR, SRC_CODE, DST_PUSH, 1, HC_BINOP, 0, 69, 0, 6u}, /* 837 ror.code.push! */
+    {EOP_ROR, SRC_CODE, DST_PUSH, 3, HC_BINOP, 0, 69, 0, 6u}, /* 838 ror.code.push.s! */
+    {EOP_ROR, SRC_CODE, DST_STACK_REL, 0, HC_BINOP, 0, 69, 0, 6u}, /* 839 ror.code.stack_rel */
+    {EOP_ROR, SRC_CODE, DST_STACK_REL, 2, HC_BINOP, 0, 69, 0, 6u}, /* 840 ror.code.stack_rel.s */
+    {EOP_ROR, SRC_CODE, DST_STACK_REL, 1, HC_BINOP, 0, 69, 0, 6u}, /* 841 ror.code.stack_rel! */
+    {EOP_ROR, SRC_CODE, DST_STACK_REL, 3, HC_BINOP, 0, 69, 0, 6u}, /* 842 ror.code.stack_rel.s! */
+    {EOP_ROR, SRC_CODE, DST_STACK_ABS, 0, HC_BINOP, 0, 69, 0, 6u}, /* 843 ror.code.stack_abs */
+    {EOP_ROR, SRC_CODE, DST_STACK_ABS, 2, HC_BINOP, 0, 69, 0, 6u}, /* 844 ror.code.stack_abs.s */
+    {EOP_ROR, SRC_CODE, DST_STACK_ABS, 1, HC_BINOP, 0, 69, 0, 6u}, /* 845 ror.code.stack_abs! */
+    {EOP_ROR, SRC_CODE, DST_STACK_ABS, 3, HC_BINOP, 0, 69, 0, 6u}, /* 846 ror.code.stack_abs.s! */
+    {EOP_PTR_ADD, SRC_REG, DST_REG, 0, HC_PTR, 3, 4, H_S_847, 6u}, /* 847 addp.reg.reg */
+    {EOP_PTR_ADD, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 848 addp.reg.reg.s */
+    {EOP_PTR_ADD, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 849 addp.reg.push */
+    {EOP_PTR_ADD, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 850 addp.reg.push.s */
+    {EOP_PTR_ADD, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 851 addp.reg.stack_rel */
+    {EOP_PTR_ADD, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 852 addp.reg.stack_rel.s */
+    {EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 100, H_S_853, 6u}, /* 853 addp.reg.stack_abs */
+    {EOP_PTR_ADD, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 854 addp.reg.stack_abs.s */
+    {EOP_PTR_ADD, SRC_POP, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 855 addp.pop.reg */
+    {EOP_PTR_ADD, SRC_POP, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 856 addp.pop.reg.s */
+    {EOP_PTR_ADD, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 857 addp.pop.push */
+    {EOP_PTR_ADD, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 858 addp.pop.push.s */
+    {EOP_PTR_ADD, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 859 addp.pop.stack_rel */
+    {EOP_PTR_ADD, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 860 addp.pop.stack_rel.s */
+    {EOP_PTR_ADD, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 861 addp.pop.stack_abs */
+    {EOP_PTR_ADD, SRC_POP, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 862 addp.pop.stack_abs.s */
+    {EOP_PTR_ADD, SRC_STACK_REL, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 863 addp.stack_rel.reg */
+    {EOP_PTR_ADD, SRC_STACK_REL, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 864 addp.stack_rel.reg.s */
+    {EOP_PTR_ADD, SRC_STACK_REL, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 865 addp.stack_rel.push */
+    {EOP_PTR_ADD, SRC_STACK_REL, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 866 addp.stack_rel.push.s */
+    {EOP_PTR_ADD, SRC_STACK_REL, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 867 addp.stack_rel.stack_rel */
+    {EOP_PTR_ADD, SRC_STACK_REL, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 868 addp.stack_rel.stack_rel.s */
+    {EOP_PTR_ADD, SRC_STACK_REL, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 869 addp.stack_rel.stack_abs */
+    {EOP_PTR_ADD, SRC_STACK_REL, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 870 addp.stack_rel.stack_abs.s */
+    {EOP_PTR_ADD, SRC_STACK_ABS, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 871 addp.stack_abs.reg */
+    {EOP_PTR_ADD, SRC_STACK_ABS, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 872 addp.stack_abs.reg.s */
+    {EOP_PTR_ADD, SRC_STACK_ABS, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 873 addp.stack_abs.push */
+    {EOP_PTR_ADD, SRC_STACK_ABS, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 874 addp.stack_abs.push.s */
+    {EOP_PTR_ADD, SRC_STACK_ABS, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 875 addp.stack_abs.stack_rel */
+    {EOP_PTR_ADD, SRC_STACK_ABS, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 876 addp.stack_abs.stack_rel.s */
+    {EOP_PTR_ADD, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 877 addp.stack_abs.stack_abs */
+    {EOP_PTR_ADD, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 878 addp.stack_abs.stack_abs.s */
+    {EOP_PTR_ADD, SRC_IMM, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 879 addp.imm.reg */
+    {EOP_PTR_ADD, SRC_IMM, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 880 addp.imm.reg.s */
+    {EOP_PTR_ADD, SRC_IMM, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 881 addp.imm.push */
+    {EOP_PTR_ADD, SRC_IMM, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 882 addp.imm.push.s */
+    {EOP_PTR_ADD, SRC_IMM, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 883 addp.imm.stack_rel */
+    {EOP_PTR_ADD, SRC_IMM, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 884 addp.imm.stack_rel.s */
+    {EOP_PTR_ADD, SRC_IMM, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 885 addp.imm.stack_abs */
+    {EOP_PTR_ADD, SRC_IMM, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 886 addp.imm.stack_abs.s */
+    {EOP_PTR_ADD, SRC_CODE, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 887 addp.code.reg */
+    {EOP_PTR_ADD, SRC_CODE, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 888 addp.code.reg.s */
+    {EOP_PTR_ADD, SRC_CODE, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 889 addp.code.push */
+    {EOP_PTR_ADD, SRC_CODE, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 890 addp.code.push.s */
+    {EOP_PTR_ADD, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 891 addp.code.stack_rel */
+    {EOP_PTR_ADD, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 892 addp.code.stack_rel.s */
+    {EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 893 addp.code.stack_abs */
+    {EOP_PTR_ADD, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 116, H_S_894, 6u}, /* 894 addp.code.stack_abs.s */
+    {EOP_PTR_SUB, SRC_REG, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 895 subp.reg.reg */
+    {EOP_PTR_SUB, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 896 subp.reg.reg.s */
+    {EOP_PTR_SUB, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 897 subp.reg.push */
+    {EOP_PTR_SUB, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 898 subp.reg.push.s */
+    {EOP_PTR_SUB, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 899 subp.reg.stack_rel */
+    {EOP_PTR_SUB, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 900 subp.reg.stack_rel.s */
+    {EOP_PTR_SUB, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 901 subp.reg.stack_abs */
+    {EOP_PTR_SUB, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 902 subp.reg.stack_abs.s */
+    {EOP_PTR_SUB, SRC_POP, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 903 subp.pop.reg */
+    {EOP_PTR_SUB, SRC_POP, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 904 subp.pop.reg.s */
+    {EOP_PTR_SUB, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 905 subp.pop.push */
+    {EOP_PTR_SUB, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 906 subp.pop.push.s */
+    {EOP_PTR_SUB, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 907 subp.pop.stack_rel */
+    {EOP_PTR_SUB, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 908 subp.pop.stack_rel.s */
+    {EOP_PTR_SUB, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 909 subp.pop.stack_abs */
+    {EOP_PTR_SUB, SRC_POP, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 910 subp.pop.stack_abs.s */
+    {EOP_PTR_SUB, SRC_STACK_REL, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 911 subp.stack_rel.reg */
+    {EOP_PTR_SUB, SRC_STACK_REL, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 912 subp.stack_rel.reg.s */
+    {EOP_PTR_SUB, SRC_STACK_REL, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 913 subp.stack_rel.push */
+    {EOP_PTR_SUB, SRC_STACK_REL, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 914 subp.stack_rel.push.s */
+    {EOP_PTR_SUB, SRC_STACK_REL, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 915 subp.stack_rel.stack_rel */
+    {EOP_PTR_SUB, SRC_STACK_REL, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 916 subp.stack_rel.stack_rel.s */
+    {EOP_PTR_SUB, SRC_STACK_REL, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 917 subp.stack_rel.stack_abs */
+    {EOP_PTR_SUB, SRC_STACK_REL, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 918 subp.stack_rel.stack_abs.s */
+    {EOP_PTR_SUB, SRC_STACK_ABS, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 919 subp.stack_abs.reg */
+    {EOP_PTR_SUB, SRC_STACK_ABS, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 920 subp.stack_abs.reg.s */
+    {EOP_PTR_SUB, SRC_STACK_ABS, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 921 subp.stack_abs.push */
+    {EOP_PTR_SUB, SRC_STACK_ABS, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 922 subp.stack_abs.push.s */
+    {EOP_PTR_SUB, SRC_STACK_ABS, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 923 subp.stack_abs.stack_rel */
+    {EOP_PTR_SUB, SRC_STACK_ABS, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 924 subp.stack_abs.stack_rel.s */
+    {EOP_PTR_SUB, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 925 subp.stack_abs.stack_abs */
+    {EOP_PTR_SUB, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 926 subp.stack_abs.stack_abs.s */
+    {EOP_PTR_SUB, SRC_IMM, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 927 subp.imm.reg */
+    {EOP_PTR_SUB, SRC_IMM, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 928 subp.imm.reg.s */
+    {EOP_PTR_SUB, SRC_IMM, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 929 subp.imm.push */
+    {EOP_PTR_SUB, SRC_IMM, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 930 subp.imm.push.s */
+    {EOP_PTR_SUB, SRC_IMM, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 931 subp.imm.stack_rel */
+    {EOP_PTR_SUB, SRC_IMM, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 932 subp.imm.stack_rel.s */
+    {EOP_PTR_SUB, SRC_IMM, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 933 subp.imm.stack_abs */
+    {EOP_PTR_SUB, SRC_IMM, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 934 subp.imm.stack_abs.s */
+    {EOP_PTR_SUB, SRC_CODE, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 935 subp.code.reg */
+    {EOP_PTR_SUB, SRC_CODE, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 936 subp.code.reg.s */
+    {EOP_PTR_SUB, SRC_CODE, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 937 subp.code.push */
+    {EOP_PTR_SUB, SRC_CODE, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 938 subp.code.push.s */
+    {EOP_PTR_SUB, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 939 subp.code.stack_rel */
+    {EOP_PTR_SUB, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 940 subp.code.stack_rel.s */
+    {EOP_PTR_SUB, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 941 subp.code.stack_abs */
+    {EOP_PTR_SUB, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 942 subp.code.stack_abs.s */
+    {EOP_PTR_PACK, SRC_REG, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 943 pack.reg.reg */
+    {EOP_PTR_PACK, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 944 pack.reg.reg.s */
+    {EOP_PTR_PACK, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 945 pack.reg.push */
+    {EOP_PTR_PACK, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 946 pack.reg.push.s */
+    {EOP_PTR_PACK, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 947 pack.reg.stack_rel */
+    {EOP_PTR_PACK, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 948 pack.reg.stack_rel.s */
+    {EOP_PTR_PACK, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 949 pack.reg.stack_abs */
+    {EOP_PTR_PACK, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 950 pack.reg.stack_abs.s */
+    {EOP_PTR_PACK, SRC_POP, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 951 pack.pop.reg */
+    {EOP_PTR_PACK, SRC_POP, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 952 pack.pop.reg.s */
+    {EOP_PTR_PACK, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 953 pack.pop.push */
+    {EOP_PTR_PACK, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 116, H_S_954, 6u}, /* 954 pack.pop.push.s */
+    {EOP_PTR_PACK, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 955 pack.pop.stack_rel */
+    {EOP_PTR_PACK, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 956 pack.pop.stack_rel.s */
+    {EOP_PTR_PACK, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 957 pack.pop.stack_abs */
+    {EOP_PTR_PACK, SRC_POP, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 958 pack.pop.stack_abs.s */
+    {EOP_PTR_PACK, SRC_STACK_REL, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 959 pack.stack_rel.reg */
+    {EOP_PTR_PACK, SRC_STACK_REL, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 960 pack.stack_rel.reg.s */
+    {EOP_PTR_PACK, SRC_STACK_REL, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 961 pack.stack_rel.push */
+    {EOP_PTR_PACK, SRC_STACK_REL, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 962 pack.stack_rel.push.s */
+    {EOP_PTR_PACK, SRC_STACK_REL, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 963 pack.stack_rel.stack_rel */
+    {EOP_PTR_PACK, SRC_STACK_REL, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 964 pack.stack_rel.stack_rel.s */
+    {EOP_PTR_PACK, SRC_STACK_REL, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 965 pack.stack_rel.stack_abs */
+    {EOP_PTR_PACK, SRC_STACK_REL, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 966 pack.stack_rel.stack_abs.s */
+    {EOP_PTR_PACK, SRC_STACK_ABS, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 967 pack.stack_abs.reg */
+    {EOP_PTR_PACK, SRC_STACK_ABS, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 968 pack.stack_abs.reg.s */
+    {EOP_PTR_PACK, SRC_STACK_ABS, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 969 pack.stack_abs.push */
+    {EOP_PTR_PACK, SRC_STACK_ABS, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 970 pack.stack_abs.push.s */
+    {EOP_PTR_PACK, SRC_STACK_ABS, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 971 pack.stack_abs.stack_rel */
+    {EOP_PTR_PACK, SRC_STACK_ABS, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 972 pack.stack_abs.stack_rel.s */
+    {EOP_PTR_PACK, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 973 pack.stack_abs.stack_abs */
+    {EOP_PTR_PACK, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 974 pack.stack_abs.stack_abs.s */
+    {EOP_PTR_PACK, SRC_IMM, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 975 pack.imm.reg */
+    {EOP_PTR_PACK, SRC_IMM, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 976 pack.imm.reg.s */
+    {EOP_PTR_PACK, SRC_IMM, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 977 pack.imm.push */
+    {EOP_PTR_PACK, SRC_IMM, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 978 pack.imm.push.s */
+    {EOP_PTR_PACK, SRC_IMM, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 979 pack.imm.stack_rel */
+    {EOP_PTR_PACK, SRC_IMM, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 980 pack.imm.stack_rel.s */
+    {EOP_PTR_PACK, SRC_IMM, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 981 pack.imm.stack_abs */
+    {EOP_PTR_PACK, SRC_IMM, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 982 pack.imm.stack_abs.s */
+    {EOP_PTR_PACK, SRC_CODE, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 983 pack.code.reg */
+    {EOP_PTR_PACK, SRC_CODE, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 984 pack.code.reg.s */
+    {EOP_PTR_PACK, SRC_CODE, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 985 pack.code.push */
+    {EOP_PTR_PACK, SRC_CODE, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 986 pack.code.push.s */
+    {EOP_PTR_PACK, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 987 pack.code.stack_rel */
+    {EOP_PTR_PACK, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 988 pack.code.stack_rel.s */
+    {EOP_PTR_PACK, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 989 pack.code.stack_abs */
+    {EOP_PTR_PACK, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 990 pack.code.stack_abs.s */
+    {EOP_PTR_SHRINK, SRC_REG, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 991 shrnk.reg.reg */
+    {EOP_PTR_SHRINK, SRC_REG, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 992 shrnk.reg.reg.s */
+    {EOP_PTR_SHRINK, SRC_REG, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 993 shrnk.reg.push */
+    {EOP_PTR_SHRINK, SRC_REG, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 994 shrnk.reg.push.s */
+    {EOP_PTR_SHRINK, SRC_REG, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 995 shrnk.reg.stack_rel */
+    {EOP_PTR_SHRINK, SRC_REG, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 996 shrnk.reg.stack_rel.s */
+    {EOP_PTR_SHRINK, SRC_REG, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 997 shrnk.reg.stack_abs */
+    {EOP_PTR_SHRINK, SRC_REG, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 998 shrnk.reg.stack_abs.s */
+    {EOP_PTR_SHRINK, SRC_POP, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 999 shrnk.pop.reg */
+    {EOP_PTR_SHRINK, SRC_POP, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 1000 shrnk.pop.reg.s */
+    {EOP_PTR_SHRINK, SRC_POP, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 1001 shrnk.pop.push */
+    {EOP_PTR_SHRINK, SRC_POP, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 1002 shrnk.pop.push.s */
+    {EOP_PTR_SHRINK, SRC_POP, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 1003 shrnk.pop.stack_rel */
+    {EOP_PTR_SHRINK, SRC_POP, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 1004 shrnk.pop.stack_rel.s */
+    {EOP_PTR_SHRINK, SRC_POP, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 1005 shrnk.pop.stack_abs */
+    {EOP_PTR_SHRINK, SRC_POP, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 1006 shrnk.pop.stack_abs.s */
+    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 1007 shrnk.stack_rel.reg */
+    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 1008 shrnk.stack_rel.reg.s */
+    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 1009 shrnk.stack_rel.push */
+    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 1010 shrnk.stack_rel.push.s */
+    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 1011 shrnk.stack_rel.stack_rel */
+    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 1012 shrnk.stack_rel.stack_rel.s */
+    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 1013 shrnk.stack_rel.stack_abs */
+    {EOP_PTR_SHRINK, SRC_STACK_REL, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 1014 shrnk.stack_rel.stack_abs.s */
+    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_REG, 0, HC_PTR, 0, 68, 0, 6u}, /* 1015 shrnk.stack_abs.reg */
+    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_REG, 2, HC_PTR, 0, 68, 0, 6u}, /* 1016 shrnk.stack_abs.reg.s */
+    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 1017 shrnk.stack_abs.push */
+    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 1018 shrnk.stack_abs.push.s */
+    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 1019 shrnk.stack_abs.stack_rel */
+    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 1020 shrnk.stack_abs.stack_rel.s */
+    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 1021 shrnk.stack_abs.stack_abs */
+    {EOP_PTR_SHRINK, SRC_STACK_ABS, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 1022 shrnk.stack_abs.stack_abs.s */
+    {EOP_PTR_SHRINK, SRC_IMM, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 1023 shrnk.imm.reg */
+    {EOP_PTR_SHRINK, SRC_IMM, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 1024 shrnk.imm.reg.s */
+    {EOP_PTR_SHRINK, SRC_IMM, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 1025 shrnk.imm.push */
+    {EOP_PTR_SHRINK, SRC_IMM, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 1026 shrnk.imm.push.s */
+    {EOP_PTR_SHRINK, SRC_IMM, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 1027 shrnk.imm.stack_rel */
+    {EOP_PTR_SHRINK, SRC_IMM, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 1028 shrnk.imm.stack_rel.s */
+    {EOP_PTR_SHRINK, SRC_IMM, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 1029 shrnk.imm.stack_abs */
+    {EOP_PTR_SHRINK, SRC_IMM, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 1030 shrnk.imm.stack_abs.s */
+    {EOP_PTR_SHRINK, SRC_CODE, DST_REG, 0, HC_PTR, 0, 4, 0, 6u}, /* 1031 shrnk.code.reg */
+    {EOP_PTR_SHRINK, SRC_CODE, DST_REG, 2, HC_PTR, 0, 4, 0, 6u}, /* 1032 shrnk.code.reg.s */
+    {EOP_PTR_SHRINK, SRC_CODE, DST_PUSH, 0, HC_PTR, 0, 68, 0, 6u}, /* 1033 shrnk.code.push */
+    {EOP_PTR_SHRINK, SRC_CODE, DST_PUSH, 2, HC_PTR, 0, 68, 0, 6u}, /* 1034 shrnk.code.push.s */
+    {EOP_PTR_SHRINK, SRC_CODE, DST_STACK_REL, 0, HC_PTR, 0, 68, 0, 6u}, /* 1035 shrnk.code.stack_rel */
+    {EOP_PTR_SHRINK, SRC_CODE, DST_STACK_REL, 2, HC_PTR, 0, 68, 0, 6u}, /* 1036 shrnk.code.stack_rel.s */
+    {EOP_PTR_SHRINK, SRC_CODE, DST_STACK_ABS, 0, HC_PTR, 0, 68, 0, 6u}, /* 1037 shrnk.code.stack_abs */
+    {EOP_PTR_SHRINK, SRC_CODE, DST_STACK_ABS, 2, HC_PTR, 0, 68, 0, 6u}, /* 1038 shrnk.code.stack_abs.s */
+    {EOP_NEAR_CALL, SRC_REG, DST_REG, 0, HC_NEAR_CALL, 0, 4, H_S_1039, 25u}, /* 1039 call */
+    {EOP_CTX_THIS, SRC_REG, DST_REG, 0, HC_CTX_READ, 3, 4, H_S_1040, 5u}, /* 1040 this */
+    {EOP_CTX_CALLER, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, 0, 5u}, /* 1041 par */
+    {EOP_CTX_CODE_ADDR, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, 0, 5u}, /* 1042 code */
+    {EOP_CTX_META, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, 0, 5u}, /* 1043 meta */
+    {EOP_CTX_ERGS_LEFT, SRC_REG, DST_REG, 0, HC_CTX_READ, 3, 4, H_S_1044, 5u}, /* 1044 ergs */
+    {EOP_CTX_SP, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, 0, 5u}, /* 1045 sp */
+    {EOP_CTX_GET_U128, SRC_REG, DST_REG, 0, HC_CTX_READ, 0, 4, H_S_1046, 5u}, /* 1046 ldvl */
+    {EOP_CTX_SET_U128, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 5u}, /* 1047 stvl */
+    {EOP_CTX_AUX_MUT0, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 5u}, /* 1048 stpub */
+    {EOP_CTX_INC_TX, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 5u}, /* 1049 inctx */
+    {EOP_SLOAD, SRC_REG, DST_REG, 0, HC_WORLD, 0, 0, H_S_1050, 2008u}, /* 1050 lds */
+    {EOP_SSTORE, SRC_REG, DST_REG, 64, HC_WORLD, 0, 0, H_S_1051, 5511u}, /* 1051 sts */
+    {EOP_TO_L1, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 109u}, /* 1052 logL1 */
+    {EOP_TO_L1, SRC_REG, DST_REG, 100, HC_WORLD, 0, 0, 0, 109u}, /* 1053 logL1.i */
+    {EOP_EVENT, SRC_REG, DST_REG, 96, HC_WORLD, 0, 0, 0, 34u}, /* 1054 log */
+    {EOP_EVENT, SRC_REG, DST_REG, 100, HC_WORLD, 0, 0, 0, 34u}, /* 1055 log.i */
+    {EOP_PRECOMPILE, SRC_REG, DST_REG, 32, HC_WORLD, 0, 0, 0, 6u}, /* 1056 callp */
+    {EOP_FAR_CALL, SRC_REG, DST_REG, 0, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1057 callf */
+    {EOP_FAR_CALL, SRC_REG, DST_REG, 16, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1058 callf.sh */
+    {EOP_FAR_CALL, SRC_REG, DST_REG, 8, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1059 callf.st */
+    {EOP_FAR_CALL, SRC_REG, DST_REG, 24, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1060 callf.st.sh */
+    {EOP_FAR_DELEGATE, SRC_REG, DST_REG, 0, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1061 calld */
+    {EOP_FAR_DELEGATE, SRC_REG, DST_REG, 16, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1062 calld.sh */
+    {EOP_FAR_DELEGATE, SRC_REG, DST_REG, 8, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1063 calld.st */
+    {EOP_FAR_DELEGATE, SRC_REG, DST_REG, 24, HC_FAR_CALL, 0, 0, H_S_1064, 183u}, /* 1064 calld.st.sh */
+    {EOP_FAR_MIMIC, SRC_REG, DST_REG, 32, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1065 callm */
+    {EOP_FAR_MIMIC, SRC_REG, DST_REG, 48, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1066 callm.sh */
+    {EOP_FAR_MIMIC, SRC_REG, DST_REG, 40, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1067 callm.st */
+    {EOP_FAR_MIMIC, SRC_REG, DST_REG, 56, HC_FAR_CALL, 0, 0, 0, 183u}, /* 1068 callm.st.sh */
+    {EOP_RET_OK, SRC_REG, DST_REG, 0, HC_RET, 0, 4, H_S_1069, 5u}, /* 1069 ret */
+    {EOP_RET_OK, SRC_REG, DST_REG, 4, HC_RET, 0, 4, H_S_1070, 5u}, /* 1070 retl */
+    {EOP_RET_REVERT, SRC_REG, DST_REG, 0, HC_RET, 0, 4, 0, 5u}, /* 1071 rev */
+    {EOP_RET_REVERT, SRC_REG, DST_REG, 4, HC_RET, 0, 4, H_S_1072, 5u}, /* 1072 revl */
+    {EOP_RET_PANIC, SRC_REG, DST_REG, 0, HC_RET, 0, 4, 0, 5u}, /* 1073 pnc */
+    {EOP_RET_PANIC, SRC_REG, DST_REG, 4, HC_RET, 0, 4, 0, 5u}, /* 1074 pncl */
+    {EOP_HEAP_READ, SRC_REG, DST_REG, 0, HC_HEAP_READ, 0, 4, H_S_1075, 7u}, /* 1075 ldm.h.reg */
+    {EOP_HEAP_READ, SRC_REG, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 7u}, /* 1076 ldmi.h.reg */
+    {EOP_HEAP_WRITE, SRC_REG, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1077, 13u}, /* 1077 stm.h.reg */
+    {EOP_HEAP_WRITE, SRC_REG, DST_REG, 4, HC_HEAP_WRITE, 0, 4, 0, 13u}, /* 1078 stmi.h.reg */
+    {EOP_AUX_READ, SRC_REG, DST_REG, 0, HC_HEAP_READ, 0, 4, 0, 7u}, /* 1079 ldm.ah.reg */
+    {EOP_AUX_READ, SRC_REG, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 7u}, /* 1080 ldmi.ah.reg */
+    {EOP_AUX_WRITE, SRC_REG, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1081, 13u}, /* 1081 stm.ah.reg */
+    {EOP_AUX_WRITE, SRC_REG, DST_REG, 4, HC_HEAP_WRITE, 0, 4, 0, 13u}, /* 1082 stmi.ah.reg */
+    {EOP_FAT_READ, SRC_REG, DST_REG, 0, HC_FAT_READ, 0, 4, H_S_1083, 7u}, /* 1083 ldp */
+    {EOP_FAT_READ, SRC_REG, DST_REG, 4, HC_FAT_READ, 0, 0, 0, 7u}, /* 1084 ldpi */
+    {EOP_HEAP_READ, SRC_IMM, DST_REG, 0, HC_HEAP_READ, 0, 4, H_S_1085, 7u}, /* 1085 ldm.h.imm */
+    {EOP_HEAP_READ, SRC_IMM, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 7u}, /* 1086 ldmi.h.imm */
+    {EOP_HEAP_WRITE, SRC_IMM, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1087, 13u}, /* 1087 stm.h.imm */
+    {EOP_HEAP_WRITE, SRC_IMM, DST_REG, 4, HC_HEAP_WRITE, 0, 4, 0, 13u}, /* 1088 stmi.h.imm */
+    {EOP_AUX_READ, SRC_IMM, DST_REG, 0, HC_HEAP_READ, 0, 4, 0, 7u}, /* 1089 ldm.ah.imm */
+    {EOP_AUX_READ, SRC_IMM, DST_REG, 4, HC_HEAP_READ, 0, 0, 0, 7u}, /* 1090 ldmi.ah.imm */
+    {EOP_AUX_WRITE, SRC_IMM, DST_REG, 0, HC_HEAP_WRITE, 0, 4, H_S_1091, 13u}, /* 1091 stm.ah.imm */
+    {EOP_AUX_WRITE, SRC_IMM, DST_REG, 4, HC_HEAP_WRITE, 0, 4, 0, 13u}, /* 1092 stmi.ah.imm */
+    {EOP_DECOMMIT, SRC_REG, DST_REG, 32, HC_WORLD, 0, 0, 0, 6u}, /* 1093 dcmt */
+    {EOP_TLOAD, SRC_REG, DST_REG, 0, HC_WORLD, 0, 0, H_S_1094, 38u}, /* 1094 ldt */
+    {EOP_TSTORE, SRC_REG, DST_REG, 64, HC_WORLD, 0, 0, H_S_1095, 71u}, /* 1095 stt */
+    {EOP_STATIC_READ, SRC_REG, DST_REG, 32, HC_WORLD, 0, 0, 0, 7u}, /* 1096 ldm.st.reg */
+    {EOP_STATIC_READ, SRC_REG, DST_REG, 36, HC_WORLD, 0, 0, 0, 7u}, /* 1097 ldmi.st.reg */
+    {EOP_STATIC_READ, SRC_IMM, DST_REG, 32, HC_WORLD, 0, 0, 0, 7u}, /* 1098 ldm.st.imm */
+    {EOP_STATIC_READ, SRC_IMM, DST_REG, 36, HC_WORLD, 0, 0, 0, 7u}, /* 1099 ldmi.st.imm */
+    {EOP_STATIC_WRITE, SRC_REG, DST_REG, 32, HC_WORLD, 0, 0, 0, 13u}, /* 1100 stm.st.reg */
+    {EOP_STATIC_WRITE, SRC_REG, DST_REG, 36, HC_WORLD, 0, 0, 0, 13u}, /* 1101 stmi.st.reg */
+    {EOP_STATIC_WRITE, SRC_IMM, DST_REG, 32, HC_WORLD, 0, 0, 0, 13u}, /* 1102 stm.st.imm */
+    {EOP_STATIC_WRITE, SRC_IMM, DST_REG, 36, HC_WORLD, 0, 0, 0, 13u}, /* 1103 stmi.st.imm */
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
+    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, 4294967295u},
 };
 
 const eng_fused_seq eng_fused_tab[] = {
@@ -2368,6 +2372,49 @@ const eng_fused_seq eng_fused_tab[] = {
     {{1044, 1044, ENG_NONE, ENG_NONE}, H_F_1044_1044},
 };
 const size_t eng_fused_count = 96;
+
+/* first two indices, the first of their sequences in eng_fused_tab, how many */
+const eng_pair eng_pair_tab[1u << ENG_PAIR_BITS] = {
+    [9] = {ENG_PAIR_KEY(768, 152), 85, 2},
+    [11] = {ENG_PAIR_KEY(169, 169), 48, 3},
+    [18] = {ENG_PAIR_KEY(57, 140), 26, 3},
+    [23] = {ENG_PAIR_KEY(624, 624), 76, 3},
+    [24] = {ENG_PAIR_KEY(1044, 1044), 93, 3},
+    [25] = {ENG_PAIR_KEY(25, 25), 5, 3},
+    [30] = {ENG_PAIR_KEY(847, 847), 87, 3},
+    [39] = {ENG_PAIR_KEY(319, 319), 63, 3},
+    [44] = {ENG_PAIR_KEY(383, 1064), 66, 1},
+    [45] = {ENG_PAIR_KEY(399, 399), 67, 3},
+    [46] = {ENG_PAIR_KEY(140, 25), 44, 2},
+    [47] = {ENG_PAIR_KEY(236, 110), 57, 3},
+    [48] = {ENG_PAIR_KEY(256, 317), 60, 1},
+    [49] = {ENG_PAIR_KEY(57, 1075), 29, 1},
+    [52] = {ENG_PAIR_KEY(41, 41), 14, 3},
+    [60] = {ENG_PAIR_KEY(25, 317), 10, 1},
+    [61] = {ENG_PAIR_KEY(169, 282), 51, 3},
+    [65] = {ENG_PAIR_KEY(708, 768), 82, 3},
+    [66] = {ENG_PAIR_KEY(49, 49), 17, 3},
+    [68] = {ENG_PAIR_KEY(31, 31), 11, 3},
+    [69] = {ENG_PAIR_KEY(52, 236), 20, 3},
+    [70] = {ENG_PAIR_KEY(2, 140), 3, 2},
+    [71] = {ENG_PAIR_KEY(138, 138), 41, 3},
+    [72] = {ENG_PAIR_KEY(415, 415), 70, 3},
+    [77] = {ENG_PAIR_KEY(75, 75), 34, 3},
+    [79] = {ENG_PAIR_KEY(57, 57), 23, 3},
+    [80] = {ENG_PAIR_KEY(140, 317), 46, 1},
+    [82] = {ENG_PAIR_KEY(1040, 1040), 90, 3},
+    [84] = {ENG_PAIR_KEY(25, 57), 8, 2},
+    [91] = {ENG_PAIR_KEY(655, 655), 79, 3},
+    [92] = {ENG_PAIR_KEY(217, 217), 54, 3},
+    [93] = {ENG_PAIR_KEY(65, 65), 31, 3},
+    [97] = {ENG_PAIR_KEY(109, 383), 37, 2},
+    [106] = {ENG_PAIR_KEY(110, 256), 39, 2},
+    [109] = {ENG_PAIR_KEY(152, 314), 47, 1},
+    [113] = {ENG_PAIR_KEY(1, 1), 0, 3},
+    [118] = {ENG_PAIR_KEY(528, 528), 73, 3},
+    [124] = {ENG_PAIR_KEY(282, 57), 61, 2},
+    [125] = {ENG_PAIR_KEY(57, 1077), 30, 1},
+};
 #endif
 
 #ifdef ENGINE_GEN_BODIES

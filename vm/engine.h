@@ -43,7 +43,6 @@ typedef struct {
     uint8_t nfused;                     /* fused sequences starting with this index */
     uint8_t slow;                       /* ENG_SLOW_*: what vm_rec.slow is made of */
     uint16_t spec;                      /* specialised handler, 0 = none */
-    uint16_t fused;                     /* the first of them in eng_fused_tab */
     uint32_t ergs;                      /* eravm_families[op].ergs */
 } eng_index_entry;
 
@@ -60,5 +59,20 @@ typedef struct {
 
 extern const eng_fused_seq eng_fused_tab[];
 extern const size_t eng_fused_count;
+
+/* The decoder finds the sequences that start with a record and the next
+ * one in one probe: a slot per distinct first two indices, under a
+ * multiplicative hash the generator picked to have no collision (a scan of
+ * the first index's sequences mispredicted its way through a third of
+ * deploy_simple's decoding). */
+typedef struct {
+    uint32_t key;   /* ENG_PAIR_KEY of the two indices; n 0: an empty slot */
+    uint16_t first; /* the first of their sequences in eng_fused_tab */
+    uint16_t n;     /* how many (consecutive, the longest first) */
+} eng_pair;
+#define ENG_PAIR_KEY(a, b) ((uint32_t)(a) << 16 | (uint32_t)(b))
+#define ENG_PAIR_SLOT(key) ((uint32_t)((uint32_t)(key) * ENG_PAIR_MUL) >> (32 - ENG_PAIR_BITS))
+
+extern const eng_pair eng_pair_tab[1u << ENG_PAIR_BITS];
 
 #endif

@@ -126,18 +126,18 @@ vm_rec predecode_pseudo(int op)
 }
 
 /* The fused handler of the longest sequence the records from pc on start
- * (of the first n records, the ones that can be read), or 0: one pass over
- * the sequences that start with its index, sorted so that the first that
- * matches is the longest (each comes before the shorter ones it extends). */
+ * (of the first n records, the ones that can be read), or 0: the slot of
+ * the first two indices (eng_pair_tab), then a pass over their sequences,
+ * sorted so that the first that matches is the longest (each comes before
+ * the shorter ones it extends). */
 static uint16_t fused_at(const vm_rec *r, uint32_t pc, uint32_t n)
 {
-    const eng_index_entry *e = &eng_index_tab[r[pc].idx];
-    const eng_fused_seq *s = &eng_fused_tab[e->fused], *end = s + e->nfused;
+    uint32_t key = ENG_PAIR_KEY(r[pc].idx, r[pc + 1].idx);
+    const eng_pair *p = &eng_pair_tab[ENG_PAIR_SLOT(key)];
+    if (p->key != key)
+        return 0;
     uint32_t avail = n - pc; /* at least 2 */
-    unsigned b = r[pc + 1].idx;
-    for (; s < end && s->idx[1] <= b; s++) {
-        if (s->idx[1] != b)
-            continue;
+    for (const eng_fused_seq *s = &eng_fused_tab[p->first], *end = s + p->n; s < end; s++) {
         uint32_t k = 2;
         while (k < ENG_SEQ_MAX && s->idx[k] != ENG_NONE && k < avail && s->idx[k] == r[pc + k].idx)
             k++;
