@@ -199,6 +199,7 @@ int chain_run(chain *c, const chain_tx *ct, chain_result *r, char *err, size_t e
     u256 *enc = NULL, *comp = NULL;
     const uint8_t **deps = NULL;
     size_t *lens = NULL;
+    u256 *hashes = NULL;
     if (ct->deploy) {
         /* the deployment nonce before the tx names the new contract */
         u256 raw = chain_raw_nonce(c, tx->from);
@@ -216,9 +217,11 @@ int chain_run(chain *c, const chain_tx *ct, chain_result *r, char *err, size_t e
         goto out;
     deps = xmalloc((tx->ndeps + 1) * sizeof *deps);
     lens = xmalloc((tx->ndeps + 1) * sizeof *lens);
+    hashes = xmalloc((tx->ndeps + 1) * sizeof *hashes);
     for (size_t i = 0; i < tx->ndeps; i++) {
         deps[i] = tx->deps[i].code;
         lens[i] = tx->deps[i].len;
+        hashes[i] = tx->deps[i].hash;
     }
     r->tx_hash = tx_hash(tx, c->env.chain_id);
     r->from = tx->from;
@@ -232,6 +235,7 @@ int chain_run(chain *c, const chain_tx *ct, chain_result *r, char *err, size_t e
                   .trusted_gas_limit = ct->opts.trusted_gas_limit,
                   .deps = deps,
                   .dep_lens = lens,
+                  .dep_hashes = hashes,
                   .ndeps = tx->ndeps,
                   .compressed = comp,
                   .ncompressed = ncomp,
@@ -245,6 +249,7 @@ out:
     free(comp);
     free(deps);
     free(lens);
+    free(hashes);
     return rc;
 }
 

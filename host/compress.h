@@ -48,8 +48,9 @@ size_t compress_entry_words(size_t code_len, size_t comp_len);
 /* Builds the heap entry for one bytecode: versioned hash; a zero word (the
  * bootloader writes the publishCompressedBytecode selector there); then
  * abi.encode(bytes original, bytes compressed). *out is malloc'd with
- * *nwords words. Status as compress_bytecode. */
-compress_status compress_entry(const uint8_t *code, size_t len, u256 **out, size_t *nwords,
-                               char *err, size_t errn);
+ * *nwords words. Status as compress_bytecode. hash: the code's versioned
+ * hash if the caller has it, else NULL. */
+compress_status compress_entry(const uint8_t *code, size_t len, const u256 *hash, u256 **out,
+                               size_t *nwords, char *err, size_t errn);
 
 #endif

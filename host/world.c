@@ -134,7 +134,11 @@ static void code_insert(host_world *w, hw_code_entry e)
 
 u256 hw_add_code(host_world *w, const uint8_t *code, size_t len)
 {
-    u256 hash = eravm_code_hash(code, len);
+    return hw_add_code_hashed(w, code, len, eravm_code_hash(code, len));
+}
+
+u256 hw_add_code_hashed(host_world *w, const uint8_t *code, size_t len, u256 hash)
+{
     u256 key = code_key(hash);
     if (code_find(w, key))
         return key;

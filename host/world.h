@@ -26,6 +26,10 @@ u256 hw_get(const host_world *w, u256 address, u256 key, bool *present);
 /* Code by versioned hash (marker byte ignored): stored once, decoded once.
  * Returns the versioned hash with marker 0. */
 u256 hw_add_code(host_world *w, const uint8_t *code, size_t len);
+/* The same, given the code's versioned hash (a transaction's factory deps
+ * carry theirs: hashing a dependency again on every push was 1-2% of a
+ * deploy) */
+u256 hw_add_code_hashed(host_world *w, const uint8_t *code, size_t len, u256 hash);
 const uint8_t *hw_code(const host_world *w, u256 hash, size_t *len);
 const eravm_program *hw_program(host_world *w, u256 hash);
 /* Forgets every decoded program except those of `keep` (the bytes stay);
