@@ -20,70 +20,74 @@ static inline uint64_t keccak_rotl(uint64_t v, unsigned n)
     return (v << n) | (v >> ((64 - n) & 63));
 }
 
-/* chi on one row of five lanes starting at index r */
-#define KECCAK_CHI_ROW(r)                                                   \
+/* One row of the next state: the five lanes rho and pi bring to it (each
+ * V rotated by R), then chi across them. */
+#define KECCAK_ROW(E0, E1, E2, E3, E4, V0, R0, V1, R1, V2, R2, V3, R3, V4, R4) \
     do {                                                                    \
-        a[(r) + 0] = b[(r) + 0] ^ (~b[(r) + 1] & b[(r) + 2]);               \
-        a[(r) + 1] = b[(r) + 1] ^ (~b[(r) + 2] & b[(r) + 3]);               \
-        a[(r) + 2] = b[(r) + 2] ^ (~b[(r) + 3] & b[(r) + 4]);               \
-        a[(r) + 3] = b[(r) + 3] ^ (~b[(r) + 4] & b[(r) + 0]);               \
-        a[(r) + 4] = b[(r) + 4] ^ (~b[(r) + 0] & b[(r) + 1]);               \
+        uint64_t b0 = keccak_rotl((V0), (R0)), b1 = keccak_rotl((V1), (R1)); \
+        uint64_t b2 = keccak_rotl((V2), (R2)), b3 = keccak_rotl((V3), (R3)); \
+        uint64_t b4 = keccak_rotl((V4), (R4));                              \
+        E0 = b0 ^ (~b1 & b2);                                               \
+        E1 = b1 ^ (~b2 & b3);                                               \
+        E2 = b2 ^ (~b3 & b4);                                               \
+        E3 = b3 ^ (~b4 & b0);                                               \
+        E4 = b4 ^ (~b0 & b1);                                               \
     } while (0)
 
-/* Written out lane by lane: with loops and "% 5" indexing gcc ran this at a
- * third of the speed. Lane (x, y) is a[x + 5y]. */
-void keccak_f1600(uint64_t a[25])
+/* One round from the lanes named A0..A24 into E0..E24 (lane (x, y) is
+ * number x + 5y): theta's column parities folded into each lane, rho and
+ * pi (lane (x, y) moves to (y, 2x + 3y), rotated by the FIPS 202 offset)
+ * row by row, chi, and iota's constant RC. */
+#define KECCAK_ROUND(A, E, RC)                                              \
+    do {                                                                    \
+        uint64_t c0 = A##0 ^ A##5 ^ A##10 ^ A##15 ^ A##20;                  \
+        uint64_t c1 = A##1 ^ A##6 ^ A##11 ^ A##16 ^ A##21;                  \
+        uint64_t c2 = A##2 ^ A##7 ^ A##12 ^ A##17 ^ A##22;                  \
+        uint64_t c3 = A##3 ^ A##8 ^ A##13 ^ A##18 ^ A##23;                  \
+        uint64_t c4 = A##4 ^ A##9 ^ A##14 ^ A##19 ^ A##24;                  \
+        uint64_t d0 = c4 ^ keccak_rotl(c1, 1), d1 = c0 ^ keccak_rotl(c2, 1); \
+        uint64_t d2 = c1 ^ keccak_rotl(c3, 1), d3 = c2 ^ keccak_rotl(c4, 1); \
+        uint64_t d4 = c3 ^ keccak_rotl(c0, 1);                              \
+        KECCAK_ROW(E##0, E##1, E##2, E##3, E##4,                            \
+                   A##0 ^ d0, 0, A##6 ^ d1, 44, A##12 ^ d2, 43,             \
+                   A##18 ^ d3, 21, A##24 ^ d4, 14);                         \
+        KECCAK_ROW(E##5, E##6, E##7, E##8, E##9,                            \
+                   A##3 ^ d3, 28, A##9 ^ d4, 20, A##10 ^ d0, 3,             \
+                   A##16 ^ d1, 45, A##22 ^ d2, 61);                         \
+        KECCAK_ROW(E##10, E##11, E##12, E##13, E##14,                       \
+                   A##1 ^ d1, 1, A##7 ^ d2, 6, A##13 ^ d3, 25,              \
+                   A##19 ^ d4, 8, A##20 ^ d0, 18);                          \
+        KECCAK_ROW(E##15, E##16, E##17, E##18, E##19,                       \
+                   A##4 ^ d4, 27, A##5 ^ d0, 36, A##11 ^ d1, 10,            \
+                   A##17 ^ d2, 15, A##23 ^ d3, 56);                         \
+        KECCAK_ROW(E##20, E##21, E##22, E##23, E##24,                       \
+                   A##2 ^ d2, 62, A##8 ^ d3, 55, A##14 ^ d4, 39,            \
+                   A##15 ^ d0, 41, A##21 ^ d1, 2);                          \
+        E##0 ^= (RC);                                                       \
+    } while (0)
+
+#define KECCAK_LANES(X)                                                     \
+    X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12)     \
+    X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24)
+
+/* The state lives in 25 locals, two rounds per pass (a into e, e back into
+ * a), so that a round's lanes are not stored to an array and loaded back
+ * (the compiler still spills some): 9% faster a permutation than the
+ * two-array version (clang 19 -O2, 200,000 permutations, 300 against 330 ns
+ * on the 2-core Xeon; with gcc 12, 3% slower: 330 against 318 ns, and
+ * clang is the default build). */
+void keccak_f1600(uint64_t st[25])
 {
-    for (int round = 0; round < 24; round++) {
-        /* theta: column parities, folded into each lane below */
-        uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];
-        uint64_t c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21];
-        uint64_t c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22];
-        uint64_t c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23];
-        uint64_t c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24];
-        uint64_t d0 = c4 ^ keccak_rotl(c1, 1);
-        uint64_t d1 = c0 ^ keccak_rotl(c2, 1);
-        uint64_t d2 = c1 ^ keccak_rotl(c3, 1);
-        uint64_t d3 = c2 ^ keccak_rotl(c4, 1);
-        uint64_t d4 = c3 ^ keccak_rotl(c0, 1);
-
-        /* rho (rotate by the FIPS 202 offsets) and pi (lane (x, y) moves
-         * to (y, 2x + 3y)); each line below follows from those two rules */
-        uint64_t b[25];
-        b[0] = keccak_rotl(a[0] ^ d0, 0);
-        b[10] = keccak_rotl(a[1] ^ d1, 1);
-        b[20] = keccak_rotl(a[2] ^ d2, 62);
-        b[5] = keccak_rotl(a[3] ^ d3, 28);
-        b[15] = keccak_rotl(a[4] ^ d4, 27);
-        b[16] = keccak_rotl(a[5] ^ d0, 36);
-        b[1] = keccak_rotl(a[6] ^ d1, 44);
-        b[11] = keccak_rotl(a[7] ^ d2, 6);
-        b[21] = keccak_rotl(a[8] ^ d3, 55);
-        b[6] = keccak_rotl(a[9] ^ d4, 20);
-        b[7] = keccak_rotl(a[10] ^ d0, 3);
-        b[17] = keccak_rotl(a[11] ^ d1, 10);
-        b[2] = keccak_rotl(a[12] ^ d2, 43);
-        b[12] = keccak_rotl(a[13] ^ d3, 25);
-        b[22] = keccak_rotl(a[14] ^ d4, 39);
-        b[23] = keccak_rotl(a[15] ^ d0, 41);
-        b[8] = keccak_rotl(a[16] ^ d1, 45);
-        b[18] = keccak_rotl(a[17] ^ d2, 15);
-        b[3] = keccak_rotl(a[18] ^ d3, 21);
-        b[13] = keccak_rotl(a[19] ^ d4, 8);
-        b[14] = keccak_rotl(a[20] ^ d0, 18);
-        b[24] = keccak_rotl(a[21] ^ d1, 2);
-        b[9] = keccak_rotl(a[22] ^ d2, 61);
-        b[19] = keccak_rotl(a[23] ^ d3, 56);
-        b[4] = keccak_rotl(a[24] ^ d4, 14);
-
-        KECCAK_CHI_ROW(0);
-        KECCAK_CHI_ROW(5);
-        KECCAK_CHI_ROW(10);
-        KECCAK_CHI_ROW(15);
-        KECCAK_CHI_ROW(20);
-
-        a[0] ^= keccak_round_constants[round]; /* iota */
+#define KECCAK_LOAD(i) uint64_t a##i = st[i], e##i;
+    KECCAK_LANES(KECCAK_LOAD)
+#undef KECCAK_LOAD
+    for (int round = 0; round < 24; round += 2) {
+        KECCAK_ROUND(a, e, keccak_round_constants[round]);
+        KECCAK_ROUND(e, a, keccak_round_constants[round + 1]);
     }
+#define KECCAK_STORE(i) st[i] = a##i;
+    KECCAK_LANES(KECCAK_STORE)
+#undef KECCAK_STORE
 }
 
 /* Lanes are little-endian by definition; assembling them bytewise keeps the
