@@ -44,9 +44,11 @@ done
 # ---- the JSON profile object, the fusion CSV -----------------------------------
 fails=0
 note() { echo "  # $*"; fails=$((fails + 1)); }
-# 0.3 s of timed blocks: at 0.1 s, with fibonacci_rec's instructions now
-# about 1.6 ns, some runs resolved no opcode at all (0 of 19 in 1 run of 8)
-"$B" --workload fibonacci_rec --mode ctor --runs 1 --profile --profile-time 0.3 --format json \
+# 0.6 s of timed blocks: with fibonacci_rec's instructions at about 1.5 ns,
+# at 0.1 s some runs resolved no opcode at all, and at 0.3 s still 1 run of 8
+# (0-3 of 19 resolved, the build before this change as well); at 0.6 s 2-3
+# of 19 in 12 runs of 12
+"$B" --workload fibonacci_rec --mode ctor --runs 1 --profile --profile-time 0.6 --format json \
     --csv-dir "$T" --fusion-csv "$T/fusion.csv" >"$T/p.json" 2>"$T/p.err" || note "profile run failed: $(cat "$T/p.err")"
 $PY - "$T/p.json" >"$T/keys" 2>&1 <<'EOF' || note "profile json: $(cat "$T/keys")"
 import json, sys
