@@ -423,6 +423,7 @@ int main(int argc, char **argv)
            " * here, ENG_SLOW_* bits, specialised handler, ergs */\n");
     printf("const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {\n");
     size_t fi = 0;
+    static char dec[ERAVM_OPCODE_SLOTS][96];
     for (unsigned idx = 0; idx < ERAVM_OPCODE_SLOTS; idx++) {
         const eravm_opinfo *oi = &eravm_optab[idx];
         const eravm_family *f = &eravm_families[oi->op];
@@ -434,16 +435,30 @@ int main(int argc, char **argv)
             fi++;
         if (oi->op == EOP_INVALID && idx) {
             printf("    {0, 0, 0, 0, HC_INVALID, 0, 0, 0, %uu},\n", f->ergs);
+            snprintf(dec[idx], sizeof dec[idx], "ENG_DEC(H_GENERIC(HC_INVALID), 0, 1, 1, 0)");
             continue;
         }
         eravm_index_name((int)idx, vn, sizeof vn);
+        unsigned es = slow_bits(f->hclass, oi) | (spec[idx] && has_move(idx) ? ENG_SLOW_MOVE : 0u) |
+                      (spec[idx] ? zaddr_bits(idx) : 0u);
         printf("    {EOP_%s, %s, %s, %u, HC_%s, %zu, %u, %s, %uu}, /* %u %s */\n", f->id,
                src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags | mode_req(idx),
-               class_name(f->hclass), fi - first,
-               slow_bits(f->hclass, oi) | (spec[idx] && has_move(idx) ? ENG_SLOW_MOVE : 0u) |
-                   (spec[idx] ? zaddr_bits(idx) : 0u),
-               h, f->ergs, idx, vn);
+               class_name(f->hclass), fi - first, es, h, f->ergs, idx, vn);
+        char h0[48];
+        if (spec[idx])
+            snprintf(h0, sizeof h0, "H_S_%u", idx);
+        else
+            snprintf(h0, sizeof h0, "H_GENERIC(HC_%s)", class_name(f->hclass));
+        snprintf(dec[idx], sizeof dec[idx], "ENG_DEC(%s, %u, %d, %d, %d)", h0, es,
+                 oi->dst_mode == DST_REG, oi->op == EOP_INVALID, fi > first);
     }
+    printf("};\n\n");
+    printf("/* The decoder's view of each index, packed by vm/predecode.c's ENG_DEC:\n"
+           " * its handler with the specialised handlers on, its ENG_SLOW_* bits, a\n"
+           " * register-mode dst0, the invalid opcode, fused sequences start with it */\n");
+    printf("const uint64_t eng_dec_tab[ERAVM_OPCODE_SLOTS] = {\n");
+    for (unsigned idx = 0; idx < ERAVM_OPCODE_SLOTS; idx++)
+        printf("    %s,\n", dec[idx]);
     printf("};\n\n");
     printf("const eng_fused_seq eng_fused_tab[] = {\n");
     for (size_t i = 0; i < nf; i++) {

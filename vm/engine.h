@@ -60,6 +60,10 @@ typedef struct {
 extern const eng_fused_seq eng_fused_tab[];
 extern const size_t eng_fused_count;
 
+/* What the decoder needs of an index, in one word (vm/predecode.c packs
+ * it, ENG_DEC; the generator lists the facts). */
+extern const uint64_t eng_dec_tab[ERAVM_OPCODE_SLOTS];
+
 /* The decoder finds the sequences that start with a record and the next
  * one in one probe: a slot per distinct first two indices, under a
  * multiplicative hash the generator picked to have no collision (a scan of

@@ -25,6 +25,33 @@
 #include "engine.h"
 #include "vm_internal.h"
 
+/* eng_dec_tab's word for an index: the handler its record gets with the
+ * specialised handlers on (before the twins), its ENG_SLOW_* bits spread
+ * where rec_from_word takes them, whether dst0 is a register (the regs_dst
+ * row), whether it is the invalid opcode (which ignores its predicate: no
+ * REC_PRED bits), whether fused sequences start with it. Every field that
+ * depends on the index alone, so that decoding a record loads one word for
+ * them (the index table's fields took a dozen instructions more, and the
+ * registers to hold them). */
+#define DEC_MOVE_SHIFT 16 /* 1 bit: ENG_SLOW_MOVE */
+#define DEC_ZROW_SHIFT 17 /* 2 bits: ENG_SLOW_ZSRC | ENG_SLOW_ZDST, a zaddr_masks row */
+#define DEC_TROW_SHIFT 19 /* 2 bits: ENG_SLOW_SRC1 | ENG_SLOW_SRC0, a tag_bits row */
+#define DEC_STACK REC_STACK /* bit 21, in place */
+#define DEC_DREG_SHIFT 22 /* 1 bit: dst0 is a register */
+#define DEC_CLEARS_SHIFT 23 /* 1 bit: ENG_SLOW_DST1 */
+#define DEC_PRED_SHIFT 24 /* 8 bits: 0xFF, or 0 for the invalid opcode */
+#define DEC_FUSED_SHIFT 32 /* 1 bit: fused sequences start with it */
+_Static_assert(REC_STACK == 1u << 21 && ENG_SLOW_SRC1 == 1 && ENG_SLOW_SRC0 == 2 &&
+                   ENG_SLOW_DST1 == 4 && ENG_SLOW_MOVE == 8 && ENG_SLOW_ZSRC == 16 &&
+                   ENG_SLOW_ZDST == 32 && ENG_SLOW_STACK == 64,
+               "eng_dec_tab fields");
+#define ENG_DEC(h0, es, dreg, invalid, fused)                                \
+    ((uint64_t)(h0) | (uint64_t)(((es) / ENG_SLOW_MOVE) & 1) << DEC_MOVE_SHIFT |    \
+     (uint64_t)(((es) / ENG_SLOW_ZSRC) & 3) << DEC_ZROW_SHIFT |                 \
+     (uint64_t)((es) & 3) << DEC_TROW_SHIFT | ((es) & ENG_SLOW_STACK ? DEC_STACK : 0) | \
+     (uint64_t)(dreg) << DEC_DREG_SHIFT | (uint64_t)(((es) / ENG_SLOW_DST1) & 1) << DEC_CLEARS_SHIFT | \
+     (uint64_t)((invalid) ? 0 : 0xFF) << DEC_PRED_SHIFT | (uint64_t)(fused) << DEC_FUSED_SHIFT)
+
 #define ENGINE_GEN_TABLES /* the tables live here */
 #include "engine.gen.h"
 
@@ -78,24 +105,24 @@ static inline __attribute__((always_inline)) uint16_t rec_from_word(vm_rec *r, u
                                                                     bool spec)
 {
     unsigned index = (unsigned)(w & 0x7FF);
-    const eng_index_entry *e = &eng_index_tab[index];
-    uint32_t eslow = e->slow;
+    uint64_t d = eng_dec_tab[index];
     uint32_t n = (uint32_t)(w >> 16) & 0xFFFF; /* src0 src1 dst0 dst1, a nibble each */
-    uint32_t s1 = (n >> 4) & 15;
-    /* the twins after S_: M_ (a move: rB is r0), then Z_ and MZ_ (each
-     * stack or code operand addressed through r0) */
-    uint32_t move = (eslow / ENG_SLOW_MOVE) & 1;
-    uint32_t zaddr = ((n | 1u << 16) & zaddr_masks[(eslow / ENG_SLOW_ZSRC) & 3]) == 0;
-    uint32_t hs = e->spec + (move & (s1 == 0)) + (-zaddr & (1 + move));
-    uint32_t use_spec = -(uint32_t)(spec & (e->spec != 0)); /* a mask: no branch */
-    uint32_t h = (hs & use_spec) | (H_GENERIC(e->hclass) & ~use_spec);
-    uint32_t regs = regs_src[n & 0xFF] | (uint32_t)regs_dst[e->dst_mode == DST_REG][n >> 8] << 16;
-    uint32_t clears = (eslow >> 2) & (n >= 0x1000); /* the dst1 rule clears a register */
-    /* the invalid opcode ignores its predicate */
-    uint32_t cmask = cond_masks[(w >> 13) & 7] | (0xFFu & -(uint32_t)(e->op == EOP_INVALID));
-    uint32_t slow = tag_bits[eslow & (ENG_SLOW_SRC1 | ENG_SLOW_SRC0)][n & 0xFF] |
-                    clears * REC_DST1 | (eslow & ENG_SLOW_STACK) * (REC_STACK / ENG_SLOW_STACK) |
-                    (~cmask & 0xFFu) << REC_PRED_SHIFT;
+    uint32_t h;
+    if (spec) {
+        /* the twins after S_: M_ (a move: rB is r0), then Z_ and MZ_ (each
+         * stack or code operand addressed through r0) */
+        uint32_t move = (uint32_t)(d >> DEC_MOVE_SHIFT) & 1;
+        uint32_t zaddr = ((n | 1u << 16) & zaddr_masks[(d >> DEC_ZROW_SHIFT) & 3]) == 0;
+        h = (uint32_t)(d & 0xFFFF) + (move & (((n >> 4) & 15) == 0)) + (-zaddr & (1 + move));
+    } else {
+        h = H_GENERIC(eng_index_tab[index].hclass);
+    }
+    uint32_t regs = regs_src[n & 0xFF] | (uint32_t)regs_dst[(d >> DEC_DREG_SHIFT) & 1][n >> 8] << 16;
+    uint32_t clears = (uint32_t)(d >> DEC_CLEARS_SHIFT) & (n >= 0x1000); /* the dst1 rule clears a register */
+    /* the invalid opcode ignores its predicate (its DEC_PRED bits are 0) */
+    uint32_t pred = ~(uint32_t)cond_masks[(w >> 13) & 7] & (uint32_t)(d >> DEC_PRED_SHIFT) & 0xFFu;
+    uint32_t slow = tag_bits[(d >> DEC_TROW_SHIFT) & 3][n & 0xFF] | clears * REC_DST1 |
+                    ((uint32_t)d & DEC_STACK) | pred << REC_PRED_SHIFT;
     uint16_t idx16 = (uint16_t)index;
     uint64_t hi = (uint32_t)(w >> 32) | (uint64_t)slow << 32;
     _Static_assert(sizeof(vm_rec) == 16 && offsetof(vm_rec, idx) == 2 &&
@@ -193,7 +220,7 @@ static void decode_block(const eravm_program *p, uint32_t b)
         for (uint32_t i = 0; i < n; i++) {
             uint64_t w = u256_load_be64(code + 8 * (size_t)i);
             h[i] = rec_from_word(&r[i], w, true);
-            starts |= (uint64_t)(eng_index_tab[w & 0x7FF].nfused != 0) << i;
+            starts |= (eng_dec_tab[w & 0x7FF] >> DEC_FUSED_SHIFT & 1) << i;
         }
     } else { /* the ablation without specialised handlers (one loop testing
               * spec took deploy_simple's decoding 4% more instructions) */
