@@ -59,13 +59,13 @@ _Static_assert(REC_STACK == 1u << 21 && ENG_SLOW_SRC1 == 1 && ENG_SLOW_SRC0 == 2
  * (LT 1, EQ 2, GT 4): always, gt, lt, eq, ge, le, ne, gtlt
  * (tests/test_predecode.c checks each). A record keeps the complement, the
  * values for which it fails (REC_PRED). */
-static const uint8_t cond_masks[8] = {0xFF, 0xF0, 0xAA, 0xCC, 0xFC, 0xEE, 0x33, 0xFA};
+#define COND_MASKS {0xFF, 0xF0, 0xAA, 0xCC, 0xFC, 0xEE, 0x33, 0xFA}
 
 /* A zero bit for each register nibble of a word (src0 src1 dst0 dst1 in
  * bits 0-15) that must be r0 for an index's ENG_ZADDR twins, by its
  * ENG_SLOW_ZSRC / ZDST bits; bit 16, never zero on the word's side (see
  * rec_from_word), where it has none. */
-static const uint32_t zaddr_masks[4] = {1u << 16, 0x000F, 0x0F00, 0x0F0F};
+#define ZADDR_MASKS {1u << 16, 0x000F, 0x0F00, 0x0F0F}
 
 /* The register bytes of a record from two nibbles of its word at once:
  * src0 and src1 (regs_src), dst0 and dst1 (regs_dst), where a dst1 of r0
@@ -80,8 +80,7 @@ static const uint32_t zaddr_masks[4] = {1u << 16, 0x000F, 0x0F00, 0x0F0F};
 #define RB_16(F, x) RB_4(F, x), RB_4(F, (x) + 4), RB_4(F, (x) + 8), RB_4(F, (x) + 12)
 #define RB_64(F, x) RB_16(F, x), RB_16(F, (x) + 16), RB_16(F, (x) + 32), RB_16(F, (x) + 48)
 #define RB_256(F) RB_64(F, 0), RB_64(F, 64), RB_64(F, 128), RB_64(F, 192)
-static const uint16_t regs_src[256] = {RB_256(RB_SRC)};
-static const uint16_t regs_dst[2][256] = {{RB_256(RB_DST0)}, {RB_256(RB_DST1)}};
+
 
 /* A record's REC_TAGS from the src nibbles (x: src0 | src1 << 4) and the
  * index's ENG_SLOW_SRC1 | ENG_SLOW_SRC0 bits (the row): one load where
@@ -93,7 +92,23 @@ static const uint16_t regs_dst[2][256] = {{RB_256(RB_DST0)}, {RB_256(RB_DST1)}};
 #define TB_2(x) TB_SRC0(x)
 #define TB_3(x) (TB_SRC1(x) | TB_SRC0(x))
 _Static_assert(ENG_SLOW_SRC1 == 1 && ENG_SLOW_SRC0 == 2, "tag_bits rows");
-static const uint16_t tag_bits[4][256] = {{RB_256(TB_0)}, {RB_256(TB_1)}, {RB_256(TB_2)}, {RB_256(TB_3)}};
+
+/* The decoder's tables in one object: one base register reaches them all
+ * (as five, each took its own address load a record: position-independent
+ * code cannot index a symbol directly) */
+static const struct {
+    uint16_t regs_src[256];
+    uint16_t regs_dst[2][256];
+    uint16_t tag_bits[4][256];
+    uint32_t zaddr_masks[4];
+    uint8_t cond_masks[8];
+} dec_tabs = {
+    .regs_src = {RB_256(RB_SRC)},
+    .regs_dst = {{RB_256(RB_DST0)}, {RB_256(RB_DST1)}},
+    .tag_bits = {{RB_256(TB_0)}, {RB_256(TB_1)}, {RB_256(TB_2)}, {RB_256(TB_3)}},
+    .zaddr_masks = ZADDR_MASKS,
+    .cond_masks = COND_MASKS,
+};
 
 /* One record from one word: every field but the handler, written to r
  * (whose handler stays H_DECODE until decode_block publishes it), and the
@@ -112,16 +127,17 @@ static inline __attribute__((always_inline)) uint16_t rec_from_word(vm_rec *r, u
         /* the twins after S_: M_ (a move: rB is r0), then Z_ and MZ_ (each
          * stack or code operand addressed through r0) */
         uint32_t move = (uint32_t)(d >> DEC_MOVE_SHIFT) & 1;
-        uint32_t zaddr = ((n | 1u << 16) & zaddr_masks[(d >> DEC_ZROW_SHIFT) & 3]) == 0;
+        uint32_t zaddr = ((n | 1u << 16) & dec_tabs.zaddr_masks[(d >> DEC_ZROW_SHIFT) & 3]) == 0;
         h = (uint32_t)(d & 0xFFFF) + (move & (((n >> 4) & 15) == 0)) + (-zaddr & (1 + move));
     } else {
         h = H_GENERIC(eng_index_tab[index].hclass);
     }
-    uint32_t regs = regs_src[n & 0xFF] | (uint32_t)regs_dst[(d >> DEC_DREG_SHIFT) & 1][n >> 8] << 16;
+    uint32_t regs = dec_tabs.regs_src[n & 0xFF] |
+                    (uint32_t)dec_tabs.regs_dst[(d >> DEC_DREG_SHIFT) & 1][n >> 8] << 16;
     uint32_t clears = (uint32_t)(d >> DEC_CLEARS_SHIFT) & (n >= 0x1000); /* the dst1 rule clears a register */
     /* the invalid opcode ignores its predicate (its DEC_PRED bits are 0) */
-    uint32_t pred = ~(uint32_t)cond_masks[(w >> 13) & 7] & (uint32_t)(d >> DEC_PRED_SHIFT) & 0xFFu;
-    uint32_t slow = tag_bits[(d >> DEC_TROW_SHIFT) & 3][n & 0xFF] | clears * REC_DST1 |
+    uint32_t pred = ~(uint32_t)dec_tabs.cond_masks[(w >> 13) & 7] & (uint32_t)(d >> DEC_PRED_SHIFT) & 0xFFu;
+    uint32_t slow = dec_tabs.tag_bits[(d >> DEC_TROW_SHIFT) & 3][n & 0xFF] | clears * REC_DST1 |
                     ((uint32_t)d & DEC_STACK) | pred << REC_PRED_SHIFT;
     uint16_t idx16 = (uint16_t)index;
     uint64_t hi = (uint32_t)(w >> 32) | (uint64_t)slow << 32;
