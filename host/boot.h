@@ -29,7 +29,7 @@ typedef struct {
     /* factory dependencies: made decommittable by hash */
     const uint8_t *const *deps;
     const size_t *dep_lens;
-    const u256 *dep_hashes; /* their versioned hashes (NULL: computed here) */
+    const u256 *dep_hashes; /* their versioned hashes (the transaction has them) */
     size_t ndeps;
     /* compressed-bytecode entries for the deps not yet known (as upstream's
      * push supplies them; see boot_code_known), concatenated */

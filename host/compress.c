@@ -175,7 +175,7 @@ size_t compress_entry_words(size_t code_len, size_t comp_len)
     return 2 + 2 + 1 + (code_len + 31) / 32 + 1 + (comp_len + 31) / 32;
 }
 
-compress_status compress_entry(const uint8_t *code, size_t len, const u256 *hash, u256 **out,
+compress_status compress_entry(const uint8_t *code, size_t len, u256 hash, u256 **out,
                                size_t *nwords, char *err, size_t errn)
 {
     *out = NULL;
@@ -195,7 +195,7 @@ compress_status compress_entry(const uint8_t *code, size_t len, const u256 *hash
         snprintf(err, errn, "out of memory building a %zu-word bytecode entry", n);
         goto done;
     }
-    w[0] = hash ? *hash : eravm_code_hash(code, len);
+    w[0] = hash;
     w[1] = u256_zero();
     abi_bytes_to_words(enc, elen, w + 2);
     *out = w;

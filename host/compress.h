@@ -49,8 +49,8 @@ size_t compress_entry_words(size_t code_len, size_t comp_len);
  * bootloader writes the publishCompressedBytecode selector there); then
  * abi.encode(bytes original, bytes compressed). *out is malloc'd with
  * *nwords words. Status as compress_bytecode. hash: the code's versioned
- * hash if the caller has it, else NULL. */
-compress_status compress_entry(const uint8_t *code, size_t len, const u256 *hash, u256 **out,
+ * hash (a transaction's dependency carries it). */
+compress_status compress_entry(const uint8_t *code, size_t len, u256 hash, u256 **out,
                                size_t *nwords, char *err, size_t errn);
 
 #endif

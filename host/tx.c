@@ -600,7 +600,7 @@ int tx_compressed_entries(const tx_transaction *tx, tx_known_fn known, void *ctx
             continue;
         u256 *e;
         size_t en;
-        compress_status st = compress_entry(d->code, d->len, &d->hash, &e, &en, err, errn);
+        compress_status st = compress_entry(d->code, d->len, d->hash, &e, &en, err, errn);
         if (st == COMPRESS_NOMEM) {
             free(all);
             return -1;

@@ -710,7 +710,7 @@ static void test_compress_limits(void)
            "65 540 distinct chunks: '%s'", err);
     u256 *e = (u256 *)code;
     size_t en = 1;
-    EXPECT(compress_entry(code, len, NULL, &e, &en, err, sizeof err) == COMPRESS_TOO_MANY && !e && !en,
+    EXPECT(compress_entry(code, len, u256_zero(), &e, &en, err, sizeof err) == COMPRESS_TOO_MANY && !e && !en,
            "no entry for an incompressible bytecode");
 
     /* a deploy whose only dep does not compress still builds, with no entry */
@@ -737,7 +737,7 @@ static void test_compress_limits(void)
     EXPECT(compress_bytecode(small, 0, &comp, &clen, err, sizeof err) == COMPRESS_INVALID,
            "empty");
     EXPECT(compress_bytecode(NULL, 32, &comp, &clen, err, sizeof err) == COMPRESS_INVALID, "NULL");
-    EXPECT(compress_entry(small, 64, NULL, &e, &en, err, sizeof err) == COMPRESS_INVALID, "entry");
+    EXPECT(compress_entry(small, 64, u256_zero(), &e, &en, err, sizeof err) == COMPRESS_INVALID, "entry");
 
     /* malformed compressed data, each refused the way the Compressor would */
     uint8_t *out;
