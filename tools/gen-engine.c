@@ -62,7 +62,7 @@ static int pair_table(const seq *s, size_t n, pair_slot *out, unsigned *bits, un
 {
     unsigned key[FUSE_MAX], first[FUSE_MAX], cnt[FUSE_MAX], np = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned k = s[i].idx[0] << 16 | s[i].idx[1];
+        unsigned k = ENG_PAIR_KEY(s[i].idx[0], s[i].idx[1]);
         if (np && key[np - 1] == k) {
             cnt[np - 1]++;
         } else {
@@ -81,7 +81,7 @@ static int pair_table(const seq *s, size_t n, pair_slot *out, unsigned *bits, un
             memset(out, 0, sizeof *out << b);
             bool ok = true;
             for (unsigned i = 0; i < np && ok; i++) {
-                unsigned h = (uint32_t)(key[i] * m) >> (32 - b);
+                unsigned h = ENG_PAIR_HASH(key[i], m, b);
                 ok = out[h].n == 0;
                 out[h] = (pair_slot){key[i], first[i], cnt[i]};
             }

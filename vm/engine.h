@@ -74,8 +74,7 @@ typedef struct {
     uint16_t first; /* the first of their sequences in eng_fused_tab */
     uint16_t n;     /* how many (consecutive, the longest first) */
 } eng_pair;
-#define ENG_PAIR_KEY(a, b) ((uint32_t)(a) << 16 | (uint32_t)(b))
-#define ENG_PAIR_SLOT(key) ((uint32_t)((uint32_t)(key) * ENG_PAIR_MUL) >> (32 - ENG_PAIR_BITS))
+#define ENG_PAIR_SLOT(key) ENG_PAIR_HASH(key, ENG_PAIR_MUL, ENG_PAIR_BITS)
 
 extern const eng_pair eng_pair_tab[1u << ENG_PAIR_BITS];
 

@@ -8,6 +8,12 @@
 /* The most instructions a fused handler stands for (eng_fused_seq.idx) */
 #define ENG_SEQ_MAX 4
 
+/* The decoder's pair table (vm/engine.h eng_pair_tab): the key of a
+ * record's index and the next one's, and its slot in a table of 2^bits
+ * under the multiplier the generator picked to have no collision */
+#define ENG_PAIR_KEY(a, b) ((uint32_t)(a) << 16 | (uint32_t)(b))
+#define ENG_PAIR_HASH(key, mul, bits) ((uint32_t)((uint32_t)(key) * (uint32_t)(mul)) >> (32 - (bits)))
+
 /* Mode requirements, kept in eng_index_entry.fl beside the OPF_* bits. */
 enum { RB_KERNEL = 1 << 5, RB_NOSTATIC = 1 << 6 };
 

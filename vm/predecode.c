@@ -55,17 +55,11 @@ _Static_assert(REC_STACK == 1u << 21 && ENG_SLOW_SRC1 == 1 && ENG_SLOW_SRC0 == 2
 #define ENGINE_GEN_TABLES /* the tables live here */
 #include "engine.gen.h"
 
-/* Bit `flags` of a mask is set when the predicate holds for those flags
- * (LT 1, EQ 2, GT 4): always, gt, lt, eq, ge, le, ne, gtlt
- * (tests/test_predecode.c checks each). A record keeps the complement, the
- * values for which it fails (REC_PRED). */
-#define COND_MASKS {0xFF, 0xF0, 0xAA, 0xCC, 0xFC, 0xEE, 0x33, 0xFA}
-
-/* A zero bit for each register nibble of a word (src0 src1 dst0 dst1 in
- * bits 0-15) that must be r0 for an index's ENG_ZADDR twins, by its
- * ENG_SLOW_ZSRC / ZDST bits; bit 16, never zero on the word's side (see
- * rec_from_word), where it has none. */
-#define ZADDR_MASKS {1u << 16, 0x000F, 0x0F00, 0x0F0F}
+/* 1 if fused sequences start with the index, else 0 */
+static inline uint64_t starts_fused(unsigned index)
+{
+    return eng_dec_tab[index] >> DEC_FUSED_SHIFT & 1;
+}
 
 /* The register bytes of a record from two nibbles of its word at once:
  * src0 and src1 (regs_src), dst0 and dst1 (regs_dst), where a dst1 of r0
@@ -80,7 +74,6 @@ _Static_assert(REC_STACK == 1u << 21 && ENG_SLOW_SRC1 == 1 && ENG_SLOW_SRC0 == 2
 #define RB_16(F, x) RB_4(F, x), RB_4(F, (x) + 4), RB_4(F, (x) + 8), RB_4(F, (x) + 12)
 #define RB_64(F, x) RB_16(F, x), RB_16(F, (x) + 16), RB_16(F, (x) + 32), RB_16(F, (x) + 48)
 #define RB_256(F) RB_64(F, 0), RB_64(F, 64), RB_64(F, 128), RB_64(F, 192)
-
 
 /* A record's REC_TAGS from the src nibbles (x: src0 | src1 << 4) and the
  * index's ENG_SLOW_SRC1 | ENG_SLOW_SRC0 bits (the row): one load where
@@ -100,14 +93,22 @@ static const struct {
     uint16_t regs_src[256];
     uint16_t regs_dst[2][256];
     uint16_t tag_bits[4][256];
+    /* a zero bit for each register nibble of a word (src0 src1 dst0 dst1
+     * in bits 0-15) that must be r0 for an index's ENG_ZADDR twins, by its
+     * ENG_SLOW_ZSRC / ZDST bits; bit 16, never zero on the word's side (see
+     * rec_from_word), where it has none */
     uint32_t zaddr_masks[4];
+    /* bit `flags` of a mask is set when the predicate holds for those flags
+     * (LT 1, EQ 2, GT 4): always, gt, lt, eq, ge, le, ne, gtlt
+     * (tests/test_predecode.c checks each); a record keeps the complement,
+     * the values for which it fails (REC_PRED) */
     uint8_t cond_masks[8];
 } dec_tabs = {
     .regs_src = {RB_256(RB_SRC)},
     .regs_dst = {{RB_256(RB_DST0)}, {RB_256(RB_DST1)}},
     .tag_bits = {{RB_256(TB_0)}, {RB_256(TB_1)}, {RB_256(TB_2)}, {RB_256(TB_3)}},
-    .zaddr_masks = ZADDR_MASKS,
-    .cond_masks = COND_MASKS,
+    .zaddr_masks = {1u << 16, 0x000F, 0x0F00, 0x0F0F},
+    .cond_masks = {0xFF, 0xF0, 0xAA, 0xCC, 0xFC, 0xEE, 0x33, 0xFA},
 };
 
 /* One record from one word: every field but the handler, written to r
@@ -236,7 +237,7 @@ static void decode_block(const eravm_program *p, uint32_t b)
         for (uint32_t i = 0; i < n; i++) {
             uint64_t w = u256_load_be64(code + 8 * (size_t)i);
             h[i] = rec_from_word(&r[i], w, true);
-            starts |= (eng_dec_tab[w & 0x7FF] >> DEC_FUSED_SHIFT & 1) << i;
+            starts |= starts_fused((unsigned)(w & 0x7FF)) << i;
         }
     } else { /* the ablation without specialised handlers (one loop testing
               * spec took deploy_simple's decoding 4% more instructions) */
@@ -267,7 +268,7 @@ static void link_blocks(const eravm_program *p, uint32_t b)
         return;
     const vm_rec *r = p->recs;
     for (uint32_t pc = end - (ENG_SEQ_MAX - 1); pc < end; pc++) {
-        if (!eng_index_tab[r[pc].idx].nfused)
+        if (!starts_fused(r[pc].idx))
             continue;
         uint16_t h = fused_at(r, pc, p->ndec);
         if (h)
