@@ -185,22 +185,20 @@ ENG_INLINE u256 eng_erased(u256 v)
     return v;
 }
 
-/* A stack slot and its tag (absent chunks point at the shared zero chunk).
- * A fast body (c_erase 0) reads no tag; an erasing one reads it only when
- * the stack may hold tagged words (FT_STACK_TAGS). TAGP, if not NULL, gets
- * the tag's address instead, for the caller to read when it must. */
+/* A stack slot and its tag. A fast body (c_erase 0) reads no tag; an
+ * erasing one reads it only when the stack may hold tagged words
+ * (FT_STACK_TAGS). TAGP, if not NULL, gets the tag's address instead, for
+ * the caller to read when it must. */
 ENG_INLINE const u256 *eng_stack_slot(const vm_stack *s, uint16_t slot, bool *tag, bool c_erase,
                                       uint32_t ft, const uint8_t **tagp)
 {
-    const vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
-    unsigned i = slot % STACK_CHUNK;
     if (tagp) {
         *tag = false;
-        *tagp = &c->tag[i];
+        *tagp = &s->tag[slot];
     } else {
-        *tag = c_erase && (ft & FT_STACK_TAGS) && c->tag[i];
+        *tag = c_erase && (ft & FT_STACK_TAGS) && s->tag[slot];
     }
-    return &c->slot[i];
+    return &s->slot[slot];
 }
 
 /* The register part of a stack or code operand's address: none in a

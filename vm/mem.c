@@ -5,9 +5,12 @@
  * heap costs memory in proportion to the bytes the program paid to touch
  * (heap growth costs 1 erg/byte) and a lone write at a high offset (static
  * memory, which has no growth cost) costs a few KiB, not the offset. */
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vm_internal.h"
 #include "xalloc.h"
@@ -248,7 +251,29 @@ void pages_destroy(vm_pages *ps)
 
 /* ---- stacks ---- */
 
-const vm_stack_chunk stack_zero_chunk;
+/* Stacks a freed VM left, zeroed, for the next VM (a process that runs a
+ * VM per transaction would otherwise map and fault in its stacks again every
+ * time); a far call takes its stack from its own VM's pool, lock-free. */
+#define STACK_SPARE_MAX 64
+static pthread_mutex_t stack_spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static vm_stack *stack_spare;
+static uint32_t stack_nspare;
+
+static vm_stack *stack_map(void)
+{
+    /* MAP_NORESERVE: 2 MiB a frame is address space; only what the frame
+     * writes becomes memory, a page at a time */
+    void *p = mmap(NULL, sizeof(vm_stack), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        xalloc_fail(sizeof(vm_stack));
+#ifdef MADV_NOHUGEPAGE
+    /* a huge page would make the first write to a frame's stack zero 2 MiB */
+    (void)madvise(p, sizeof(vm_stack), MADV_NOHUGEPAGE);
+#endif
+    xalloc_count(sizeof(vm_stack) - offsetof(vm_stack, written)); /* the header's pages */
+    return p;
+}
 
 vm_stack *stack_get(vm_stack **pool)
 {
@@ -258,33 +283,46 @@ vm_stack *stack_get(vm_stack **pool)
         s->next_free = NULL;
         return s;
     }
-    s = xmalloc(sizeof(vm_stack));
-    for (uint32_t i = 0; i < 65536 / STACK_CHUNK; i++)
-        s->chunk[i] = (vm_stack_chunk *)&stack_zero_chunk; /* only read through */
-    s->nused = 0;
-    s->has_tags = false;
+    pthread_mutex_lock(&stack_spare_lock);
+    s = stack_spare;
+    if (s) {
+        stack_spare = s->next_free;
+        stack_nspare--;
+    }
+    pthread_mutex_unlock(&stack_spare_lock);
+    if (!s)
+        s = stack_map(); /* all zero: nothing written, no tags */
     s->next_free = NULL;
     return s;
 }
 
+void stack_clear(vm_stack *s)
+{
+    /* the chunks stay marked, zeroed: the next frame likely writes the
+     * same slots, and marking them again would cost it a call each */
+    for (uint32_t i = 0; i < s->nused; i++) {
+        uint32_t c = s->used[i];
+        memset(&s->slot[c * STACK_CHUNK], 0, STACK_CHUNK * sizeof(u256));
+        memset(&s->tag[c * STACK_CHUNK], 0, STACK_CHUNK);
+    }
+    s->has_tags = false;
+}
+
 void stack_recycle(vm_stack **pool, vm_stack *s)
 {
-    /* keep the chunks, zeroed: the next frame likely touches the same slots */
-    for (uint32_t i = 0; i < s->nused; i++)
-        memset(s->chunk[s->used[i]], 0, sizeof(vm_stack_chunk));
-    s->has_tags = false;
+    stack_clear(s);
     s->next_free = *pool;
     *pool = s;
 }
 
-U256_COLD_CC vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot)
+U256_COLD_CC void stack_mark_written(vm_stack *s, uint16_t slot)
 {
     uint32_t c = slot / STACK_CHUNK;
-    if (s->chunk[c] == &stack_zero_chunk) {
-        s->chunk[c] = xcalloc(1, sizeof(vm_stack_chunk));
+    if (!s->written[c]) {
+        xalloc_count(STACK_CHUNK * (sizeof(u256) + 1));
+        s->written[c] = 1;
         s->used[s->nused++] = (uint16_t)c;
     }
-    return s->chunk[c];
 }
 
 void stack_destroy_pool(vm_stack **pool)
@@ -292,8 +330,20 @@ void stack_destroy_pool(vm_stack **pool)
     while (*pool) {
         vm_stack *s = *pool;
         *pool = s->next_free;
+        /* zeroed when it was recycled; unmarked, so that the next VM's
+         * recycling zeroes what that VM writes, not what all of them did */
         for (uint32_t i = 0; i < s->nused; i++)
-            free(s->chunk[s->used[i]]);
-        free(s);
+            s->written[s->used[i]] = 0;
+        s->nused = 0;
+        pthread_mutex_lock(&stack_spare_lock);
+        bool keep = stack_nspare < STACK_SPARE_MAX;
+        if (keep) {
+            s->next_free = stack_spare;
+            stack_spare = s;
+            stack_nspare++;
+        }
+        pthread_mutex_unlock(&stack_spare_lock);
+        if (!keep)
+            munmap(s, sizeof(vm_stack));
     }
 }

@@ -97,8 +97,10 @@ bool eravm_vm_snapshot(eravm_vm *vm)
     if (st->nused) {
         x->stack = xmalloc(st->nused * sizeof *x->stack);
         for (uint32_t i = 0; i < st->nused; i++) {
-            x->stack[i].index = st->used[i];
-            x->stack[i].data = *st->chunk[st->used[i]];
+            uint32_t c = st->used[i];
+            x->stack[i].index = (uint16_t)c;
+            memcpy(x->stack[i].data.slot, &st->slot[c * STACK_CHUNK], sizeof x->stack[i].data.slot);
+            memcpy(x->stack[i].data.tag, &st->tag[c * STACK_CHUNK], sizeof x->stack[i].data.tag);
         }
         x->nstack = st->nused;
         x->stack_has_tags = st->has_tags;
@@ -111,10 +113,13 @@ bool eravm_vm_snapshot(eravm_vm *vm)
 
 static void restore_stack(vm_stack *st, const struct vm_ext_snapshot *x)
 {
-    for (uint32_t i = 0; i < st->nused; i++)
-        memset(st->chunk[st->used[i]], 0, sizeof(vm_stack_chunk));
-    for (uint32_t i = 0; i < x->nstack; i++) /* it takes a slot, not a chunk index */
-        *stack_chunk_for_write(st, (uint16_t)(x->stack[i].index * STACK_CHUNK)) = x->stack[i].data;
+    stack_clear(st);
+    for (uint32_t i = 0; i < x->nstack; i++) {
+        uint32_t c = x->stack[i].index;
+        stack_mark_written(st, (uint16_t)(c * STACK_CHUNK)); /* it takes a slot */
+        memcpy(&st->slot[c * STACK_CHUNK], x->stack[i].data.slot, sizeof x->stack[i].data.slot);
+        memcpy(&st->tag[c * STACK_CHUNK], x->stack[i].data.tag, sizeof x->stack[i].data.tag);
+    }
     st->has_tags = x->stack_has_tags;
 }
 

@@ -148,18 +148,28 @@ void pages_destroy(vm_pages *ps);
  * group boundary): what a rolled-back transaction allocated. */
 void pages_free_from(vm_pages *ps, uint32_t first_id);
 
-/* Per-far-frame stack: 2^16 tagged words in lazily allocated chunks. */
+/* Per-far-frame stack: 2^16 tagged words at fixed places in one mapping
+ * that the OS backs with zeroed pages as they are first touched (mem.c), so
+ * that an operand's address is the base plus the slot: a table of chunk
+ * pointers cost every stack operand a dependent load and its arithmetic
+ * (five host instructions). A write marks its chunk, which is what a
+ * recycled stack zeroes and a snapshot copies. */
+#define STACK_SLOTS 65536
 #define STACK_CHUNK 256
+#define STACK_NCHUNKS (STACK_SLOTS / STACK_CHUNK)
+/* one chunk's words and tags, copied out (snapshot.c) */
 typedef struct {
     u256 slot[STACK_CHUNK];
-    /* a byte per slot, not a bit: a read tests it with one load, a write
-     * compares and stores it without the bit arithmetic (3% more memory) */
     uint8_t tag[STACK_CHUNK];
 } vm_stack_chunk;
 
 typedef struct vm_stack {
-    vm_stack_chunk *chunk[65536 / STACK_CHUNK]; /* absent: &stack_zero_chunk, never written */
-    uint16_t used[65536 / STACK_CHUNK]; /* indices of allocated chunks, for cheap recycling */
+    u256 slot[STACK_SLOTS]; /* first: vm->stk is the base of the words */
+    /* a byte per slot, not a bit: a read tests it with one load, a write
+     * compares and stores it without the bit arithmetic */
+    uint8_t tag[STACK_SLOTS];
+    uint8_t written[STACK_NCHUNKS]; /* the chunk was written since the stack was handed out */
+    uint16_t used[STACK_NCHUNKS];   /* those chunks' indices, for cheap recycling */
     uint32_t nused;
     /* a tagged word was written since the stack was handed out: until then
      * no tag byte needs reading or clearing (the engine's FT_STACK_TAGS) */
@@ -167,33 +177,31 @@ typedef struct vm_stack {
     struct vm_stack *next_free;
 } vm_stack;
 
-/* Absent chunks point here, so a read needs no test; a write checks for it. */
-extern const vm_stack_chunk stack_zero_chunk;
-
 vm_stack *stack_get(vm_stack **pool);
 void stack_recycle(vm_stack **pool, vm_stack *s);
 void stack_destroy_pool(vm_stack **pool);
-U256_COLD_CC vm_stack_chunk *stack_chunk_for_write(vm_stack *s, uint16_t slot);
+/* slot's chunk is written from now on (counted against the memory cap) */
+U256_COLD_CC void stack_mark_written(vm_stack *s, uint16_t slot);
+/* zeroes every written chunk: the stack is as handed out */
+void stack_clear(vm_stack *s);
 
 /* TAGS: the stack may hold a tagged word (else the tag bytes are all 0,
  * and a write need not look at them) */
 static inline __attribute__((always_inline)) void stack_write(vm_stack *s, uint16_t slot, u256 v,
                                                              bool tag, bool tags)
 {
-    vm_stack_chunk *c = s->chunk[slot / STACK_CHUNK];
-    if (__builtin_expect(c == &stack_zero_chunk, 0)) {
+    if (__builtin_expect(!s->written[slot / STACK_CHUNK], 0)) {
         if (u256_is_zero(v) && !tag)
-            return; /* absent chunks read as zero already */
-        c = stack_chunk_for_write(s, slot);
+            return; /* an unwritten chunk reads as zero already */
+        stack_mark_written(s, slot);
     }
-    unsigned i = slot % STACK_CHUNK;
-    c->slot[i] = v;
+    s->slot[slot] = v;
     if (tag)
         s->has_tags = true;
     /* stored only when it changes (mostly it does not): an unconditional
      * store chains every later read of the tag behind it */
-    if ((tag || tags) && __builtin_expect(c->tag[i] != tag, 0))
-        c->tag[i] = tag;
+    if ((tag || tags) && __builtin_expect(s->tag[slot] != tag, 0))
+        s->tag[slot] = tag;
 }
 
 /* ---- world diff (wdiff.c) ---- */
