@@ -174,7 +174,7 @@ const eravm_program *hw_program(host_world *w, u256 hash)
     if (!c)
         return NULL;
     if (!c->prog)
-        c->prog = eravm_program_new(c->code, c->len);
+        c->prog = eravm_program_new_borrowed(c->code, c->len); /* the entry keeps the code */
     return c->prog;
 }
 
@@ -209,8 +209,8 @@ void hw_free(host_world *w)
         return;
     for (size_t i = 0; i < w->capcodes; i++)
         if (w->codes[i].used) {
+            eravm_program_free(w->codes[i].prog); /* it borrows the code */
             free(w->codes[i].code);
-            eravm_program_free(w->codes[i].prog);
         }
     free(w->codes);
     free(w->slots);

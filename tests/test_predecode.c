@@ -405,6 +405,32 @@ static void check_lazy(void)
              "a fused sequence into the next block once that is decoded too");
 }
 
+/* A program over the caller's bytes (eravm_program_new_borrowed, the
+ * bootloader host's) reads them where they are and decodes as a copy does. */
+static void check_borrowed(void)
+{
+    CASE_BEGIN();
+    eravm_asm_result r;
+    if (assemble_repeat("\t.text\n", "\tadd\t1, r1, r1\n\tsub.s!\t1, r1, stack[2]\n", 40,
+                        "\tret\n", &r) != 0) {
+        CASE_END("borrowed code: assembles");
+        return;
+    }
+    eravm_program *copy = eravm_program_new(r.code, r.len);
+    eravm_program *lent = eravm_program_new_borrowed(r.code, r.len);
+    EXPECT(eravm_program_code(lent) == r.code, "the borrowed program copied its code");
+    EXPECT(eravm_program_code(copy) != r.code, "the copied program did not copy its code");
+    EXPECT(eravm_program_len(lent) == r.len, "length %zu of %zu", eravm_program_len(lent), r.len);
+    predecode_all(copy);
+    predecode_all(lent);
+    EXPECT(lent->ndec == copy->ndec && !memcmp(lent->recs, copy->recs, (copy->ndec + 2) * sizeof(vm_rec)),
+           "the borrowed program's records differ from the copy's");
+    eravm_program_free(lent);
+    eravm_program_free(copy);
+    eravm_asm_free(&r);
+    CASE_END("borrowed code: read in place, decoded as a copy is");
+}
+
 typedef struct {
     eravm_memworld *w;
     u256 addr, hash;
@@ -529,6 +555,7 @@ int main(void)
     check_predicates();
     check_twins();
     check_lazy();
+    check_borrowed();
     check_threads();
     check_exact_at_every_ergs("arith_loop",
                               "\t.text\n\tadd\t5, r0, r1\n\tadd\t3, r0, r2\n\tadd\t4, r0, r13\n"

@@ -24,6 +24,10 @@ typedef struct eravm_program eravm_program;
 /* Decodes a bytecode (any length; trailing bytes that do not fill an
  * instruction are ignored) into a program. The bytes are copied. */
 eravm_program *eravm_program_new(const uint8_t *code, size_t len);
+/* The same without the copy: the caller keeps `code` unchanged until the
+ * program is freed (a host that holds its bytecodes by hash, as the
+ * bootloader tier does, saves copying every contract it decommits). */
+eravm_program *eravm_program_new_borrowed(const uint8_t *code, size_t len);
 void eravm_program_free(eravm_program *p);
 size_t eravm_program_len(const eravm_program *p); /* bytes */
 const uint8_t *eravm_program_code(const eravm_program *p);

@@ -1,6 +1,6 @@
-/* vm/program.c — programs: a copy of the code and its records, which the
- * engine decodes a block at a time when it first runs there
- * (vm/predecode.c), and the buffers both live in.
+/* vm/program.c — programs: their code (a copy, or the host's own bytes)
+ * and their records, which the engine decodes a block at a time when it
+ * first runs there (vm/predecode.c), and the buffers both live in.
  *
  * With cold code (every transaction decodes the contracts it calls, as
  * upstream does per VM) a transaction through the bootloader allocates and
@@ -69,12 +69,18 @@ static void pool_give(buf_pool *bp, void *b, size_t n)
     free(b);
 }
 
-eravm_program *eravm_program_new(const uint8_t *code, size_t len)
+static eravm_program *program_make(const uint8_t *code, size_t len, bool copy)
 {
     eravm_program *p = xmalloc(sizeof *p);
-    p->code = pool_take(&code_pool, len, false);
-    if (len)
-        memcpy(p->code, code, len);
+    if (copy) {
+        uint8_t *c = pool_take(&code_pool, len, false);
+        if (len)
+            memcpy(c, code, len);
+        p->code = c;
+    } else {
+        p->code = code;
+    }
+    p->owns_code = copy;
     p->len = len;
     p->nwords = (uint32_t)(len / 32 > 65536 ? 65536 : len / 32);
     size_t n8 = len / 8;
@@ -84,6 +90,16 @@ eravm_program *eravm_program_new(const uint8_t *code, size_t len)
     p->blocks = xcalloc((p->ndec + PREDECODE_BLOCK - 1) / PREDECODE_BLOCK + 1, 1);
     predecode_program(p, predecode_default_passes());
     return p;
+}
+
+eravm_program *eravm_program_new(const uint8_t *code, size_t len)
+{
+    return program_make(code, len, true);
+}
+
+eravm_program *eravm_program_new_borrowed(const uint8_t *code, size_t len)
+{
+    return program_make(code, len, false);
 }
 
 void eravm_program_free(eravm_program *p)
@@ -97,7 +113,8 @@ void eravm_program_free(eravm_program *p)
     }
     memset(p->recs + p->ndec, 0, 2 * sizeof(vm_rec));
     pool_give(&rec_pool, p->recs, sizeof(vm_rec) * (p->ndec + 2));
-    pool_give(&code_pool, p->code, p->len);
+    if (p->owns_code)
+        pool_give(&code_pool, (void *)p->code, p->len);
     free(p->blocks);
     free(p);
 }

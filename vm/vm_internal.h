@@ -43,8 +43,9 @@ typedef struct {
 #define REC_PRED_SHIFT 24
 
 struct eravm_program {
-    uint8_t *code;
+    const uint8_t *code;
     size_t len;
+    bool owns_code; /* a copy from the code pool, else the caller's (eravm_program_new_borrowed) */
     uint32_t nwords; /* whole 32-byte words of code (what code[] operands read) */
     vm_rec *recs;    /* ndec records + [ndec] invalid-or-wrap + [ndec+1] spontaneous panic;
                         a record of a block not decoded yet is zero (H_DECODE) */
