@@ -46,16 +46,6 @@ static uint64_t compress_load64(const uint8_t *p)
     return u256_load_be64(p);
 }
 
-/* Most frequent first; equal counts: later first occurrence first. */
-static int compress_order(const void *a, const void *b)
-{
-    const compress_slot *x = *(const compress_slot *const *)a;
-    const compress_slot *y = *(const compress_slot *const *)b;
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    return x->first > y->first ? -1 : x->first < y->first ? 1 : 0;
-}
-
 compress_status compress_bytecode(const uint8_t *code, size_t len, uint8_t **out, size_t *out_len,
                                   char *err, size_t errn)
 {
@@ -99,9 +89,26 @@ compress_status compress_bytecode(const uint8_t *code, size_t len, uint8_t **out
         }
         s->count++;
     }
-    qsort(dict, ndict, sizeof *dict, compress_order);
+    /* The dictionary's order: most frequent first, and of equal counts the
+     * later first occurrence first. dict[] is in order of first occurrence,
+     * so a counting sort by count (descending), placing from dict's end,
+     * gives it in one pass: deploys compress their code every transaction,
+     * and qsort's comparisons through a pointer were most of the time. */
+    uint32_t maxc = 0;
     for (size_t k = 0; k < ndict; k++)
-        dict[k]->index = (uint32_t)k;
+        maxc = dict[k]->count > maxc ? dict[k]->count : maxc;
+    uint32_t *at = calloc((size_t)maxc + 2, sizeof *at); /* bucket maxc - count */
+    if (!at) {
+        snprintf(err, errn, "out of memory compressing %zu bytes", len);
+        goto done;
+    }
+    for (size_t k = 0; k < ndict; k++)
+        at[maxc - dict[k]->count + 1]++;
+    for (uint32_t b = 1; b <= maxc + 1; b++)
+        at[b] += at[b - 1];
+    for (size_t k = ndict; k-- > 0;)
+        dict[k]->index = at[maxc - dict[k]->count]++;
+    free(at);
 
     size_t n = 2 + 8 * ndict + 2 * nchunks;
     uint8_t *buf = malloc(n);
@@ -112,7 +119,7 @@ compress_status compress_bytecode(const uint8_t *code, size_t len, uint8_t **out
     buf[0] = (uint8_t)(ndict >> 8);
     buf[1] = (uint8_t)ndict;
     for (size_t k = 0; k < ndict; k++)
-        u256_store_be64(buf + 2 + 8 * k, dict[k]->chunk);
+        u256_store_be64(buf + 2 + 8 * dict[k]->index, dict[k]->chunk);
     uint8_t *idx = buf + 2 + 8 * ndict;
     for (size_t i = 0; i < nchunks; i++) {
         uint32_t v = compress_find(&t, compress_load64(code + 8 * i))->index;
