@@ -18,6 +18,9 @@ typedef struct {
 /* The bare permutation, exposed for tests and for anyone who needs to run
  * Keccak rounds on their own state. */
 void keccak_f1600(uint64_t lanes[25]);
+/* The same in plain C for any host; keccak_f1600 may run a version built
+ * for the CPU's instructions instead (tests compare the two). */
+void keccak_f1600_portable(uint64_t lanes[25]);
 
 void keccak256_init(keccak256_ctx *ctx);
 void keccak256_update(keccak256_ctx *ctx, const uint8_t *data, size_t len);
