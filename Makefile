@@ -24,6 +24,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g -gdwarf-4
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Ivm -Ihost -Itools -MMD -MP
 LDLIBS  := -ljansson -lsecp256k1 -lcrypto -lgmp -lm
+# symbols bound at load time: a lazily bound one costs its first call a
+# thousand-odd instructions in the dynamic linker, which the gate counted
+# against whichever run first called it (full RELRO besides)
+ALL_LDFLAGS := -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
 
 VM_SRC  := $(sort $(wildcard vm/*.c))
 VM_OBJ  := $(VM_SRC:%.c=$(BUILD)/%.o)
@@ -62,11 +66,11 @@ TOOL_OBJ := $(BUILD)/tools/eravm.o $(BUILD)/tools/run.o $(BUILD)/tools/scenario.
 
 $(BIN)/eravm: $(TOOL_OBJ) $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -74,7 +78,7 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(BUILD)/tests/fuzz_replay: tests/fuzz/driver.c tests/fuzz/fuzz_vm.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/driver.c tests/fuzz/fuzz_vm.c $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ tests/fuzz/driver.c tests/fuzz/fuzz_vm.c $(LIB) $(LDLIBS)
 
 # ---- eravm-bench ----
 PORTS    := $(sort $(wildcard workloads/ports/*.zasm))
@@ -105,7 +109,7 @@ $(BUILD)/bench/%.o: bench/%.c
 
 $(BIN)/eravm-bench: $(BENCH_OBJ) $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm
 
 $(BUILD)/gen-synthetic: tools/gen-synthetic.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
@@ -120,12 +124,12 @@ $(BUILD)/bench/gbench.o: bench/gbench.cc
 
 $(BIN)/eravm-gbench: $(GBENCH_OBJ) $(HOSTLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm -lbenchmark -lpthread
+	$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lpfm -lbenchmark -lpthread
 
 # ---- flamegraph renderer CLI ----
 $(BIN)/eravm-flamegraph: $(BUILD)/tools/eravm-flamegraph.o $(BUILD)/bench/flamesvg.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/tools/eravm-flamegraph.o: tools/eravm-flamegraph.c
 	@mkdir -p $(dir $@)
@@ -134,7 +138,7 @@ $(BUILD)/tools/eravm-flamegraph.o: tools/eravm-flamegraph.c
 # tests that use bench/ code
 $(BUILD)/tests/test_flamesvg: $(BUILD)/tests/test_flamesvg.o $(BUILD)/bench/flamesvg.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/test_flamesvg.o: tests/test_flamesvg.c
 	@mkdir -p $(dir $@)
@@ -156,7 +160,7 @@ gen-engine: $(BUILD)/tools/gen-engine
 	mv $(BUILD)/engine.gen.h vm/engine.gen.h
 
 $(BUILD)/tools/fusion-profile: $(BUILD)/tools/fusion-profile.o $(BUILD)/bench/workload.o $(BUILD)/gen/embedded.o $(HOSTLIB) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tools/fusion-profile.o: tools/fusion-profile.c
 	@mkdir -p $(dir $@)
