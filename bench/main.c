@@ -619,9 +619,11 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
         bench_full_release(f);
         return 1;
     }
-    const char *st;
+    const char *fst;
     uint64_t used, gas, instructions;
-    bench_full_outcome(f, &st, &used, &gas, &instructions);
+    bench_full_outcome(f, &fst, &used, &gas, &instructions);
+    char st[sizeof w->status]; /* a copy: the report is written after f is released */
+    snprintf(st, sizeof st, "%s", fst);
     /* the manifest holds one transaction's outcome; a batch is checked by
      * status (each transaction was verified above) */
     unsigned ntx = bench_full_ntx(f);
@@ -764,6 +766,8 @@ static void remove_unfinished_output(void)
 }
 
 static int bench_main(int argc, char **argv);
+static int bench_load_and_run(const options *o);
+static int bench_selected(const options *opt, bench_manifest *mp);
 
 int main(int argc, char **argv)
 {
@@ -775,24 +779,43 @@ static int bench_main(int argc, char **argv)
 {
     options o;
     int rc = parse_args(argc, argv, &o);
-    if (rc)
-        return rc;
-    if (!tool_set_memory_limit(o.max_memory))
-        return die("--max-memory wants a size such as 512M or 4G (0 = no limit), not '%s'", o.max_memory);
+    if (!rc)
+        rc = bench_load_and_run(&o);
+    free(o.workloads);
+    return rc;
+}
+
+/* The options' manifest, loaded for the run and freed after it: every way
+ * out of the run leaves both to its caller, so that none leaks (the
+ * sanitizer build runs the command-line tests). */
+static int bench_load_and_run(const options *o)
+{
+    if (!tool_set_memory_limit(o->max_memory))
+        return die("--max-memory wants a size such as 512M or 4G (0 = no limit), not '%s'", o->max_memory);
     eravm_optab_init();
     bench_manifest m;
     char err[512];
-    if (o.manifest) {
-        if (bench_manifest_load(o.manifest, &m, err, sizeof err))
+    if (o->manifest) {
+        if (bench_manifest_load(o->manifest, &m, err, sizeof err))
             return die("%s", err);
     } else if (bench_manifest_load_builtin(&m, err, sizeof err)) { /* runs without a checkout */
         return die("%s", err);
     }
+    int rc = bench_selected(o, &m);
+    bench_manifest_free(&m);
+    return rc;
+}
+
+/* The run itself: the workloads the options select from the manifest. */
+static int bench_selected(const options *opt, bench_manifest *mp)
+{
+    options o = *opt;
+    char err[512];
     for (int i = 0; i < o.nworkloads; i++) {
-        const char *want = resolve_alias(&m, o.workloads[i]);
+        const char *want = resolve_alias(mp, o.workloads[i]);
         bool found = !strcmp(want, "all");
-        for (size_t k = 0; k < m.n && !found; k++)
-            found = !strcmp(m.w[k].name, want);
+        for (size_t k = 0; k < mp->n && !found; k++)
+            found = !strcmp(mp->w[k].name, want);
         if (!found)
             return die("unknown workload '%s' (see --list)", o.workloads[i]);
     }
@@ -807,32 +830,30 @@ static int bench_main(int argc, char **argv)
     }
     if (o.isolation) {
         bench_profile_opts po = {o.top, strcmp(o.format, "json") != 0, stdout, NULL, o.profile_time, 1000};
-        json_t *iso = bench_isolation(&po, &m);
+        json_t *iso = bench_isolation(&po, mp);
         if (iso && !po.text) {
             char *txt = json_dumps(iso, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
             printf("%s\n", txt);
             free(txt);
         }
         json_decref(iso);
-        bench_manifest_free(&m);
         return iso ? 0 : 1;
     }
     if (o.list) {
         printf("%-34s %-5s %-5s %-7s %12s %10s  %s\n", "workload", "tier", "mode", "status", "instructions",
                "ergs used", "source");
-        for (size_t k = 0; k < m.n; k++) {
-            bench_workload *w = &m.w[k];
+        for (size_t k = 0; k < mp->n; k++) {
+            bench_workload *w = &mp->w[k];
             printf("%-34s %-5s %-5s %-7s %12llu %10llu  %s\n", w->name, w->tier, w->mode, w->status,
                    (unsigned long long)w->instructions, (unsigned long long)w->ergs_used, w->source);
         }
-        for (size_t k = 0; k < m.nalias; k++)
-            printf("alias %s = %s\n", m.alias[k][0], m.alias[k][1]);
-        bench_manifest_free(&m);
+        for (size_t k = 0; k < mp->nalias; k++)
+            printf("alias %s = %s\n", mp->alias[k][0], mp->alias[k][1]);
         return 0;
     }
     size_t nsel = 0;
-    for (size_t k = 0; k < m.n; k++)
-        nsel += selected(&o, &m, &m.w[k]);
+    for (size_t k = 0; k < mp->n; k++)
+        nsel += selected(&o, mp, &mp->w[k]);
     if (nsel == 0)
         return die("no workload matches the selection%s", "");
     if (o.pin >= 0) {
@@ -863,16 +884,16 @@ static int bench_main(int argc, char **argv)
     bench_fusion fusion = {NULL, 0, 0};
     size_t k = 0, checked = 0;
     int status = 0, mismatches = 0;
-    for (size_t i = 0; i < m.n && !status; i++) {
-        bench_workload *w = &m.w[i];
-        if (!selected(&o, &m, w))
+    for (size_t i = 0; i < mp->n && !status; i++) {
+        bench_workload *w = &mp->w[i];
+        if (!selected(&o, mp, w))
             continue;
         k++;
         if (!strcmp(w->tier, "full")) {
             full_ctx fx = {k, nsel, tty, out, &mismatches, &checked, text, &fusion};
             bool named = false;
             for (int q = 0; q < o.nworkloads; q++)
-                named |= !strcmp(resolve_alias(&m, o.workloads[q]), w->name);
+                named |= !strcmp(resolve_alias(mp, o.workloads[q]), w->name);
             if (!have_data && !named)
                 continue; /* 'all' without data: the bare ports run, the full tier cannot */
             if (!have_data) {
@@ -887,8 +908,8 @@ static int bench_main(int argc, char **argv)
             continue;
         }
         if (!have_data && !strncmp(w->source, "data:", 5)) {
-            bench_workload *p = port_for(&m, w);
-            if (!p || selected(&o, &m, p))
+            bench_workload *p = port_for(mp, w);
+            if (!p || selected(&o, mp, p))
                 continue; /* no port, or the port runs in its own right */
             if (!told_ports)
                 fprintf(stderr, "eravm-bench: no data directory ($ERAVM_DATA/vm-benchmark); running "
@@ -1019,7 +1040,7 @@ static int bench_main(int argc, char **argv)
     }
     free(fusion.rows);
     if (o.record && !status) {
-        if (bench_manifest_write(o.record, &m)) {
+        if (bench_manifest_write(o.record, mp)) {
             fprintf(stderr, "eravm-bench: cannot write %s\n", o.record);
             status = 1;
         } else {
@@ -1122,7 +1143,5 @@ static int bench_main(int argc, char **argv)
     }
     if (!status && output_failed)
         status = 1;
-    bench_manifest_free(&m);
-    free(o.workloads);
     return status;
 }
