@@ -216,7 +216,7 @@ int boot_push(boot_vm *b, const boot_tx *tx, char *err, size_t errn)
         return -1;
     }
     for (size_t i = 0; i < tx->ndeps; i++)
-        hw_add_code_hashed(b->world, tx->deps[i], tx->dep_lens[i], tx->dep_hashes[i]);
+        hw_add_code_hashed(b->world, tx->deps[i].code, tx->deps[i].len, tx->deps[i].hash);
     uint32_t i = p->ntx;
     uint32_t enc_slot = BOOT_SLOT_TX_ENCODINGS + p->enc_words;
     put_word(b, BOOT_SLOT_TX_DESCRIPTIONS + 2 * i, u256_from_u64(1)); /* validate and execute */

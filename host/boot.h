@@ -15,6 +15,7 @@
 #include "env.h"
 #include "eravm.h"
 #include "syscon.h"
+#include "tx.h"
 #include "world.h"
 
 /* What the heap needs of one transaction (host/tx.c builds it). */
@@ -26,10 +27,9 @@ typedef struct {
     uint64_t gas_limit;
     uint64_t overhead;        /* operator overhead (zksync-era: max(10 000, 10 x words)) */
     uint64_t trusted_gas_limit; /* 0: min(80 000 000, gas limit), zksync-era's default */
-    /* factory dependencies: made decommittable by hash */
-    const uint8_t *const *deps;
-    const size_t *dep_lens;
-    const u256 *dep_hashes; /* their versioned hashes (the transaction has them) */
+    /* factory dependencies (the transaction's, with their versioned
+     * hashes): made decommittable by hash */
+    const tx_dep *deps;
     size_t ndeps;
     /* compressed-bytecode entries for the deps not yet known (as upstream's
      * push supplies them; see boot_code_known), concatenated */

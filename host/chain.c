@@ -197,9 +197,6 @@ int chain_run(chain *c, const chain_tx *ct, chain_result *r, char *err, size_t e
     const tx_transaction *tx = &ct->tx;
     int rc = -1;
     u256 *enc = NULL, *comp = NULL;
-    const uint8_t **deps = NULL;
-    size_t *lens = NULL;
-    u256 *hashes = NULL;
     if (ct->deploy) {
         /* the deployment nonce before the tx names the new contract */
         u256 raw = chain_raw_nonce(c, tx->from);
@@ -215,14 +212,6 @@ int chain_run(chain *c, const chain_tx *ct, chain_result *r, char *err, size_t e
     size_t ncomp = 0;
     if (tx_compressed_entries(tx, known_cb, c->boot, &comp, &ncomp, err, errn) != 0)
         goto out;
-    deps = xmalloc((tx->ndeps + 1) * sizeof *deps);
-    lens = xmalloc((tx->ndeps + 1) * sizeof *lens);
-    hashes = xmalloc((tx->ndeps + 1) * sizeof *hashes);
-    for (size_t i = 0; i < tx->ndeps; i++) {
-        deps[i] = tx->deps[i].code;
-        lens[i] = tx->deps[i].len;
-        hashes[i] = tx->deps[i].hash;
-    }
     r->tx_hash = tx_hash(tx, c->env.chain_id);
     r->from = tx->from;
     r->nonce = u256_low64(tx->nonce);
@@ -233,9 +222,7 @@ int chain_run(chain *c, const chain_tx *ct, chain_result *r, char *err, size_t e
                   .gas_limit = u256_low64(tx->gas_limit),
                   .overhead = tx_operator_overhead(tx),
                   .trusted_gas_limit = ct->opts.trusted_gas_limit,
-                  .deps = deps,
-                  .dep_lens = lens,
-                  .dep_hashes = hashes,
+                  .deps = tx->deps,
                   .ndeps = tx->ndeps,
                   .compressed = comp,
                   .ncompressed = ncomp,
@@ -247,9 +234,6 @@ int chain_run(chain *c, const chain_tx *ct, chain_result *r, char *err, size_t e
 out:
     free(enc);
     free(comp);
-    free(deps);
-    free(lens);
-    free(hashes);
     return rc;
 }
 
