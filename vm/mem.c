@@ -308,6 +308,19 @@ void stack_clear(vm_stack *s)
     s->has_tags = false;
 }
 
+void stack_chunk_save(const vm_stack *s, uint32_t c, vm_stack_chunk *out)
+{
+    memcpy(out->slot, &s->slot[c * STACK_CHUNK], sizeof out->slot);
+    memcpy(out->tag, &s->tag[c * STACK_CHUNK], sizeof out->tag);
+}
+
+void stack_chunk_restore(vm_stack *s, uint32_t c, const vm_stack_chunk *in)
+{
+    stack_mark_written(s, (uint16_t)(c * STACK_CHUNK)); /* it takes a slot */
+    memcpy(&s->slot[c * STACK_CHUNK], in->slot, sizeof in->slot);
+    memcpy(&s->tag[c * STACK_CHUNK], in->tag, sizeof in->tag);
+}
+
 void stack_recycle(vm_stack **pool, vm_stack *s)
 {
     stack_clear(s);

@@ -97,10 +97,8 @@ bool eravm_vm_snapshot(eravm_vm *vm)
     if (st->nused) {
         x->stack = xmalloc(st->nused * sizeof *x->stack);
         for (uint32_t i = 0; i < st->nused; i++) {
-            uint32_t c = st->used[i];
-            x->stack[i].index = (uint16_t)c;
-            memcpy(x->stack[i].data.slot, &st->slot[c * STACK_CHUNK], sizeof x->stack[i].data.slot);
-            memcpy(x->stack[i].data.tag, &st->tag[c * STACK_CHUNK], sizeof x->stack[i].data.tag);
+            x->stack[i].index = st->used[i];
+            stack_chunk_save(st, st->used[i], &x->stack[i].data);
         }
         x->nstack = st->nused;
         x->stack_has_tags = st->has_tags;
@@ -114,12 +112,8 @@ bool eravm_vm_snapshot(eravm_vm *vm)
 static void restore_stack(vm_stack *st, const struct vm_ext_snapshot *x)
 {
     stack_clear(st);
-    for (uint32_t i = 0; i < x->nstack; i++) {
-        uint32_t c = x->stack[i].index;
-        stack_mark_written(st, (uint16_t)(c * STACK_CHUNK)); /* it takes a slot */
-        memcpy(&st->slot[c * STACK_CHUNK], x->stack[i].data.slot, sizeof x->stack[i].data.slot);
-        memcpy(&st->tag[c * STACK_CHUNK], x->stack[i].data.tag, sizeof x->stack[i].data.tag);
-    }
+    for (uint32_t i = 0; i < x->nstack; i++)
+        stack_chunk_restore(st, x->stack[i].index, &x->stack[i].data);
     st->has_tags = x->stack_has_tags;
 }
 

@@ -185,6 +185,9 @@ void stack_destroy_pool(vm_stack **pool);
 U256_COLD_CC void stack_mark_written(vm_stack *s, uint16_t slot);
 /* zeroes every written chunk: the stack is as handed out */
 void stack_clear(vm_stack *s);
+/* chunk c's words and tags copied out, and back in (marked written) */
+void stack_chunk_save(const vm_stack *s, uint32_t c, vm_stack_chunk *out);
+void stack_chunk_restore(vm_stack *s, uint32_t c, const vm_stack_chunk *in);
 
 /* TAGS: the stack may hold a tagged word (else the tag bytes are all 0,
  * and a write need not look at them) */
