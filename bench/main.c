@@ -767,7 +767,7 @@ static void remove_unfinished_output(void)
 
 static int bench_main(int argc, char **argv);
 static int bench_load_and_run(const options *o);
-static int bench_selected(const options *opt, bench_manifest *mp);
+static int bench_selected(const options *o, bench_manifest *mp);
 
 int main(int argc, char **argv)
 {
@@ -807,19 +807,18 @@ static int bench_load_and_run(const options *o)
 }
 
 /* The run itself: the workloads the options select from the manifest. */
-static int bench_selected(const options *opt, bench_manifest *mp)
+static int bench_selected(const options *o, bench_manifest *mp)
 {
-    options o = *opt;
     char err[512];
-    for (int i = 0; i < o.nworkloads; i++) {
-        const char *want = resolve_alias(mp, o.workloads[i]);
+    for (int i = 0; i < o->nworkloads; i++) {
+        const char *want = resolve_alias(mp, o->workloads[i]);
         bool found = !strcmp(want, "all");
         for (size_t k = 0; k < mp->n && !found; k++)
             found = !strcmp(mp->w[k].name, want);
         if (!found)
-            return die("unknown workload '%s' (see --list)", o.workloads[i]);
+            return die("unknown workload '%s' (see --list)", o->workloads[i]);
     }
-    if (o.profile || o.isolation) {
+    if (o->profile || o->isolation) {
         /* A run's large arrays (storage and transient journals) would
          * otherwise go back to the kernel at the end of every run and fault
          * in again in the next (synth/mix: 2,848 page faults and +20% per
@@ -828,8 +827,8 @@ static int bench_selected(const options *opt, bench_manifest *mp)
         mallopt(M_MMAP_THRESHOLD, 256 << 20);
         mallopt(M_TRIM_THRESHOLD, 512 << 20);
     }
-    if (o.isolation) {
-        bench_profile_opts po = {o.top, strcmp(o.format, "json") != 0, stdout, NULL, o.profile_time, 1000};
+    if (o->isolation) {
+        bench_profile_opts po = {o->top, strcmp(o->format, "json") != 0, stdout, NULL, o->profile_time, 1000};
         json_t *iso = bench_isolation(&po, mp);
         if (iso && !po.text) {
             char *txt = json_dumps(iso, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
@@ -839,7 +838,7 @@ static int bench_selected(const options *opt, bench_manifest *mp)
         json_decref(iso);
         return iso ? 0 : 1;
     }
-    if (o.list) {
+    if (o->list) {
         printf("%-34s %-5s %-5s %-7s %12s %10s  %s\n", "workload", "tier", "mode", "status", "instructions",
                "ergs used", "source");
         for (size_t k = 0; k < mp->n; k++) {
@@ -853,30 +852,30 @@ static int bench_selected(const options *opt, bench_manifest *mp)
     }
     size_t nsel = 0;
     for (size_t k = 0; k < mp->n; k++)
-        nsel += selected(&o, mp, &mp->w[k]);
+        nsel += selected(o, mp, &mp->w[k]);
     if (nsel == 0)
         return die("no workload matches the selection%s", "");
-    if (o.pin >= 0) {
+    if (o->pin >= 0) {
         cpu_set_t set;
         CPU_ZERO(&set);
-        CPU_SET(o.pin, &set);
+        CPU_SET(o->pin, &set);
         if (sched_setaffinity(0, sizeof set, &set) != 0)
-            fprintf(stderr, "eravm-bench: cannot pin to CPU %d: %s\n", o.pin, strerror(errno));
+            fprintf(stderr, "eravm-bench: cannot pin to CPU %d: %s\n", o->pin, strerror(errno));
     }
-    if ((o.histogram || o.pairs) && !ensure_dir(o.csv_dir))
-        return die("--csv-dir: cannot create or write to the directory '%s'", o.csv_dir);
-    if (o.flame_dir && !ensure_dir(o.flame_dir))
-        return die("--flamegraph: cannot create or write to the directory '%s'", o.flame_dir);
+    if ((o->histogram || o->pairs) && !ensure_dir(o->csv_dir))
+        return die("--csv-dir: cannot create or write to the directory '%s'", o->csv_dir);
+    if (o->flame_dir && !ensure_dir(o->flame_dir))
+        return die("--flamegraph: cannot create or write to the directory '%s'", o->flame_dir);
     FILE *out = stdout;
-    if (o.output) {
-        if (!(out = fopen(o.output, "w")))
-            return die("cannot write '%s'", o.output);
-        unfinished_output = o.output;
+    if (o->output) {
+        if (!(out = fopen(o->output, "w")))
+            return die("cannot write '%s'", o->output);
+        unfinished_output = o->output;
         atexit(remove_unfinished_output);
     }
-    bool tty = isatty(2), text = !strcmp(o.format, "table");
-    int engine = tool_engine(o.build);
-    if (o.counters)
+    bool tty = isatty(2), text = !strcmp(o->format, "table");
+    int engine = tool_engine(o->build);
+    if (o->counters)
         bench_counters_open();
     bool have_data = data_available();
     bool told_ports = false;
@@ -886,14 +885,14 @@ static int bench_selected(const options *opt, bench_manifest *mp)
     int status = 0, mismatches = 0;
     for (size_t i = 0; i < mp->n && !status; i++) {
         bench_workload *w = &mp->w[i];
-        if (!selected(&o, mp, w))
+        if (!selected(o, mp, w))
             continue;
         k++;
         if (!strcmp(w->tier, "full")) {
             full_ctx fx = {k, nsel, tty, out, &mismatches, &checked, text, &fusion};
             bool named = false;
-            for (int q = 0; q < o.nworkloads; q++)
-                named |= !strcmp(resolve_alias(mp, o.workloads[q]), w->name);
+            for (int q = 0; q < o->nworkloads; q++)
+                named |= !strcmp(resolve_alias(mp, o->workloads[q]), w->name);
             if (!have_data && !named)
                 continue; /* 'all' without data: the bare ports run, the full tier cannot */
             if (!have_data) {
@@ -904,12 +903,12 @@ static int bench_selected(const options *opt, bench_manifest *mp)
                 status = 1;
                 break;
             }
-            status = run_full(&o, w, &fx, report);
+            status = run_full(o, w, &fx, report);
             continue;
         }
         if (!have_data && !strncmp(w->source, "data:", 5)) {
             bench_workload *p = port_for(mp, w);
-            if (!p || selected(&o, mp, p))
+            if (!p || selected(o, mp, p))
                 continue; /* no port, or the port runs in its own right */
             if (!told_ports)
                 fprintf(stderr, "eravm-bench: no data directory ($ERAVM_DATA/vm-benchmark); running "
@@ -932,7 +931,7 @@ static int bench_selected(const options *opt, bench_manifest *mp)
         const char *st = eravm_status_name(res->status);
         uint64_t instructions = res->instructions;
         uint32_t ergs_left = res->ergs_left;
-        if (o.record) {
+        if (o->record) {
             snprintf(w->status, sizeof w->status, "%s", st);
             w->ergs_used = used;
             w->instructions = instructions;
@@ -941,13 +940,13 @@ static int bench_selected(const options *opt, bench_manifest *mp)
             free(code);
             continue;
         }
-        if (o.check) {
+        if (o->check) {
             bool same = w->measured && !strcmp(st, w->status) && used == w->ergs_used &&
                         instructions == w->instructions;
             if (!same) {
                 if (!mismatches++)
                     fprintf(out, "| workload | mode | build | manifest status | status | manifest ergs used | ergs used | manifest instructions | instructions |\n|---|---|---|---|---|---|---|---|---|\n");
-                fprintf(out, "| %s | %s | %s | %s | %s | %llu | %llu | %llu | %llu |\n", w->name, w->mode, o.build,
+                fprintf(out, "| %s | %s | %s | %s | %s | %llu | %llu | %llu | %llu |\n", w->name, w->mode, o->build,
                         w->measured ? w->status : "-", st, (unsigned long long)w->ergs_used,
                         (unsigned long long)used, (unsigned long long)w->instructions,
                         (unsigned long long)instructions);
@@ -959,7 +958,7 @@ static int bench_selected(const options *opt, bench_manifest *mp)
         }
         if (!w->measured || strcmp(st, w->status) || used != w->ergs_used || instructions != w->instructions) {
             fprintf(stderr, "%seravm-bench: %s (%s, %s) does not match the manifest; not timing it\n",
-                    tty ? "\r\033[K" : "", w->name, w->mode, o.build);
+                    tty ? "\r\033[K" : "", w->name, w->mode, o->build);
             fprintf(stderr, "  %-13s %12s %12s\n  %-13s %12s %12s\n  %-13s %12llu %12llu\n  %-13s %12llu %12llu\n",
                     "", "manifest", "measured", "status", w->measured ? w->status : "-", st, "ergs used",
                     (unsigned long long)w->ergs_used, (unsigned long long)used, "instructions",
@@ -970,14 +969,14 @@ static int bench_selected(const options *opt, bench_manifest *mp)
             break;
         }
         /* timing */
-        for (int i2 = 0; i2 < o.warmup; i2++) {
+        for (int i2 = 0; i2 < o->warmup; i2++) {
             progress(tty, k, nsel, w, "warming up");
             bench_execute(r);
         }
         samples sm = {0};
-        if (o.counters)
+        if (o->counters)
             bench_counters_start();
-        while (samples_next(&o, &sm, tty, k, nsel, w)) {
+        while (samples_next(o, &sm, tty, k, nsel, w)) {
             double t0 = bench_now_ns();
             bench_execute(r);
             double t1 = bench_now_ns();
@@ -986,7 +985,7 @@ static int bench_selected(const options *opt, bench_manifest *mp)
         size_t n = sm.n;
         bench_counter_set cs;
         memset(&cs, 0, sizeof cs);
-        if (o.counters)
+        if (o->counters)
             bench_counters_stop(&cs);
         double mn, md, mx;
         samples_done(&sm, &mn, &md, &mx);
@@ -998,8 +997,8 @@ static int bench_selected(const options *opt, bench_manifest *mp)
                                 "min", mn, "median", md, "max", mx, "ns_per_instr",
                                 instructions ? md / (double)instructions : 0.0, "minstr_per_s",
                                 (double)instructions / md * 1e3, "mgas_per_s", (double)used / md * 1e3);
-        json_object_set_new(row, "build", json_string(o.build));
-        if (o.counters) {
+        json_object_set_new(row, "build", json_string(o->build));
+        if (o->counters) {
             json_t *c = json_object();
             json_object_set_new(c, "hardware", json_boolean(cs.hardware));
             json_t *per = json_object(); /* per EraVM instruction */
@@ -1012,7 +1011,7 @@ static int bench_selected(const options *opt, bench_manifest *mp)
             json_object_set_new(row, "counters", c);
         }
         progress(tty, k, nsel, w, "profiling");
-        profile_reports(&o, w, code, len, NULL, row, out, text, &fusion);
+        profile_reports(o, w, code, len, NULL, row, out, text, &fusion);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         json_object_set_new(row, "peak_rss_kb", json_integer(ru.ru_maxrss));
@@ -1021,37 +1020,37 @@ static int bench_selected(const options *opt, bench_manifest *mp)
     }
     if (tty)
         fprintf(stderr, "\r\033[K");
-    if (o.check) {
+    if (o->check) {
         if (tty)
             fprintf(stderr, "\r\033[K");
         if (mismatches)
-            fprintf(out, "\n%d of %zu workloads differ from the manifest (build %s)\n", mismatches, checked, o.build);
+            fprintf(out, "\n%d of %zu workloads differ from the manifest (build %s)\n", mismatches, checked, o->build);
         else
-            fprintf(out, "all %zu workloads match the manifest (build %s)\n", checked, o.build);
+            fprintf(out, "all %zu workloads match the manifest (build %s)\n", checked, o->build);
         status = status ? status : mismatches ? 1 : 0;
     }
-    if (o.fusion_csv && o.profile && !status) {
-        if (bench_fusion_write(&fusion, o.fusion_csv)) {
-            fprintf(stderr, "eravm-bench: cannot write %s\n", o.fusion_csv);
+    if (o->fusion_csv && o->profile && !status) {
+        if (bench_fusion_write(&fusion, o->fusion_csv)) {
+            fprintf(stderr, "eravm-bench: cannot write %s\n", o->fusion_csv);
             status = 1;
         } else {
-            fprintf(stderr, "eravm-bench: wrote %s (%zu sequences)\n", o.fusion_csv, fusion.n);
+            fprintf(stderr, "eravm-bench: wrote %s (%zu sequences)\n", o->fusion_csv, fusion.n);
         }
     }
     free(fusion.rows);
-    if (o.record && !status) {
-        if (bench_manifest_write(o.record, mp)) {
-            fprintf(stderr, "eravm-bench: cannot write %s\n", o.record);
+    if (o->record && !status) {
+        if (bench_manifest_write(o->record, mp)) {
+            fprintf(stderr, "eravm-bench: cannot write %s\n", o->record);
             status = 1;
         } else {
-            fprintf(stderr, "eravm-bench: recorded %zu workloads in %s\n", nsel, o.record);
+            fprintf(stderr, "eravm-bench: recorded %zu workloads in %s\n", nsel, o->record);
         }
     }
-    if (!status && !o.record && !o.check) {
-        if (!strcmp(o.format, "json")) {
+    if (!status && !o->record && !o->check) {
+        if (!strcmp(o->format, "json")) {
             json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
             fputc('\n', out);
-        } else if (!strcmp(o.format, "csv")) {
+        } else if (!strcmp(o->format, "csv")) {
             fprintf(out, "workload,tier,mode,build,status,instructions,ergs_used,ergs_left,runs,wall_min_ns,"
                          "wall_median_ns,wall_max_ns,ns_per_instr,minstr_per_s,mgas_per_s\n");
             size_t i;
@@ -1061,7 +1060,7 @@ static int bench_selected(const options *opt, bench_manifest *mp)
                 fprintf(out, "%s,%s,%s,%s,%s,%lld,%lld,%lld,%lld,%.0f,%.0f,%.0f,%.3f,%.3f,%.3f\n",
                         json_string_value(json_object_get(row, "workload")),
                         json_string_value(json_object_get(row, "tier")),
-                        json_string_value(json_object_get(row, "mode")), o.build,
+                        json_string_value(json_object_get(row, "mode")), o->build,
                         json_string_value(json_object_get(row, "status")),
                         json_integer_value(json_object_get(row, "instructions")),
                         json_integer_value(json_object_get(row, "ergs_used")),
@@ -1126,19 +1125,19 @@ static int bench_selected(const options *opt, bench_manifest *mp)
                 rmax = r > rmax ? r : rmax;
             }
             if (rmin == rmax)
-                fprintf(out, "build: %s; %lld timed runs per workload after %d warm-up\n", o.build,
-                        (long long)rmin, o.warmup);
+                fprintf(out, "build: %s; %lld timed runs per workload after %d warm-up\n", o->build,
+                        (long long)rmin, o->warmup);
             else
                 fprintf(out, "build: %s; %lld to %lld timed runs per workload (--min-time %g s) after %d warm-up\n",
-                        o.build, (long long)rmin, (long long)rmax, o.min_time, o.warmup);
+                        o->build, (long long)rmin, (long long)rmax, o->min_time, o->warmup);
         }
     }
     json_decref(report);
-    if (o.counters)
+    if (o->counters)
         bench_counters_close();
     if (out != stdout) {
-        status = tool_close_output(out, o.output, status);
-        if (!status || o.check)
+        status = tool_close_output(out, o->output, status);
+        if (!status || o->check)
             unfinished_output = NULL; /* a complete report, or --check's table of differences */
     }
     if (!status && output_failed)
