@@ -1,0 +1,92 @@
+#!/bin/sh
+# tests/test_pass_model.sh — scripts/pass-model from the outside: a fused
+# record's pass closes on its handler with as many EraVM instructions as the
+# record has components (the engine's icount read at both ends), every host
+# instruction of it inside fast_ handlers, and a model with at least one uop
+# an instruction; without --handler it finds a hot handler itself (perf's
+# cpu-clock samples) and its pass closes too; bad input is one line on
+# stderr. The model's accuracy is a measurement (README "What bounds a
+# pass"), not a test.
+B=${ERAVM_BENCH:-bin/eravm-bench}
+PM=scripts/pass-model
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+. tests/lib.sh
+
+# the optimised build's handlers inline their helpers and keep icount where
+# DWARF finds it; a sanitizer build's (make test-asan) call out and may not
+STRICT=1
+[ "${BUILD:-build}" = build ] || STRICT=0
+
+# the quickened twin of decode_shl_sub's fused pass, if the generator still
+# fuses it (vm/engine.gen.h); else the hottest handler
+H=$(grep -o 'X(F_708_768_152_314,' vm/engine.gen.h | head -1 | sed 's/X(\(.*\),/fast_\1_e/')
+
+begin
+if "$PM" --bench "$B" --workload decode_shl_sub --mode call ${H:+--handler "$H"} --warm 100 \
+    --format json --listing "$T/listing" >"$T/a.json" 2>"$T/a.err"; then
+    $PY - "$T/a.json" "$H" "$STRICT" >"$T/a.check" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+h = sys.argv[2]
+strict = sys.argv[3] == "1"
+bad = []
+if h and r["handler"] != h:
+    bad.append("handler %s, want %s" % (r["handler"], h))
+if strict and h and r["eravm_instructions"] != len(h.split("_")) - 3:  # fast_F_a_b_c_d_e: 4
+    bad.append("%s EraVM instructions a pass, want %d" % (r["eravm_instructions"], len(h.split("_")) - 3))
+if not 20 <= r["host_instructions"] <= 2000:
+    bad.append("%d host instructions" % r["host_instructions"])
+if sum(r["functions"].values()) != r["host_instructions"]:
+    bad.append("functions add up to %d" % sum(r["functions"].values()))
+if strict and any(not f.startswith("fast_") for f in r["functions"]):
+    bad.append("functions outside the fast engine: %s" % sorted(r["functions"]))
+if not (r["model_cycles"] > 0 and r["model_uops"] >= r["host_instructions"]):
+    bad.append("model: %s cycles, %s uops" % (r["model_cycles"], r["model_uops"]))
+if r["dispatch_bound_cycles"] > r["model_cycles"] * 1.01 or r["busiest_port_cycles"] > r["model_cycles"] * 1.01:
+    bad.append("a bound above the model's cycles")
+if bad:
+    print("; ".join(bad))
+EOF
+    [ -s "$T/a.check" ] && note "decode_shl_sub: $(cat "$T/a.check")"
+    n=$(wc -l <"$T/listing")
+    [ "$n" -eq "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["host_instructions"])' "$T/a.json")" ] ||
+        note "--listing has $n lines"
+else
+    note "decode_shl_sub failed: $(head -c 300 "$T/a.err")"
+fi
+end "pass-model: decode_shl_sub's fused pass closes with its components' EraVM instructions"
+
+begin
+if "$PM" --bench "$B" --workload fibonacci_rec --mode ctor --warm 100 --format json >"$T/b.json" 2>"$T/b.err"; then
+    $PY - "$T/b.json" "$STRICT" >"$T/b.check" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+strict = sys.argv[2] == "1"
+bad = []
+if not r["handler"].startswith("fast_") or not (r["handler_cpu_share"] or 0) > 0:
+    bad.append("handler %s (%s%%)" % (r["handler"], r["handler_cpu_share"]))
+if strict and not (r["eravm_instructions"] or 0) > 0:
+    bad.append("%s EraVM instructions a pass" % r["eravm_instructions"])
+if r["handler"] not in r["functions"]:
+    bad.append("the pass never ran its own handler")
+if bad:
+    print("; ".join(bad))
+EOF
+    [ -s "$T/b.check" ] && note "fibonacci_rec: $(cat "$T/b.check")"
+elif grep -q "perf" "$T/b.err"; then
+    echo "  # perf cannot sample here: $(cat "$T/b.err")"
+else
+    note "fibonacci_rec failed: $(head -c 300 "$T/b.err")"
+fi
+end "pass-model: finds the hottest handler itself and closes its pass"
+
+begin
+expect_error "no symbol 'no_such_handler'" "$PM" --bench "$B" --workload decode_shl_sub --mode call --handler no_such_handler
+expect_error "unknown workload" "$PM" --bench "$B" --workload no_such_workload --handler fast_S_1039
+expect_error "ran fewer than" "$PM" --bench "$B" --workload fibonacci_rec --mode call --handler fast_S_1039 --warm 1000
+expect_error "not reached again" "$PM" --bench "$B" --workload decode_shl_sub --mode call ${H:+--handler "$H"} --max-steps 5
+expect_error "unrecognized arguments" "$PM" --workload decode_shl_sub --bogus
+expect_error "symbol name" "$PM" --bench "$B" --workload decode_shl_sub --mode call --handler 'a;b'
+end "pass-model: bad input is one line on stderr"
