@@ -46,6 +46,8 @@ if not (r["model_cycles"] > 0 and r["model_uops"] >= r["host_instructions"]):
     bad.append("model: %s cycles, %s uops" % (r["model_cycles"], r["model_uops"]))
 if r["dispatch_bound_cycles"] > r["model_cycles"] * 1.01 or r["busiest_port_cycles"] > r["model_cycles"] * 1.01:
     bad.append("a bound above the model's cycles")
+if not (r["fused_uops_estimate"] or 0) <= r["model_uops"] or not r["fused_uops_estimate"] >= r["host_instructions"] / 2:
+    bad.append("fused-domain estimate %s of %s uops" % (r["fused_uops_estimate"], r["model_uops"]))
 if bad:
     print("; ".join(bad))
 EOF
