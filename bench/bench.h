@@ -127,7 +127,11 @@ typedef struct {
 
 /* Opens the counters once; prints one note when no PMU is present. */
 void bench_counters_open(void);
+/* start: zeroed and counting; pause/resume around what is not to be
+ * counted (the full tier's reset between runs); stop: read */
 void bench_counters_start(void);
+void bench_counters_pause(void);
+void bench_counters_resume(void);
 void bench_counters_stop(bench_counter_set *out);
 void bench_counters_close(void);
 

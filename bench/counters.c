@@ -95,6 +95,18 @@ void bench_counters_start(void)
     }
 }
 
+void bench_counters_pause(void)
+{
+    for (int i = 0; i < nfds; i++)
+        ioctl(fds[i], PERF_EVENT_IOC_DISABLE, 0);
+}
+
+void bench_counters_resume(void)
+{
+    for (int i = 0; i < nfds; i++)
+        ioctl(fds[i], PERF_EVENT_IOC_ENABLE, 0);
+}
+
 void bench_counters_stop(bench_counter_set *out)
 {
     memset(out, 0, sizeof *out);

@@ -596,6 +596,21 @@ static void profile_reports(const options *o, const bench_workload *w, const uin
 
 /* Verifies, then times, one full-tier workload; appends its row to report.
  * Returns 0, or 1 on a failed check or a difference from the manifest. */
+/* A row's "counters": each counter per run, and per EraVM instruction. */
+static json_t *counters_json(const bench_counter_set *cs, size_t runs, uint64_t instructions)
+{
+    json_t *c = json_object();
+    json_object_set_new(c, "hardware", json_boolean(cs->hardware));
+    json_t *per = json_object();
+    double nr = runs ? (double)runs : 1.0, ni = instructions ? (double)instructions : 1.0;
+    for (int q = 0; q < cs->n; q++) {
+        json_object_set_new(c, cs->names[q], json_real((double)cs->values[q] / nr));
+        json_object_set_new(per, cs->names[q], json_real((double)cs->values[q] / nr / ni));
+    }
+    json_object_set_new(c, "per_instruction", per);
+    return c;
+}
+
 static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *report)
 {
     char err[600];
@@ -685,20 +700,33 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
     }
     samples sm = {0};
     int rc = 0;
+    /* the counters count the timed transactions, not the resets between */
+    bench_counter_set cs;
+    memset(&cs, 0, sizeof cs);
+    if (o->counters) {
+        bench_counters_start();
+        bench_counters_pause();
+    }
     while (samples_next(o, &sm, x->tty, x->k, x->nsel, w)) {
         if (bench_full_reset(f, err, sizeof err) != 0) {
             rc = 1;
             break;
         }
+        if (o->counters)
+            bench_counters_resume();
         double t0 = bench_now_ns();
         int e = bench_full_execute(f, err, sizeof err);
         double t1 = bench_now_ns();
+        if (o->counters)
+            bench_counters_pause();
         if (e != 0) {
             rc = 1;
             break;
         }
         samples_add(&sm, t1 - t0);
     }
+    if (o->counters)
+        bench_counters_stop(&cs);
     bench_full_release(f);
     if (rc) {
         fprintf(stderr, "%seravm-bench: %s: %s\n", x->tty ? "\r\033[K" : "", w->name, err);
@@ -722,6 +750,8 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
     json_object_set_new(row, "warm_code", json_boolean(o->warm_code));
     json_object_set_new(row, "us_per_tx", json_real(md / 1e3 / ntx));
     json_object_set_new(row, "tx_per_s", json_real(ntx / (md / 1e9)));
+    if (o->counters)
+        json_object_set_new(row, "counters", counters_json(&cs, n, instructions));
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     json_object_set_new(row, "peak_rss_kb", json_integer(ru.ru_maxrss));
@@ -998,18 +1028,8 @@ static int bench_selected(const options *o, bench_manifest *mp)
                                 instructions ? md / (double)instructions : 0.0, "minstr_per_s",
                                 (double)instructions / md * 1e3, "mgas_per_s", (double)used / md * 1e3);
         json_object_set_new(row, "build", json_string(o->build));
-        if (o->counters) {
-            json_t *c = json_object();
-            json_object_set_new(c, "hardware", json_boolean(cs.hardware));
-            json_t *per = json_object(); /* per EraVM instruction */
-            for (int q = 0; q < cs.n; q++) {
-                json_object_set_new(c, cs.names[q], json_real((double)cs.values[q] / (double)n));
-                json_object_set_new(per, cs.names[q],
-                                    json_real((double)cs.values[q] / (double)n / (double)(instructions ? instructions : 1)));
-            }
-            json_object_set_new(c, "per_instruction", per);
-            json_object_set_new(row, "counters", c);
-        }
+        if (o->counters)
+            json_object_set_new(row, "counters", counters_json(&cs, n, instructions));
         progress(tty, k, nsel, w, "profiling");
         profile_reports(o, w, code, len, NULL, row, out, text, &fusion);
         struct rusage ru;
