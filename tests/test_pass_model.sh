@@ -87,7 +87,36 @@ else
 fi
 end "pass-model: finds the hottest handler itself and closes its pass"
 
+# the counting engine's twin of the same pass: the profiler's records in it
 begin
+if [ -n "$H" ] && [ "$STRICT" = 1 ]; then
+    CH=$(echo "$H" | sed 's/^fast_/count_/')
+    if "$PM" --bench "$B" --workload decode_shl_sub --mode call --engine counting --handler "$CH" \
+        --warm 100 --format json >"$T/c.json" 2>"$T/c.err"; then
+        $PY - "$T/c.json" "$T/a.json" >"$T/c.check" <<'EOF'
+import json, sys
+c, f = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+bad = []
+if c["eravm_instructions"] != f["eravm_instructions"]:
+    bad.append("%s EraVM instructions, the fast pass %s" % (c["eravm_instructions"], f["eravm_instructions"]))
+if any(not fn.startswith("count_") for fn in c["functions"]):
+    bad.append("functions outside the counting engine: %s" % sorted(c["functions"]))
+if not c["host_instructions"] > f["host_instructions"]:
+    bad.append("the counting pass (%d) is not longer than the fast one (%d)" % (c["host_instructions"], f["host_instructions"]))
+if bad:
+    print("; ".join(bad))
+EOF
+        [ -s "$T/c.check" ] && note "counting: $(cat "$T/c.check")"
+    elif grep -q "cannot trace here" "$T/c.err"; then
+        echo "  # $(cat "$T/c.err")"
+    else
+        note "counting engine failed: $(head -c 300 "$T/c.err")"
+    fi
+fi
+end "pass-model: the counting engine's pass of the same record, longer by the profiler's records"
+
+begin
+expect_error "invalid choice" "$PM" --bench "$B" --workload decode_shl_sub --engine bogus
 expect_error "no symbol 'no_such_handler'" "$PM" --bench "$B" --workload decode_shl_sub --mode call --handler no_such_handler
 expect_error "unknown workload" "$PM" --bench "$B" --workload no_such_workload --handler fast_S_1039
 expect_error "ran fewer than\|cannot trace here" "$PM" --bench "$B" --workload fibonacci_rec --mode call --handler fast_S_1039 --warm 1000
