@@ -594,8 +594,6 @@ static void profile_reports(const options *o, const bench_workload *w, const uin
     }
 }
 
-/* Verifies, then times, one full-tier workload; appends its row to report.
- * Returns 0, or 1 on a failed check or a difference from the manifest. */
 /* A row's "counters": each counter per run, and per EraVM instruction. */
 static json_t *counters_json(const bench_counter_set *cs, size_t runs, uint64_t instructions)
 {
@@ -611,6 +609,8 @@ static json_t *counters_json(const bench_counter_set *cs, size_t runs, uint64_t 
     return c;
 }
 
+/* Verifies, then times, one full-tier workload; appends its row to report.
+ * Returns 0, or 1 on a failed check or a difference from the manifest. */
 static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *report)
 {
     char err[600];
