@@ -6,7 +6,8 @@
 # an instruction; the counting engine's pass of the same record has the same
 # EraVM instructions and more host ones; without --handler it finds a hot
 # handler itself (perf's cpu-clock samples) and its pass closes too; bad
-# input is one line on stderr. Where perf cannot sample or gdb cannot trace
+# input is one line on stderr. It runs pinned to one CPU (the last it may
+# use) unless told --pin none. Where perf cannot sample or gdb cannot trace
 # (ptrace refused) the tool says so in one line, and so does this test. The
 # model's accuracy is a measurement (README "What bounds a pass"), not a
 # test.
@@ -72,6 +73,13 @@ if not (r["fused_uops_estimate"] or 0) <= r["model_uops"] or not r["fused_uops_e
     bad.append("fused-domain estimate %s of %s uops" % (r["fused_uops_estimate"], r["model_uops"]))
 if len(open(sys.argv[4]).read().splitlines()) != r["host_instructions"]:
     bad.append("--listing does not have a line an instruction")
+# pinned by default to the last CPU it may use, the clock read on both sides of the runs
+import os
+if r["pinned_cpu"] != max(os.sched_getaffinity(0)):
+    bad.append("pinned to %s, want CPU %d" % (r["pinned_cpu"], max(os.sched_getaffinity(0))))
+if r["core_ghz"] and not (r["core_ghz_before"] > 0 and r["core_ghz_after"] > 0 and
+                          min(r["core_ghz_before"], r["core_ghz_after"]) <= r["core_ghz"] <= max(r["core_ghz_before"], r["core_ghz_after"])):
+    bad.append("clock %s, before %s, after %s" % (r["core_ghz"], r["core_ghz_before"], r["core_ghz_after"]))
 if bad:
     print("; ".join(bad))
 EOF
@@ -100,7 +108,7 @@ fi
 end "pass-model: the counting engine's pass of the same record, longer by the profiler's records"
 
 begin
-if pm auto --workload fibonacci_rec --mode ctor --warm 100; then
+if pm auto --workload fibonacci_rec --mode ctor --warm 100 --pin none; then
     check fibonacci_rec "$T/auto.json" "$STRICT" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -112,6 +120,8 @@ if strict and not (r["eravm_instructions"] or 0) > 0:
     bad.append("%s EraVM instructions a pass" % r["eravm_instructions"])
 if r["handler"] not in r["functions"]:
     bad.append("the pass never ran its own handler")
+if r["pinned_cpu"] is not None:
+    bad.append("--pin none pinned to CPU %s" % r["pinned_cpu"])
 if bad:
     print("; ".join(bad))
 EOF
@@ -126,4 +136,6 @@ expect_error "ran fewer than\|cannot trace here" "$PM" --bench "$B" --workload f
 expect_error "not reached again\|cannot trace here" "$PM" --bench "$B" --workload decode_shl_sub --mode call ${H:+--handler "$H"} --max-steps 5
 expect_error "unrecognized arguments" "$PM" --workload decode_shl_sub --bogus
 expect_error "symbol name" "$PM" --bench "$B" --workload decode_shl_sub --mode call --handler 'a;b'
+expect_error "wants a CPU number" "$PM" --bench "$B" --workload decode_shl_sub --pin first
+expect_error "not a CPU this process may run on" "$PM" --bench "$B" --workload decode_shl_sub --pin 99999
 end "pass-model: bad input is one line on stderr"
