@@ -47,10 +47,14 @@ note() { echo "  # $*"; fails=$((fails + 1)); }
 # 0.6 s of timed blocks: with fibonacci_rec's instructions at about 1.5 ns,
 # at 0.1 s some runs resolved no opcode at all, and at 0.3 s still 1 run of 8
 # (0-3 of 19 resolved, the build before this change as well); at 0.6 s 2-3
-# of 19 in 12 runs of 12
-"$B" --workload fibonacci_rec --mode ctor --runs 1 --profile --profile-time 0.6 --format json \
-    --csv-dir "$T" --fusion-csv "$T/fusion.csv" >"$T/p.json" 2>"$T/p.err" || note "profile run failed: $(cat "$T/p.err")"
-$PY - "$T/p.json" >"$T/keys" 2>&1 <<'EOF' || note "profile json: $(cat "$T/keys")"
+# of 19 in 12 runs of 12. Which opcodes resolve is statistics: under ASan on
+# a noisy host (Zen 5) one 0.6 s run in six resolved none, so that property
+# gets three attempts (the rest must hold on every one).
+resolved=
+for attempt in 1 2 3; do
+    "$B" --workload fibonacci_rec --mode ctor --runs 1 --profile --profile-time 0.6 --format json \
+        --csv-dir "$T" --fusion-csv "$T/fusion.csv" >"$T/p.json" 2>"$T/p.err" || note "profile run failed: $(cat "$T/p.err")"
+    $PY - "$T/p.json" >"$T/keys" 2>&1 <<'EOF' || { note "profile json: $(cat "$T/keys")"; break; }
 import json, sys
 p = json.load(open(sys.argv[1]))[0]["profile"]
 for k in ("measured_ns", "sum_estimated_ns", "opcodes"):
@@ -61,7 +65,6 @@ for o in ops:
     for k in ("name", "count", "ns_mean", "ns_stderr", "resolved"):
         assert k in o, "opcode without " + k
 assert sum(o["count"] for o in ops) == 2185075, "counts add up to %d" % sum(o["count"] for o in ops)
-assert any(o["resolved"] for o in ops) and any(not o["resolved"] for o in ops), "resolved and unresolved"
 # opcodes the blocks cannot tell apart (block columns with cosine >= 0.999:
 # one fused record, or a call and the instructions around it): timed counts
 # within 1% of each other, and the group's cost is the sum of its members'
@@ -76,7 +79,13 @@ for first, m in groups.items():
     assert max(t) <= 1.01 * min(t), "group %s: timed counts differ: %s" % (first, t)
     s = sum(o["ns_mean"] for o in m)
     assert abs(g["ns"] - s) <= 1e-6 * max(1, abs(s)), "group %s: %f ns, members sum to %f" % (first, g["ns"], s)
+print(sum(1 for o in ops if o["resolved"]), len(ops))
 EOF
+    read -r nres nops <"$T/keys"
+    resolved="$resolved $nres/$nops"
+    [ "$nres" -gt 0 ] && [ "$nres" -lt "$nops" ] && break
+    [ "$attempt" = 3 ] && note "no attempt resolved some opcodes and not others (resolved/opcodes:$resolved)"
+done
 head -1 "$T/fusion.csv" | grep -qx 'a_index,b_index,c_index,a_name,b_name,c_name,count,saving_ns' ||
     note "fusion csv header: $(head -1 "$T/fusion.csv")"
 # fib's hottest pair: nop.reg.push -> sub.imm.reg.s!, 242785 times per run
