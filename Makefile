@@ -149,17 +149,18 @@ plots: all
 
 # ---- the engine's generated handlers (vm/engine.gen.h) ----
 # gen-engine: the specialised and fused handlers chosen from the committed
-# variant profile; CI regenerates and fails on a diff (tests/test_generated.sh).
-# fusion-profile: re-counts that profile over the vm-benchmark bytecodes.
+# variant profiles; CI regenerates and fails on a diff (tests/test_engine.sh).
+# fusion-profile: re-counts those profiles over the vm-benchmark bytecodes
+# (variant sequences; instruction word sequences, for the keyed twins).
 $(BUILD)/tools/gen-engine: tools/gen-engine.c vm/opcode.c vm/opcode.h vm/opcodes.def vm/engine_bits.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ tools/gen-engine.c vm/opcode.c
 
 gen-engine: $(BUILD)/tools/gen-engine
-	$(BUILD)/tools/gen-engine profiles/fusion.csv > $(BUILD)/engine.gen.h
+	$(BUILD)/tools/gen-engine profiles/fusion.csv profiles/fusion-keyed.csv > $(BUILD)/engine.gen.h
 	mv $(BUILD)/engine.gen.h vm/engine.gen.h
 
-$(BUILD)/tools/fusion-profile: $(BUILD)/tools/fusion-profile.o $(BUILD)/bench/workload.o $(BUILD)/gen/embedded.o $(HOSTLIB) $(LIB)
+$(BUILD)/tools/fusion-profile: $(BUILD)/tools/fusion-profile.o $(BUILD)/bench/workload.o $(BUILD)/tools/tool_util.o $(BUILD)/gen/embedded.o $(HOSTLIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tools/fusion-profile.o: tools/fusion-profile.c
@@ -169,6 +170,8 @@ $(BUILD)/tools/fusion-profile.o: tools/fusion-profile.c
 fusion-profile: $(BUILD)/tools/fusion-profile
 	$(BUILD)/tools/fusion-profile > $(BUILD)/fusion.csv
 	mv $(BUILD)/fusion.csv profiles/fusion.csv
+	$(BUILD)/tools/fusion-profile --keyed > $(BUILD)/fusion-keyed.csv
+	mv $(BUILD)/fusion-keyed.csv profiles/fusion-keyed.csv
 
 # the golden pre-decoded records of tests/predecode/*.zasm (tests/test_engine.sh)
 golden: $(BIN)/eravm

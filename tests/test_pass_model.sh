@@ -44,9 +44,11 @@ check() { # label, args...
     [ -s "$T/check" ] && note "$label: $(cat "$T/check")"
 }
 
-# the quickened twin of decode_shl_sub's fused pass, if the generator still
-# fuses it (vm/engine.gen.h); else the hottest handler
-H=$(grep -o 'X(F_708_768_152_314,' vm/engine.gen.h | head -1 | sed 's/X(\(.*\),/fast_\1_e/')
+# the quickened twin of decode_shl_sub's fused pass (its keyed twin's, where
+# the generator keys it), if the generator still fuses it (vm/engine.gen.h);
+# else the hottest handler
+H=$( (grep -o 'X(K[0-9]*_708_768_152_314,' vm/engine.gen.h; grep -o 'X(F_708_768_152_314,' vm/engine.gen.h) |
+    head -1 | sed 's/X(\(.*\),/fast_\1_e/')
 
 begin
 if pm fast --workload decode_shl_sub --mode call ${H:+--handler "$H"} --warm 100 --listing "$T/listing"; then

@@ -18,6 +18,12 @@
  *  - lazy decoding: a new program's records are all H_DECODE; a run decodes
  *    exactly the blocks it enters, each equal to the eagerly decoded block;
  *  - a near call at the last pc returns to pc 0 on every engine;
+ *  - keyed twins: each key is the records its words decode to, a program
+ *    holding those words gets the twin and one with a field changed gets
+ *    the plain fused handler; decode_shl_sub's loop words, placed in a
+ *    program that reads the jump's link register after them, agree with
+ *    the simple engine at every starting ergs, erasing and not (the twin
+ *    finds its records' places in the program from ip, not from the key);
  *  - programs shared between threads: four VMs on four threads run one
  *    fresh program at once (racing to decode its blocks), many times, and
  *    each gets what one VM alone gets. */
@@ -546,6 +552,121 @@ static void check_call_at_last_pc(void)
     CASE_END("a near call at pc 65535 returns to pc 0 on the fast, counting and simple engines");
 }
 
+/* ---- keyed twins ---- */
+
+static bool same_fields(const vm_rec *a, const vm_rec *b)
+{
+    return memcmp((const uint8_t *)a + 2, (const uint8_t *)b + 2, sizeof *a - 2) == 0;
+}
+
+static uint16_t decoded_at0(const uint64_t *words, unsigned n)
+{
+    uint8_t code[32 * 2];
+    memset(code, 0, sizeof code);
+    for (unsigned k = 0; k < 8; k++) /* nops after the words */
+        u256_store_be64(code + 8 * k, k < n ? words[k] : 1);
+    eravm_program *p = eravm_program_new(code, sizeof code);
+    predecode_all(p);
+    uint16_t h = p->recs[0].h;
+    eravm_program_free(p);
+    return h;
+}
+
+static void check_keyed_table(void)
+{
+    CASE_BEGIN();
+    eravm_optab_init();
+    for (size_t i = 0; i < eng_keyed_count; i++) {
+        const eng_keyed_seq *k = &eng_keyed_tab[i];
+        EXPECT(k->n >= 2 && k->n <= ENG_SEQ_MAX, "key %zu: %u components", i, k->n);
+        EXPECT(k->h >= H_FUSED_FIRST && k->h < H_TWIN_FIRST, "key %zu: handler %u", i, k->h);
+        const eng_fused_seq *f = NULL;
+        for (size_t j = 0; j < eng_fused_count; j++)
+            if (eng_fused_tab[j].h == k->fused)
+                f = &eng_fused_tab[j];
+        EXPECT(f != NULL, "key %zu: its fused handler %u is no sequence's", i, k->fused);
+        for (unsigned c = 0; c < k->n && c < ENG_SEQ_MAX; c++) {
+            vm_rec r = predecode_record(k->words[c]);
+            EXPECT(same_fields(&r, &k->recs[c]),
+                   "key %zu component %u: the key is not what word %016llx decodes to "
+                   "(make fusion-profile gen-engine)", i, c, (unsigned long long)k->words[c]);
+            EXPECT(!f || f->idx[c] == r.idx, "key %zu component %u: index %u, sequence has %u", i,
+                   c, r.idx, f ? f->idx[c] : 0);
+        }
+        EXPECT(!f || k->n == ENG_SEQ_MAX || f->idx[k->n] == ENG_NONE, "key %zu: shorter than its sequence", i);
+        EXPECT(decoded_at0(k->words, k->n) == k->h, "key %zu: its words do not decode to the twin", i);
+        /* one field off: imm1 (bits 48..63) of the last word, then src0 of the first */
+        uint64_t w[ENG_SEQ_MAX];
+        memcpy(w, k->words, sizeof w);
+        w[k->n - 1] ^= 1ull << 49;
+        EXPECT(decoded_at0(w, k->n) == k->fused, "key %zu: imm1 changed, still the twin", i);
+        memcpy(w, k->words, sizeof w);
+        w[0] ^= 1ull << 16;
+        uint16_t h = decoded_at0(w, k->n);
+        EXPECT(h != k->h, "key %zu: src0 changed, still the twin", i);
+    }
+    CASE_END("keyed twins: %zu keys, each the records of its words; a field changed loses the twin",
+             eng_keyed_count);
+}
+
+/* decode_shl_sub's loop body (rol from the stack, pushed; ror popped into
+ * r8; sub into the stack; jump to a popped pc, linking r4) at pcs 5..8,
+ * after a test of r4 at pc 0: the first time r4 is 0 and the program goes
+ * to the loop body, whose jump pops a 0 (as in decode_shl_sub) and links
+ * r4; back at pc 0 it returns ok (r1 cleared) only if r4 holds that link,
+ * 9, else it runs the body until the ergs run out. With r1 left a pointer
+ * (the calldata) the rol reads it as an integer and the erasing twin runs;
+ * with r1 cleared first, the plain one. */
+static const uint64_t dss_loop[4] = {0x0021017e0018f2c4ull, 0x7e0021c428013b00ull,
+                                     0x04003f1100000098ull, 0x00000021c428013aull};
+
+static void check_keyed_dss(bool clear_r1)
+{
+    CASE_BEGIN();
+    const eng_keyed_seq *k = NULL;
+    for (size_t i = 0; i < eng_keyed_count; i++)
+        if (eng_keyed_tab[i].n == 4 && !memcmp(eng_keyed_tab[i].words, dss_loop, sizeof dss_loop))
+            k = &eng_keyed_tab[i];
+    EXPECT(k != NULL, "no keyed twin of decode_shl_sub's loop in vm/engine.gen.h");
+    char src[256];
+    snprintf(src, sizeof src,
+             "\t.text\n\tsub.s!\t9, r4, r0\n\tjump.ne\t@.first\n\tadd\tr0, r0, r1\n\tret\n.first:\n\t%s\n"
+             "\tnop\n\tnop\n\tnop\n\tnop\n\tret\n",
+             clear_r1 ? "add\tr0, r0, r1" : "nop");
+    char err[256];
+    eravm_asm_result r;
+    if (eravm_asm(src, strlen(src), "keyed_dss", &r, err, sizeof err) != 0) {
+        EXPECT(0, "%s", err);
+        CASE_END("keyed twin of decode_shl_sub's loop: assembles");
+        return;
+    }
+    EXPECT(r.len >= 8 * 10 && eravm_fetch_word(r.code, 5) == 1 && eravm_fetch_word(r.code, 8) == 1 &&
+               eravm_fetch_word(r.code, 9) != 1,
+           "the placeholders are not at pcs 5..8");
+    for (unsigned c = 0; c < 4; c++)
+        u256_store_be64(r.code + 8 * (5 + c), dss_loop[c]);
+    eravm_program *p = eravm_program_new(r.code, r.len);
+    predecode_all(p);
+    EXPECT(!k || p->recs[5].h == k->h, "pc 5 holds handler %u, not the keyed twin", p->recs[5].h);
+    eravm_program_free(p);
+    unsigned ok = 0;
+    for (uint32_t ergs = 0; ergs <= 200; ergs++) {
+        outcome a = run_once(r.code, r.len, ergs, ERAVM_ENGINE_FAST);
+        outcome b = run_once(r.code, r.len, ergs, ERAVM_ENGINE_SIMPLE);
+        EXPECT(a.status == b.status && a.ergs_left == b.ergs_left &&
+                   a.instructions == b.instructions && a.skipped == b.skipped,
+               "ergs %u: fast %d/%u/%llu, simple %d/%u/%llu", ergs, a.status, a.ergs_left,
+               (unsigned long long)a.instructions, b.status, b.ergs_left,
+               (unsigned long long)b.instructions);
+        ok += a.status == ERAVM_OK;
+    }
+    EXPECT(ok > 0, "no starting ergs up to 200 reaches the epilogue's ret");
+    eravm_asm_free(&r);
+    CASE_END("keyed twin of decode_shl_sub's loop (%s): fast = simple at every ergs 0..200, "
+             "%u of them returning ok (r4 holds the link)",
+             clear_r1 ? "r1 cleared, plain" : "r1 a pointer, erasing", ok);
+}
+
 int main(void)
 {
     check_index_table();
@@ -574,6 +695,9 @@ int main(void)
                               400);
     check_twin_patch();
     check_call_at_last_pc();
+    check_keyed_table();
+    check_keyed_dss(false);
+    check_keyed_dss(true);
     /* heap stores last in fused sequences, paying growth past the 4 KiB a
      * user frame starts with, and reads of what they wrote */
     check_exact_at_every_ergs("heap_loop",

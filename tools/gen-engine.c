@@ -24,7 +24,19 @@
  * by count x saving, where saving is the profile's saving_ns over its count
  * or, when that column is empty, one dispatch (taken as 1 ns) per fused boundary; the
  * FUSE_MAX best with at least FUSE_MIN_SHARE of all dispatches are kept.
- * The output is a pure function of the CSV and vm/opcodes.def, so CI can
+ *
+ * Keyed twins (from the second profile, profiles/fusion-keyed.csv, made by
+ * tools/fusion-profile --keyed): the KEYED_MAX most frequent instruction
+ * word sequences with at least KEYED_MIN_SHARE of the dispatches whose
+ * opcode variants are a fused sequence's get a twin of its handler that
+ * reads its records from a const copy, the key, instead of from the
+ * program: the compiler folds every field (registers, immediates, slow
+ * bits) into the code. The decoder gives the twin only to a site whose
+ * records equal the key in every field (vm/predecode.c keyed_at). A twin
+ * is as specific as its key: it speeds up that loop body wherever it is,
+ * and nothing else.
+ *
+ * The output is a pure function of the CSVs and vm/opcodes.def, so CI can
  * regenerate it and fail on a diff. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +51,17 @@
 #define NONE 0xFFFF
 
 #define SEQ_MAX ENG_SEQ_MAX /* components of a fused sequence */
+#define KEYED_MAX 16
+#define KEYED_MIN_SHARE 0.01
+
+/* a keyed profile row: the words, the records' fields, the count */
+typedef struct {
+    unsigned n;
+    unsigned long long w[SEQ_MAX];
+    unsigned rec[SEQ_MAX][8]; /* idx src0 src1 dst0 dst1 imm0 imm1 slow */
+    double count;
+    size_t fused; /* the fused sequence (index into seqs) */
+} keyed;
 
 typedef struct {
     unsigned idx[SEQ_MAX]; /* NONE after the n-th */
@@ -311,10 +334,166 @@ static void handler_name(char *buf, size_t n, const char *prefix, const unsigned
         w += snprintf(buf + w, n - (size_t)w, "_%u", idx[i]);
 }
 
+/* One fused handler's body (NAME, with the erasing twin NAME_e the first
+ * component bails to). */
+static void print_body(const seq *s, const char *name)
+{
+    uint32_t total_ergs = 0, later_ergs[SEQ_MAX];
+    for (unsigned k = 0; k < s->n; k++)
+        total_ergs += eravm_families[eravm_optab[s->idx[k]].op].ergs;
+    for (unsigned k = 0; k < s->n; k++) {
+        later_ergs[k] = 0;
+        for (unsigned j = k + 1; j < s->n; j++)
+            later_ergs[k] += eravm_families[eravm_optab[s->idx[j]].op].ergs;
+    }
+    printf("FUSED_BEGIN(%s, S_%u, %u, %u", name, s->idx[0], total_ergs, s->n);
+    for (unsigned k = 0; k < s->n; k++)
+        printf(", %u", s->idx[k]);
+    printf(")\n");
+    for (unsigned k = 0; k < s->n; k++) {
+        const eravm_opinfo *oi = &eravm_optab[s->idx[k]];
+        const eravm_family *f = &eravm_families[oi->op];
+        printf("#define C_LATER_ERGS %u\n#define C_LATER_N %u\n", later_ergs[k], s->n - 1 - k);
+        printf("#define C_BAIL_ERGS %u\n#define C_BAIL_N %u\n",
+               k ? later_ergs[k] : total_ergs, k ? s->n - 1 - k : s->n);
+        char bail[80];
+        if (k)
+            snprintf(bail, sizeof bail, "S_%u_e", s->idx[k]);
+        else
+            snprintf(bail, sizeof bail, "%s_e", name);
+        printf("COMPONENT(%u, %s, %s, EOP_%s, %s, %s, %u)\n", k, bail, class_name(f->hclass),
+               f->id, src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags);
+        printf("#undef C_LATER_ERGS\n#undef C_LATER_N\n#undef C_BAIL_ERGS\n#undef C_BAIL_N\n");
+    }
+    printf("FUSED_END(%s, %u)\n\n", name, s->n);
+}
+
+/* a keyed twin's handler name: K<i>_<indices> */
+static void keyed_name(char *buf, size_t n, const keyed *k, size_t i, const char *prefix)
+{
+    int w = snprintf(buf, n, "%sK%zu", prefix, i);
+    for (unsigned j = 0; j < k->n; j++)
+        w += snprintf(buf + w, n - (size_t)w, "_%u", k->rec[j][0]);
+}
+
+/* One keyed-profile row into k; returns 0 on success. */
+static int parse_keyed(char *line, keyed *k)
+{
+    char *end;
+    k->count = strtod(line, &end);
+    if (end == line || *end != ',' || k->count < 0)
+        return -1;
+    unsigned long n = strtoul(end + 1, &end, 10);
+    if (*end != ',' || n < 2 || n > SEQ_MAX)
+        return -1;
+    k->n = (unsigned)n;
+    char *p = end + 1;
+    for (unsigned j = 0; j < k->n; j++) {
+        k->w[j] = strtoull(p, &end, 16);
+        if (end - p != 16 || *end != (j + 1 < k->n ? ' ' : ','))
+            return -1;
+        p = end + 1;
+    }
+    for (unsigned j = 0; j < k->n; j++)
+        for (unsigned f = 0; f < 8; f++) {
+            unsigned long v = strtoul(p, &end, 16);
+            char want = f < 7 ? '.' : j + 1 < k->n ? ' ' : ',';
+            if (end == p || *end != want || v > (f == 7 ? 0xFFFFFFFFul : f == 0 || f >= 5 ? 0xFFFFul : 0xFFul))
+                return -1;
+            k->rec[j][f] = (unsigned)v;
+            p = end + 1;
+        }
+    for (unsigned j = 0; j < k->n; j++)
+        if (k->rec[j][0] != (k->w[j] & 0x7FF))
+            return -1;
+    return 0;
+}
+
+static int by_keyed(const void *x, const void *y)
+{
+    const keyed *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count < b->count ? 1 : -1;
+    if (a->n != b->n)
+        return a->n < b->n ? 1 : -1;
+    for (unsigned k = 0; k < a->n; k++)
+        if (a->w[k] != b->w[k])
+            return a->w[k] < b->w[k] ? -1 : 1;
+    return 0;
+}
+
+/* whether k's words run inside those of o */
+static bool keyed_inside(const keyed *k, const keyed *o)
+{
+    for (unsigned at = 0; at + k->n <= o->n; at++) {
+        unsigned j = 0;
+        while (j < k->n && k->w[j] == o->w[at + j])
+            j++;
+        if (j == k->n)
+            return true;
+    }
+    return false;
+}
+
+#define KEYED_ROWS_MAX 4096
+
+/* The keyed twins into ks; returns how many, or -1. Candidates: rows of
+ * the keyed profile with KEYED_MIN_SHARE of the dispatches whose variants
+ * are a fused sequence's; the most frequent first, the longer first among
+ * equals, and none that runs inside one taken (a loop body's shorter
+ * windows: the decoder gives its sites the longest sequence). */
+static int read_keyed(const char *path, const seq *seqs, size_t nf, double total, keyed *ks)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return die("cannot read ", path), -1;
+    char line[1024];
+    if (!fgets(line, sizeof line, in) || strncmp(line, "count,n,words,records,", 22) != 0) {
+        fclose(in);
+        return die("bad header in ", path), -1;
+    }
+    static keyed cand[KEYED_ROWS_MAX];
+    size_t nc = 0;
+    int lineno = 1;
+    while (fgets(line, sizeof line, in)) {
+        lineno++;
+        keyed k;
+        if (parse_keyed(line, &k) != 0 || nc == KEYED_ROWS_MAX) {
+            fclose(in);
+            fprintf(stderr, "gen-engine: %s:%d: %s\n", path, lineno,
+                    nc == KEYED_ROWS_MAX ? "too many rows" : "bad row");
+            return -1;
+        }
+        if (k.count < KEYED_MIN_SHARE * total)
+            continue;
+        for (size_t i = 0; i < nf; i++) {
+            unsigned j = 0;
+            while (j < k.n && seqs[i].idx[j] == k.rec[j][0])
+                j++;
+            if (j == k.n && seqs[i].n == k.n) {
+                k.fused = i;
+                cand[nc++] = k;
+                break;
+            }
+        }
+    }
+    fclose(in);
+    qsort(cand, nc, sizeof *cand, by_keyed);
+    int nk = 0;
+    for (size_t c = 0; c < nc && nk < KEYED_MAX; c++) {
+        bool inside = false;
+        for (int j = 0; j < nk && !inside; j++)
+            inside = keyed_inside(&cand[c], &ks[j]);
+        if (!inside)
+            ks[nk++] = cand[c];
+    }
+    return nk;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2)
-        return die("usage: gen-engine PROFILE.csv", NULL);
+    if (argc != 2 && argc != 3)
+        return die("usage: gen-engine PROFILE.csv [KEYED.csv]", NULL);
     eravm_optab_init();
     FILE *in = fopen(argv[1], "r");
     if (!in)
@@ -390,10 +569,15 @@ int main(int argc, char **argv)
     unsigned pbits, pmul;
     if (pair_table(seqs, nf, pairs, &pbits, &pmul) != 0)
         return die("no collision-free pair hash found", NULL);
+    static keyed ks[KEYED_MAX];
+    int nki = argc == 3 ? read_keyed(argv[2], seqs, nf, total, ks) : 0;
+    if (nki < 0)
+        return 1;
+    size_t nk = (size_t)nki;
 
-    printf("/* vm/engine.gen.h — GENERATED by tools/gen-engine from profiles/fusion.csv\n"
-           " * (make gen-engine); do not edit. CI regenerates it and fails on a diff.\n"
-           " * %u specialised variants, %zu fused sequences. */\n\n", nord, nf);
+    printf("/* vm/engine.gen.h — GENERATED by tools/gen-engine from profiles/fusion.csv and\n"
+           " * profiles/fusion-keyed.csv (make gen-engine); do not edit. CI regenerates it and\n * fails on a diff.\n"
+           " * %u specialised variants, %zu fused sequences, %zu keyed twins. */\n\n", nord, nf, nk);
     printf("/* the fused-sequence pair table's hash (vm/engine.h ENG_PAIR_SLOT) */\n"
            "#define ENG_PAIR_BITS %u\n#define ENG_PAIR_MUL 0x%08xu\n\n", pbits, pmul);
     printf("/* X(NAME, INDEX, CLASS, FAMILY, SRC, DST, OPF flags, ERGS, MODE) */\n");
@@ -418,7 +602,28 @@ int main(int argc, char **argv)
         printf("    X(%s, S_%u, %s) \\\n", name, seqs[i].idx[0],
                class_name(eravm_families[eravm_optab[seqs[i].idx[0]].op].hclass));
     }
-    printf("\n\n#ifdef ENGINE_GEN_TABLES\n");
+    for (size_t i = 0; i < nk; i++) {
+        keyed_name(name, sizeof name, &ks[i], i, "");
+        printf("    X(%s, S_%u, %s) \\\n", name, ks[i].rec[0][0],
+               class_name(eravm_families[eravm_optab[ks[i].rec[0][0]].op].hclass));
+    }
+    printf("\n\n/* the keyed twins' keys: {handler (unused), idx, src0, src1, dst0, dst1, imm0,\n"
+           " * imm1, slow}; static const where the handlers read them, so that their\n"
+           " * fields fold into the code */\n");
+    printf("#if (defined(ENGINE_GEN_TABLES) || defined(ENGINE_GEN_BODIES)) && !defined(ENGINE_GEN_KEYS_DONE)\n"
+           "#define ENGINE_GEN_KEYS_DONE\n");
+    for (size_t i = 0; i < nk; i++) {
+        keyed_name(name, sizeof name, &ks[i], i, "");
+        printf("static const vm_rec eng_key_%s[%u] = {\n", name, ks[i].n);
+        for (unsigned k = 0; k < ks[i].n; k++) {
+            const unsigned *r = ks[i].rec[k];
+            printf("    {0, %u, %u, %u, %u, %u, %u, %u, 0x%08xu},\n", r[0], r[1], r[2], r[3], r[4],
+                   r[5], r[6], r[7]);
+        }
+        printf("};\n");
+    }
+    printf("#endif\n");
+    printf("\n#ifdef ENGINE_GEN_TABLES\n");
     printf("/* op, src mode, dst mode, OPF and mode bits, class, fused sequences starting\n"
            " * here, ENG_SLOW_* bits, specialised handler, ergs */\n");
     printf("const eng_index_entry eng_index_tab[ERAVM_OPCODE_SLOTS] = {\n");
@@ -471,6 +676,20 @@ int main(int argc, char **argv)
     if (!nf)
         printf("    {{0}, 0},\n");
     printf("};\nconst size_t eng_fused_count = %zu;\n\n", nf);
+    printf("/* the fused handler, the keyed twin, components, words, the key */\n");
+    printf("const eng_keyed_seq eng_keyed_tab[] = {\n");
+    for (size_t i = 0; i < nk; i++) {
+        char fname[64];
+        handler_name(fname, sizeof fname, "H_F", seqs[ks[i].fused].idx, ks[i].n);
+        keyed_name(name, sizeof name, &ks[i], i, "");
+        printf("    {%s, H_%s, %u, {", fname, name, ks[i].n);
+        for (unsigned k = 0; k < ks[i].n; k++)
+            printf("%s0x%016llxull", k ? ", " : "", ks[i].w[k]);
+        printf("}, eng_key_%s},\n", name);
+    }
+    if (!nk)
+        printf("    {0, 0, 0, {0}, NULL},\n");
+    printf("};\nconst size_t eng_keyed_count = %zu;\n\n", nk);
     printf("/* first two indices, the first of their sequences in eng_fused_tab, how many */\n");
     printf("const eng_pair eng_pair_tab[1u << ENG_PAIR_BITS] = {\n");
     for (unsigned i = 0; i < 1u << pbits; i++) {
@@ -483,14 +702,6 @@ int main(int argc, char **argv)
     printf("#ifdef ENGINE_GEN_BODIES\n");
     for (size_t i = 0; i < nf; i++) {
         const seq *s = &seqs[i];
-        uint32_t total_ergs = 0, later_ergs[SEQ_MAX];
-        for (unsigned k = 0; k < s->n; k++)
-            total_ergs += eravm_families[eravm_optab[s->idx[k]].op].ergs;
-        for (unsigned k = 0; k < s->n; k++) {
-            later_ergs[k] = 0;
-            for (unsigned j = k + 1; j < s->n; j++)
-                later_ergs[k] += eravm_families[eravm_optab[s->idx[j]].op].ergs;
-        }
         handler_name(name, sizeof name, "F", s->idx, s->n);
         printf("/*");
         for (unsigned k = 0; k < s->n; k++) {
@@ -498,26 +709,24 @@ int main(int argc, char **argv)
             printf("%s %s", k ? " ;" : "", vn);
         }
         printf(": %.0f in the profile */\n", s->count);
-        printf("FUSED_BEGIN(%s, S_%u, %u, %u", name, s->idx[0], total_ergs, s->n);
-        for (unsigned k = 0; k < s->n; k++)
-            printf(", %u", s->idx[k]);
-        printf(")\n");
-        for (unsigned k = 0; k < s->n; k++) {
-            const eravm_opinfo *oi = &eravm_optab[s->idx[k]];
-            const eravm_family *f = &eravm_families[oi->op];
-            printf("#define C_LATER_ERGS %u\n#define C_LATER_N %u\n", later_ergs[k], s->n - 1 - k);
-            printf("#define C_BAIL_ERGS %u\n#define C_BAIL_N %u\n",
-                   k ? later_ergs[k] : total_ergs, k ? s->n - 1 - k : s->n);
-            char bail[80];
-            if (k)
-                snprintf(bail, sizeof bail, "S_%u_e", s->idx[k]);
-            else
-                snprintf(bail, sizeof bail, "%s_e", name);
-            printf("COMPONENT(%u, %s, %s, EOP_%s, %s, %s, %u)\n", k, bail, class_name(f->hclass),
-                   f->id, src_name(oi->src_mode), dst_name(oi->dst_mode), oi->flags);
-            printf("#undef C_LATER_ERGS\n#undef C_LATER_N\n#undef C_BAIL_ERGS\n#undef C_BAIL_N\n");
-        }
-        printf("FUSED_END(%s, %u)\n\n", name, s->n);
+        print_body(s, name);
+    }
+    /* the keyed twins: the components read the key (C_REC), and a record's
+     * place in the program is found from ip (REC_POS) */
+    for (size_t i = 0; i < nk; i++) {
+        keyed_name(name, sizeof name, &ks[i], i, "");
+        printf("/* keyed twin of F");
+        for (unsigned k = 0; k < ks[i].n; k++)
+            printf("_%u", ks[i].rec[k][0]);
+        printf(", words");
+        for (unsigned k = 0; k < ks[i].n; k++)
+            printf(" %016llx", ks[i].w[k]);
+        printf(": %.0f in the profile */\n", ks[i].count);
+        printf("#undef C_REC\n#undef REC_POS\n#define C_REC(K) (&eng_key_%s[K])\n"
+               "#define REC_POS(R) (ip + ((R) - eng_key_%s))\n", name, name);
+        print_body(&seqs[ks[i].fused], name);
+        printf("#undef C_REC\n#undef REC_POS\n#define C_REC(K) (ip + (K))\n"
+               "#define REC_POS(R) (R)\n\n");
     }
     printf("#endif\n");
     free(seqs);

@@ -1,7 +1,7 @@
 /* vm/engine.h — what the predecoder and the engine share: handler ids
  * (the not-yet-decoded record, generic per class, pseudo-instructions, then the specialised and fused
  * handlers listed in the generated vm/engine.gen.h, then the fused ones' erasing twins), the per-index const
- * table and the fused-sequence table. */
+ * table, the fused-sequence table and the keyed twins' table. */
 #ifndef ERAVM_ENGINE_H
 #define ERAVM_ENGINE_H
 
@@ -59,6 +59,19 @@ typedef struct {
 
 extern const eng_fused_seq eng_fused_tab[];
 extern const size_t eng_fused_count;
+
+/* A keyed twin (tools/gen-engine): fused handler `fused` compiled for one
+ * sequence of instruction words, whose records it reads from the const
+ * key rather than from the program. */
+typedef struct {
+    uint16_t fused, h; /* the fused handler; its keyed twin */
+    uint16_t n;        /* components */
+    uint64_t words[ENG_SEQ_MAX]; /* the code words (tests/test_predecode.c: the key is their records) */
+    const vm_rec *recs; /* the key */
+} eng_keyed_seq;
+
+extern const eng_keyed_seq eng_keyed_tab[];
+extern const size_t eng_keyed_count;
 
 /* What the decoder needs of an index, in one word (vm/predecode.c packs
  * it, ENG_DEC; the generator lists the facts). */

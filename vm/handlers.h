@@ -23,6 +23,9 @@
  *   C_BAIL_N       erasing twin (BAIL): the later components' share, or
  *                  for a fused handler's first component all of it (its
  *                  twin is the whole fused handler, compiled erasing)
+ *   REC_POS(R)     where record R is in the program: R itself, but in a
+ *                  keyed twin, whose records are a const copy (the next
+ *                  record, a jump's link, a near call's return, a bail)
  * Semantics follow vm2 (eravm-model.md); the reasons are in vm/vm.c. */
 
 #define ENG_INLINE static inline __attribute__((always_inline))
@@ -333,7 +336,7 @@ ENG_INLINE void eng_refresh_eregs(eravm_vm *vm, uint32_t tags)
         ergs += C_BAIL_ERGS;                                                 \
         icount -= C_BAIL_N;                                                  \
         PROF_UNDO(C_BAIL_N); /* the counting engine's (vm/interp.h) */       \
-        ip = (R);                                                            \
+        ip = REC_POS(R);                                                     \
         MUSTTAIL return ENG(BAILTO)(H_ARGS);                                 \
     } while (0)
 
@@ -342,7 +345,7 @@ ENG_INLINE void eng_refresh_eregs(eravm_vm *vm, uint32_t tags)
     (vm->cur->recs + ((uint32_t)(t) < vm->cur->ndec ? (uint32_t)(t) : vm->cur->ndec))
 #define PANIC_REC() (vm->cur->recs + vm->cur->ndec + 1)
 /* the pc after R, as jumps and near calls record it */
-#define NEXT_PC(R) ((uint16_t)((R) - vm->cur->recs + 1))
+#define NEXT_PC(R) ((uint16_t)(REC_POS(R) - vm->cur->recs + 1))
 
 /* The dst1 rule (eravm-isa.md §5.5) for families that do not write dst1:
  * whatever the instruction names as dst1 is cleared (VM_SINK: nothing).
@@ -529,7 +532,7 @@ ENG_INLINE uint8_t eng_muldiv_to(int op, const u256 *a, const u256 *b, u256 *d, 
         if ((R)->dst0 != VM_SINK) /* most jumps link to r0: nothing to write */ \
             SET_REG((R)->dst0, u256_from_u64(NEXT_PC(R)));                   \
         CLEAR_DST1(R);                                                       \
-        ip = (SM) == SRC_IMM || ENG_NO_JUMP_SEEN ? PC_REC(to_) : eng_jump_to(vm, (R), PC_REC(to_)); \
+        ip = (SM) == SRC_IMM || ENG_NO_JUMP_SEEN ? PC_REC(to_) : eng_jump_to(vm, REC_POS(R), PC_REC(to_)); \
         NEXT();                                                              \
     } while (0)
 
@@ -631,7 +634,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
         vm_near *n_ = &f_->near[f_->nnear++];                                \
         n_->sp = (uint16_t)sp;                                               \
         n_->saved_ergs = ergs - g_;                                          \
-        n_->call = (R); /* no snapshot yet: vm_frame.nsnapped */             \
+        n_->call = REC_POS(R); /* no snapshot yet: vm_frame.nsnapped */      \
         ergs = g_;                                                           \
         SET_FLAGS(0);                                                        \
         CLEAR_DST1(R);                                                       \
@@ -690,7 +693,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
 #define BODY_FAR_CALL(R, OP, SM, DM, FL, BAILTO)                             \
     do {                                                                     \
         const vm_rec *r_ = (R);                                              \
-        ip = r_ + 1;                                                         \
+        ip = REC_POS(r_) + 1;                                                \
         SAVE_STATE();                                                        \
         far_call(vm, r_->src0, r_->src1, r_->imm0, (OP), (FL));              \
         LOAD_STATE();                                                        \
@@ -772,7 +775,7 @@ ENG_INLINE bool eng_ptr_op(int op, u256 a, u256 b, u256 *out)
             SET_REG((R)->dst0, u256_add(a_, u256_from_u64(32), NULL));       \
         CLEAR_DST1(R);                                                       \
         if (__builtin_expect(vm->watch_heap, 0) && !aux_ && addr_ == vm->hook_at) { \
-            ip = (R) + 1;                                                    \
+            ip = REC_POS(R) + 1;                                             \
             SAVE_STATE();                                                    \
             vm->hook_res->hook_value = hv_;                                  \
             return RUN_SUSPENDED;                                            \

@@ -171,6 +171,12 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
 #define C_LATER_N 0
 #define C_BAIL_ERGS 0
 #define C_BAIL_N 0
+/* A fused handler's component K reads its record from C_REC(K): the
+ * program's, but a keyed twin (vm/engine.gen.h) reads a const copy, whose
+ * fields the compiler folds into the code; REC_POS finds the program's
+ * record again (vm/handlers.h) */
+#define C_REC(K) (ip + (K))
+#define REC_POS(R) (R)
 
 /* A class's generic handler: family, modes and flags from the record. */
 #define GENERIC(CLASS)                                                       \
@@ -236,7 +242,7 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
 /* (the same test as PROLOGUE's, the erasing twin's for the rest) */
 #define COMPONENT(K, BAILTO, CLASS, FAM, SM, DM, FL)                         \
         {                                                                    \
-            const vm_rec *const rec_ = ip + (K);                             \
+            const vm_rec *const rec_ = C_REC(K);                             \
             uint32_t slow_ = ft & rec_->slow;                                \
             if (__builtin_expect(slow_ != 0, 0) && !(slow_ & REC_PRED) && !C_ERASE) \
                 BAIL(rec_, BAILTO);                                          \
@@ -254,7 +260,7 @@ _Static_assert(sizeof(vm_rec) == PROF_PC_STEP, "the pc the counting engine recor
  * only 2% faster again. */
 #define COMPONENT_ERASING(K, BAILTO, CLASS, FAM, SM, DM, FL)                 \
         {                                                                    \
-            const vm_rec *const rec_ = ip + (K);                             \
+            const vm_rec *const rec_ = C_REC(K);                             \
             uint32_t slow_ = ft & rec_->slow;                                \
             if (__builtin_expect(slow_ & REC_PRED, 0)) {                     \
                 vm->skipped++;                                               \
@@ -462,5 +468,7 @@ static int ENG(run)(eravm_vm *vm, eravm_result *res)
 #undef C_LATER_N
 #undef C_BAIL_ERGS
 #undef C_BAIL_N
+#undef C_REC
+#undef REC_POS
 #undef DECLARE_FUSED
 #undef FUSED_BEGIN

@@ -152,6 +152,14 @@ static inline __attribute__((always_inline)) uint16_t rec_from_word(vm_rec *r, u
     return (uint16_t)h;
 }
 
+vm_rec predecode_record(uint64_t word)
+{
+    vm_rec r;
+    memset(&r, 0, sizeof r);
+    r.h = rec_from_word(&r, word, true);
+    return r;
+}
+
 vm_rec predecode_pseudo(int op)
 {
     vm_rec r;
@@ -191,12 +199,38 @@ static uint16_t fused_at(const vm_rec *r, uint32_t pc, uint32_t n)
     return 0;
 }
 
+/* Whether record r holds what key k does, all but the handler (the bytes
+ * rec_from_word writes). */
+static bool rec_is(const vm_rec *r, const vm_rec *k)
+{
+    return memcmp((const uint8_t *)r + 2, (const uint8_t *)k + 2, sizeof *r - 2) == 0;
+}
+
+/* The keyed twin of fused handler f whose records are r's (which hold n
+ * records from r on), or f: a keyed twin reads its records from a const
+ * copy, the key, so it may be given only where every field equals the
+ * key's (vm/interp.h C_REC). A few twins, all on hot loops: a scan. */
+static uint16_t keyed_at(const vm_rec *r, uint16_t f, uint32_t n)
+{
+    for (size_t i = 0; i < eng_keyed_count; i++) {
+        const eng_keyed_seq *k = &eng_keyed_tab[i];
+        if (k->fused != f || k->n > n)
+            continue;
+        uint32_t j = 0;
+        while (j < k->n && rec_is(&r[j], &k->recs[j]))
+            j++;
+        if (j == k->n)
+            return k->h;
+    }
+    return f;
+}
+
 /* The superinstruction pass over one block: `starts` marks the records
  * whose variant starts a fused sequence (the generator fuses specialised
  * variants only, so a match also says the later records are specialised);
  * the longest match wins, into the handlers h[]. Sequences that leave the
  * block are given by link_blocks once the next block is decoded too. */
-static void fuse(const vm_rec *recs, uint16_t *h, uint32_t n, uint64_t starts)
+static void fuse(const vm_rec *recs, uint16_t *h, uint32_t n, uint64_t starts, bool keyed)
 {
     for (; starts; starts &= starts - 1) {
         uint32_t i = (uint32_t)__builtin_ctzll(starts);
@@ -204,7 +238,7 @@ static void fuse(const vm_rec *recs, uint16_t *h, uint32_t n, uint64_t starts)
             break;
         uint16_t f = fused_at(recs, i, n);
         if (f)
-            h[i] = f;
+            h[i] = keyed ? keyed_at(recs + i, f, n - i) : f;
     }
 }
 
@@ -216,6 +250,9 @@ unsigned predecode_default_passes(void)
 #endif
 #ifndef ERAVM_NO_FUSE
     p |= VM_PASS_FUSE;
+#endif
+#if !defined(ERAVM_NO_FUSE) && !defined(ERAVM_NO_KEYED)
+    p |= VM_PASS_KEYED;
 #endif
     return p;
 }
@@ -245,7 +282,7 @@ static void decode_block(const eravm_program *p, uint32_t b)
             h[i] = rec_from_word(&r[i], u256_load_be64(code + 8 * (size_t)i), false);
     }
     if ((p->passes & VM_PASS_FUSE) && spec)
-        fuse(r, h, n, starts);
+        fuse(r, h, n, starts, p->passes & VM_PASS_KEYED);
     for (uint32_t i = 0; i < n; i++)
         __atomic_store_n(&r[i].h, h[i], __ATOMIC_RELEASE);
 }
@@ -271,6 +308,8 @@ static void link_blocks(const eravm_program *p, uint32_t b)
         if (!starts_fused(r[pc].idx))
             continue;
         uint16_t h = fused_at(r, pc, p->ndec);
+        if (h && (p->passes & VM_PASS_KEYED))
+            h = keyed_at(r + pc, h, p->ndec - pc);
         if (h)
             __atomic_store_n(&p->recs[pc].h, h, __ATOMIC_RELEASE);
     }

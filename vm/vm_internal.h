@@ -60,7 +60,7 @@ struct eravm_program {
  * predecode_program decodes nothing but the two records after the code
  * (and everything when built with -DERAVM_EAGER_DECODE); the engine calls
  * predecode_block when it dispatches into a block not decoded yet. */
-enum { VM_PASS_SPECIALISE = 1, VM_PASS_FUSE = 2 };
+enum { VM_PASS_SPECIALISE = 1, VM_PASS_FUSE = 2, VM_PASS_KEYED = 4 };
 /* 16 records: a transaction runs a small part of each system contract, so
  * smaller blocks decode less of what it never runs (deploy_simple: 4.19 M
  * host instructions at 32, 4.08 M at 16, 4.04 M at 8; time 1-2% better at
@@ -73,6 +73,9 @@ void predecode_block(const eravm_program *p, uint32_t pc);
 void predecode_all(const eravm_program *p);
 unsigned predecode_default_passes(void);
 vm_rec predecode_pseudo(int op);
+/* the record of one code word as a decoded block holds it, its handler the
+ * specialised one (the keyed profile, tools/fusion-profile --keyed) */
+vm_rec predecode_record(uint64_t word);
 
 /* ---- memory pages (mem.c) ---- */
 
