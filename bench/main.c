@@ -33,6 +33,9 @@ static const char *usage_text =
     "  --mode MODE          only this mode: call|ctor (bare), deploy|transfer|execute (full)\n"
     "  --batch N            full tier: N transactions in one batch (nonces 0..N-1)\n"
     "  --no-signatures      full tier: ecrecover answered by the host (upstream's fast_no_sigs)\n"
+    "  --no-keyed           decode without keyed twins (fused handlers compiled for the\n"
+    "                       hottest vm-benchmark loop bodies' exact words): the general\n"
+    "                       engine's speed on those loops\n"
     "  --warm-code          full tier: keep decoded programs between runs (upstream decodes\n"
     "                       them in every run, with a VM per run)\n"
     "  --record DIR         full tier: record each workload's run into DIR/NAME (eravm replay)\n"
@@ -72,7 +75,8 @@ typedef struct {
         *record, *record_dir, *max_memory, *fusion_csv;
     int runs, warmup, top, pin, batch;
     double min_time, profile_time;
-    bool list, histogram, pairs, counters, check, no_signatures, warm_code, profile, isolation;
+    bool list, histogram, pairs, counters, check, no_signatures, warm_code, profile, isolation,
+        no_keyed;
 } options;
 
 static int die(const char *fmt, const char *a)
@@ -144,6 +148,8 @@ static int parse_args(int argc, char **argv, options *o)
                 return die("--batch wants 1 to 5000 transactions, not '%s'", v);
         } else if (!strcmp(a, "--no-signatures")) {
             o->no_signatures = true;
+        } else if (!strcmp(a, "--no-keyed")) {
+            o->no_keyed = true;
         } else if (!strcmp(a, "--warm-code")) {
             o->warm_code = true;
         } else if (!strcmp(a, "--record")) {
@@ -744,6 +750,7 @@ static int run_full(const options *o, bench_workload *w, full_ctx *x, json_t *re
                             instructions ? md / (double)instructions : 0.0, "minstr_per_s",
                             (double)instructions / md * 1e3, "mgas_per_s", (double)used / md * 1e3);
     json_object_set_new(row, "build", json_string(o->build));
+    json_object_set_new(row, "keyed_twins", json_integer(eravm_keyed_twins()));
     json_object_set_new(row, "gas_used", json_integer((json_int_t)gas));
     json_object_set_new(row, "batch", json_integer(ntx));
     json_object_set_new(row, "signatures", json_boolean(!o->no_signatures));
@@ -822,6 +829,7 @@ static int bench_load_and_run(const options *o)
 {
     if (!tool_set_memory_limit(o->max_memory))
         return die("--max-memory wants a size such as 512M or 4G (0 = no limit), not '%s'", o->max_memory);
+    eravm_set_keyed_twins(!o->no_keyed); /* before any program is made */
     eravm_optab_init();
     bench_manifest m;
     char err[512];
@@ -1028,6 +1036,7 @@ static int bench_selected(const options *o, bench_manifest *mp)
                                 instructions ? md / (double)instructions : 0.0, "minstr_per_s",
                                 (double)instructions / md * 1e3, "mgas_per_s", (double)used / md * 1e3);
         json_object_set_new(row, "build", json_string(o->build));
+        json_object_set_new(row, "keyed_twins", json_integer(eravm_keyed_twins()));
         if (o->counters)
             json_object_set_new(row, "counters", counters_json(&cs, n, instructions));
         progress(tty, k, nsel, w, "profiling");
@@ -1150,6 +1159,10 @@ static int bench_selected(const options *o, bench_manifest *mp)
             else
                 fprintf(out, "build: %s; %lld to %lld timed runs per workload (--min-time %g s) after %d warm-up\n",
                         o->build, (long long)rmin, (long long)rmax, o->min_time, o->warmup);
+            fprintf(out, "keyed twins: %u%s\n", eravm_keyed_twins(),
+                    eravm_keyed_twins() ? " (fused handlers compiled for the exact words of the hottest "
+                                          "vm-benchmark loops; --no-keyed: without)"
+                                        : "");
         }
     }
     json_decref(report);

@@ -111,3 +111,20 @@ grep -q '^build: counting;' "$T/out" || note "ERAVM_ENGINE=counting: $(tail -1 "
 n=$(sed -n 's/^build: fast; \([0-9]*\) timed runs.*/\1/p' "$T/out")
 [ -n "$n" ] && [ "$n" -gt 2 ] || note "--min-time 0.3 reports $(tail -1 "$T/out"), not the runs it made"
 if [ "$fails" = 0 ]; then echo "ok eravm-bench: --engine (alias --build, default \$ERAVM_ENGINE); the footer counts the runs made"; else echo "FAIL eravm-bench engine names and run counts"; fi
+
+# --- keyed twins: on by default, counted in the report; --no-keyed decodes
+# without them and the results stay the manifest's ---------------------------
+fails=0
+keyed() { # options...: the report's keyed_twins
+    "$B" --workload decode_shl_sub --mode call --runs 1 --warmup 0 --format json "$@" 2>"$T/err" |
+        sed -n 's/.*"keyed_twins": *\([0-9]*\).*/\1/p' | head -1
+}
+k=$(keyed)
+[ -n "$k" ] && [ "$k" -gt 0 ] || note "default: keyed_twins '$k', want some ($(head -c 200 "$T/err"))"
+k=$(keyed --no-keyed)
+[ "$k" = 0 ] || note "--no-keyed: keyed_twins '$k', want 0"
+"$B" --workload decode_shl_sub --workload access_memory --check --no-keyed >"$T/out" 2>&1 ||
+    note "--no-keyed --check: $(tail -2 "$T/out")"
+"$B" --workload synth/nop --mode call --runs 1 --no-keyed >"$T/out" 2>&1 && grep -q '^keyed twins: 0$' "$T/out" ||
+    note "--no-keyed: the footer says '$(grep keyed "$T/out")'"
+if [ "$fails" = 0 ]; then echo "ok eravm-bench: keyed twins on by default (keyed_twins in the report), --no-keyed without them, same results"; else echo "FAIL eravm-bench --no-keyed"; fi

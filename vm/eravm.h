@@ -226,6 +226,19 @@ void eravm_set_oom_handler(eravm_oom_fn fn);
 /* The process's resident size in bytes (0 if unknown). */
 uint64_t eravm_resident_bytes(void);
 
+/* ---- keyed twins ------------------------------------------------------------- */
+
+/* Keyed twins are fused handlers compiled for the instruction words of the
+ * hottest loop bodies of the profile the engine was generated from
+ * (profiles/fusion-keyed.csv: the vm-benchmark bytecodes), with every
+ * operand a constant; the decoder gives one only where a program holds
+ * exactly those words. They speed up those loops and nothing else. Off,
+ * programs made afterwards decode without them (the general engine's speed
+ * on those loops); on by default unless built with -DERAVM_NO_KEYED.
+ * eravm_keyed_twins: how many programs made now may use (0 when off). */
+void eravm_set_keyed_twins(bool on);
+unsigned eravm_keyed_twins(void);
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 /* Versioned hash of a bytecode as a u256 (see vm/bytecode.h). */

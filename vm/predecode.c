@@ -242,6 +242,19 @@ static void fuse(const vm_rec *recs, uint16_t *h, uint32_t n, uint64_t starts, b
     }
 }
 
+/* eravm_set_keyed_twins (relaxed: read when a program is made) */
+static bool keyed_on = true;
+
+void eravm_set_keyed_twins(bool on)
+{
+    __atomic_store_n(&keyed_on, on, __ATOMIC_RELAXED);
+}
+
+unsigned eravm_keyed_twins(void)
+{
+    return (predecode_default_passes() & VM_PASS_KEYED) ? (unsigned)eng_keyed_count : 0;
+}
+
 unsigned predecode_default_passes(void)
 {
     unsigned p = 0;
@@ -252,7 +265,8 @@ unsigned predecode_default_passes(void)
     p |= VM_PASS_FUSE;
 #endif
 #if !defined(ERAVM_NO_FUSE) && !defined(ERAVM_NO_KEYED)
-    p |= VM_PASS_KEYED;
+    if (__atomic_load_n(&keyed_on, __ATOMIC_RELAXED))
+        p |= VM_PASS_KEYED;
 #endif
     return p;
 }
