@@ -585,6 +585,10 @@ static void check_keyed_table(void)
             if (eng_fused_tab[j].h == k->fused)
                 f = &eng_fused_tab[j];
         EXPECT(f != NULL, "key %zu: its fused handler %u is no sequence's", i, k->fused);
+        size_t first = f && f->keyed ? (size_t)f->keyed - 1 : i + 1;
+        EXPECT(first <= i, "key %zu: its sequence does not lead to it", i);
+        for (size_t j = first; j < i; j++)
+            EXPECT(eng_keyed_tab[j].fused == k->fused, "key %zu: key %zu between, another sequence's", i, j);
         for (unsigned c = 0; c < k->n && c < ENG_SEQ_MAX; c++) {
             vm_rec r = predecode_record(k->words[c]);
             EXPECT(same_fields(&r, &k->recs[c]),

@@ -422,6 +422,14 @@ static int by_keyed(const void *x, const void *y)
     return 0;
 }
 
+static int by_fused(const void *x, const void *y)
+{
+    const keyed *a = x, *b = y;
+    if (a->fused != b->fused)
+        return a->fused < b->fused ? -1 : 1;
+    return by_keyed(x, y);
+}
+
 /* whether k's words run inside those of o */
 static bool keyed_inside(const keyed *k, const keyed *o)
 {
@@ -487,6 +495,8 @@ static int read_keyed(const char *path, const seq *seqs, size_t nf, double total
         if (!inside)
             ks[nk++] = cand[c];
     }
+    /* a sequence's twins side by side (eng_fused_seq.keyed), by sequence */
+    qsort(ks, (size_t)nk, sizeof *ks, by_fused);
     return nk;
 }
 
@@ -671,10 +681,13 @@ int main(int argc, char **argv)
         printf("    {{");
         for (unsigned k = 0; k < SEQ_MAX; k++)
             printf(k < seqs[i].n ? "%s%u" : "%sENG_NONE", k ? ", " : "", seqs[i].idx[k]);
-        printf("}, %s},\n", name);
+        size_t first = 0;
+        while (first < nk && ks[first].fused != i)
+            first++;
+        printf("}, %s, %zu},\n", name, first < nk ? first + 1 : 0);
     }
     if (!nf)
-        printf("    {{0}, 0},\n");
+        printf("    {{0}, 0, 0},\n");
     printf("};\nconst size_t eng_fused_count = %zu;\n\n", nf);
     printf("/* the fused handler, the keyed twin, components, words, the key */\n");
     printf("const eng_keyed_seq eng_keyed_tab[] = {\n");

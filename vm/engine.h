@@ -55,6 +55,9 @@ typedef struct {
      * sequence comes before the shorter ones it extends */
     uint16_t idx[ENG_SEQ_MAX];
     uint16_t h; /* the fused handler */
+    /* its keyed twins: eng_keyed_tab[keyed - 1] on, while their `fused` is
+     * h (0: none; one test where most sequences have none) */
+    uint16_t keyed;
 } eng_fused_seq;
 
 extern const eng_fused_seq eng_fused_tab[];

@@ -177,26 +177,26 @@ vm_rec predecode_pseudo(int op)
     return r;
 }
 
-/* The fused handler of the longest sequence the records from pc on start
- * (of the first n records, the ones that can be read), or 0: the slot of
+/* The sequence of the longest fused handler the records from pc on start
+ * (of the first n records, the ones that can be read), or NULL: the slot of
  * the first two indices (eng_pair_tab), then a pass over their sequences,
  * sorted so that the first that matches is the longest (each comes before
  * the shorter ones it extends). */
-static uint16_t fused_at(const vm_rec *r, uint32_t pc, uint32_t n)
+static const eng_fused_seq *fused_at(const vm_rec *r, uint32_t pc, uint32_t n)
 {
     uint32_t key = ENG_PAIR_KEY(r[pc].idx, r[pc + 1].idx);
     const eng_pair *p = &eng_pair_tab[ENG_PAIR_SLOT(key)];
     if (p->key != key)
-        return 0;
+        return NULL;
     uint32_t avail = n - pc; /* at least 2 */
     for (const eng_fused_seq *s = &eng_fused_tab[p->first], *end = s + p->n; s < end; s++) {
         uint32_t k = 2;
         while (k < ENG_SEQ_MAX && s->idx[k] != ENG_NONE && k < avail && s->idx[k] == r[pc + k].idx)
             k++;
         if (k == ENG_SEQ_MAX || s->idx[k] == ENG_NONE)
-            return s->h;
+            return s;
     }
-    return 0;
+    return NULL;
 }
 
 /* Whether record r holds what key k does, all but the handler (the bytes
@@ -206,23 +206,24 @@ static bool rec_is(const vm_rec *r, const vm_rec *k)
     return memcmp((const uint8_t *)r + 2, (const uint8_t *)k + 2, sizeof *r - 2) == 0;
 }
 
-/* The keyed twin of fused handler f whose records are r's (which hold n
- * records from r on), or f: a keyed twin reads its records from a const
- * copy, the key, so it may be given only where every field equals the
- * key's (vm/interp.h C_REC). A few twins, all on hot loops: a scan. */
-static uint16_t keyed_at(const vm_rec *r, uint16_t f, uint32_t n)
+/* The handler for sequence s at records r (n of them readable from r on):
+ * a keyed twin of its handler if the pass is on and r's records equal
+ * its key in every field, else its fused handler. A keyed twin reads its
+ * records from that const copy, the key (vm/interp.h C_REC), so it may go
+ * nowhere else. */
+static uint16_t fused_handler(const eng_fused_seq *s, const vm_rec *r, uint32_t n, bool keyed)
 {
-    for (size_t i = 0; i < eng_keyed_count; i++) {
-        const eng_keyed_seq *k = &eng_keyed_tab[i];
-        if (k->fused != f || k->n > n)
-            continue;
+    if (!s->keyed || !keyed)
+        return s->h;
+    for (const eng_keyed_seq *k = &eng_keyed_tab[s->keyed - 1];
+         k < eng_keyed_tab + eng_keyed_count && k->fused == s->h; k++) {
         uint32_t j = 0;
-        while (j < k->n && rec_is(&r[j], &k->recs[j]))
+        while (j < k->n && j < n && rec_is(&r[j], &k->recs[j]))
             j++;
         if (j == k->n)
             return k->h;
     }
-    return f;
+    return s->h;
 }
 
 /* The superinstruction pass over one block: `starts` marks the records
@@ -236,9 +237,9 @@ static void fuse(const vm_rec *recs, uint16_t *h, uint32_t n, uint64_t starts, b
         uint32_t i = (uint32_t)__builtin_ctzll(starts);
         if (i + 1 >= n)
             break;
-        uint16_t f = fused_at(recs, i, n);
-        if (f)
-            h[i] = keyed ? keyed_at(recs + i, f, n - i) : f;
+        const eng_fused_seq *s = fused_at(recs, i, n);
+        if (s)
+            h[i] = fused_handler(s, recs + i, n - i, keyed);
     }
 }
 
@@ -321,11 +322,10 @@ static void link_blocks(const eravm_program *p, uint32_t b)
     for (uint32_t pc = end - (ENG_SEQ_MAX - 1); pc < end; pc++) {
         if (!starts_fused(r[pc].idx))
             continue;
-        uint16_t h = fused_at(r, pc, p->ndec);
-        if (h && (p->passes & VM_PASS_KEYED))
-            h = keyed_at(r + pc, h, p->ndec - pc);
-        if (h)
-            __atomic_store_n(&p->recs[pc].h, h, __ATOMIC_RELEASE);
+        const eng_fused_seq *s = fused_at(r, pc, p->ndec);
+        if (s)
+            __atomic_store_n(&p->recs[pc].h, fused_handler(s, r + pc, p->ndec - pc, p->passes & VM_PASS_KEYED),
+                             __ATOMIC_RELEASE);
     }
 }
 
