@@ -129,6 +129,20 @@ static void check_pair_table(void)
              1u << ENG_PAIR_BITS);
 }
 
+/* The first record of a program of these n words (at most 8), invalid
+ * words (index 0, which no sequence starts or extends) after them. */
+static vm_rec decoded_first(const uint64_t *words, unsigned n)
+{
+    uint8_t code[64] = {0};
+    for (unsigned k = 0; k < n; k++)
+        u256_store_be64(code + 8 * k, words[k]);
+    eravm_program *p = eravm_program_new(code, sizeof code);
+    predecode_all(p);
+    vm_rec r = p->recs[0];
+    eravm_program_free(p);
+    return r;
+}
+
 /* Every sequence of the fused table is what a program of its indices
  * decodes to (the longest match: a pair's when no triple extends it, and
  * so on). */
@@ -138,18 +152,13 @@ static void check_longest_match(void)
     unsigned n = 0;
     for (size_t k = 0; k < eng_fused_count; k++) {
         const eng_fused_seq *s = &eng_fused_tab[k];
-        unsigned idx[ENG_SEQ_MAX + 1] = {0}; /* 0: the invalid opcode, after the sequence */
-        for (unsigned i = 0; i < ENG_SEQ_MAX && s->idx[i] != ENG_NONE; i++)
-            idx[i] = s->idx[i];
-        uint8_t code[64] = {0};
-        for (unsigned i = 0; i <= ENG_SEQ_MAX; i++)
-            for (int b = 0; b < 8; b++) /* registers r1: no twin of a component matters */
-                code[8 * i + (unsigned)b] = (uint8_t)((idx[i] | 0x1111ull << 16) >> (56 - 8 * b));
-        eravm_program *p = eravm_program_new(code, sizeof code);
-        predecode_all(p);
-        EXPECT(p->recs[0].h == s->h, "sequence %zu (%u %u ...): handler %u, not %u", k, s->idx[0],
-               s->idx[1], p->recs[0].h, s->h);
-        eravm_program_free(p);
+        uint64_t w[ENG_SEQ_MAX];
+        unsigned len = 0;
+        for (; len < ENG_SEQ_MAX && s->idx[len] != ENG_NONE; len++)
+            w[len] = s->idx[len] | 0x1111ull << 16; /* registers r1: no twin of a component matters */
+        uint16_t h = decoded_first(w, len).h;
+        EXPECT(h == s->h, "sequence %zu (%u %u ...): handler %u, not %u", k, s->idx[0], s->idx[1], h,
+               s->h);
         n++;
     }
     CASE_END("longest match: each of the %u fused sequences is what its indices decode to", n);
@@ -160,19 +169,14 @@ static void check_predicates(void)
     CASE_BEGIN();
     for (unsigned cond = 0; cond < 8; cond++) {
         /* nop with condition `cond`: index 1, condition in bits 13..15 */
-        uint8_t code[32] = {0};
         uint64_t w = 1 | (uint64_t)cond << 13;
-        for (int k = 0; k < 8; k++)
-            code[k] = (uint8_t)(w >> (56 - 8 * k));
-        eravm_program *p = eravm_program_new(code, sizeof code);
-        predecode_all(p);
+        vm_rec r = decoded_first(&w, 1);
         for (unsigned fl = 0; fl < 8; fl++) {
             bool lt = fl & 1, eq = fl & 2, gt = fl & 4;
             bool want = cond == 0 ? true : cond == 1 ? gt : cond == 2 ? lt : cond == 3 ? eq
                       : cond == 4 ? gt || eq : cond == 5 ? lt || eq : cond == 6 ? !eq : gt || lt;
-            EXPECT(!((p->recs[0].slow >> (REC_PRED_SHIFT + fl)) & 1) == want, "cond %u flags %u", cond, fl);
+            EXPECT(!((r.slow >> (REC_PRED_SHIFT + fl)) & 1) == want, "cond %u flags %u", cond, fl);
         }
-        eravm_program_free(p);
     }
     CASE_END("predicate masks: 8 conditions x 8 flag values");
 }
@@ -181,15 +185,8 @@ static void check_predicates(void)
  * to (the word alone, as the first record of a one-word program). */
 static unsigned decoded_handler(unsigned idx, unsigned s0, unsigned s1, unsigned d0)
 {
-    uint8_t code[32] = {0};
     uint64_t w = idx | (uint64_t)(s0 | s1 << 4 | d0 << 8 | 1u << 12) << 16;
-    for (int k = 0; k < 8; k++)
-        code[k] = (uint8_t)(w >> (56 - 8 * k));
-    eravm_program *p = eravm_program_new(code, sizeof code);
-    predecode_all(p);
-    unsigned h = p->recs[0].h;
-    eravm_program_free(p);
-    return h;
+    return decoded_first(&w, 1).h;
 }
 
 /* The twins of a specialised handler (vm/engine_bits.h): S_, then M_ for
@@ -554,24 +551,6 @@ static void check_call_at_last_pc(void)
 
 /* ---- keyed twins ---- */
 
-static bool same_fields(const vm_rec *a, const vm_rec *b)
-{
-    return memcmp((const uint8_t *)a + 2, (const uint8_t *)b + 2, sizeof *a - 2) == 0;
-}
-
-static uint16_t decoded_at0(const uint64_t *words, unsigned n)
-{
-    uint8_t code[32 * 2];
-    memset(code, 0, sizeof code);
-    for (unsigned k = 0; k < 8; k++) /* nops after the words */
-        u256_store_be64(code + 8 * k, k < n ? words[k] : 1);
-    eravm_program *p = eravm_program_new(code, sizeof code);
-    predecode_all(p);
-    uint16_t h = p->recs[0].h;
-    eravm_program_free(p);
-    return h;
-}
-
 static void check_keyed_table(void)
 {
     CASE_BEGIN();
@@ -591,22 +570,22 @@ static void check_keyed_table(void)
             EXPECT(eng_keyed_tab[j].fused == k->fused, "key %zu: key %zu between, another sequence's", i, j);
         for (unsigned c = 0; c < k->n && c < ENG_SEQ_MAX; c++) {
             vm_rec r = predecode_record(k->words[c]);
-            EXPECT(same_fields(&r, &k->recs[c]),
+            EXPECT(rec_same_fields(&r, &k->recs[c]),
                    "key %zu component %u: the key is not what word %016llx decodes to "
                    "(make fusion-profile gen-engine)", i, c, (unsigned long long)k->words[c]);
             EXPECT(!f || f->idx[c] == r.idx, "key %zu component %u: index %u, sequence has %u", i,
                    c, r.idx, f ? f->idx[c] : 0);
         }
         EXPECT(!f || k->n == ENG_SEQ_MAX || f->idx[k->n] == ENG_NONE, "key %zu: shorter than its sequence", i);
-        EXPECT(decoded_at0(k->words, k->n) == k->h, "key %zu: its words do not decode to the twin", i);
+        EXPECT(decoded_first(k->words, k->n).h == k->h, "key %zu: its words do not decode to the twin", i);
         /* one field off: imm1 (bits 48..63) of the last word, then src0 of the first */
         uint64_t w[ENG_SEQ_MAX];
         memcpy(w, k->words, sizeof w);
         w[k->n - 1] ^= 1ull << 49;
-        EXPECT(decoded_at0(w, k->n) == k->fused, "key %zu: imm1 changed, still the twin", i);
+        EXPECT(decoded_first(w, k->n).h == k->fused, "key %zu: imm1 changed, still the twin", i);
         memcpy(w, k->words, sizeof w);
         w[0] ^= 1ull << 16;
-        uint16_t h = decoded_at0(w, k->n);
+        uint16_t h = decoded_first(w, k->n).h;
         EXPECT(h != k->h, "key %zu: src0 changed, still the twin", i);
     }
     CASE_END("keyed twins: %zu keys, each the records of its words; a field changed loses the twin",

@@ -120,7 +120,7 @@ static void on_insn(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word, u
     unsigned idx = (unsigned)(word & 0x7FF);
     /* a new chain after a jump, a frame change or a pseudo-instruction
      * (the tracer passes word 0 beyond the code; index 0 never fuses) */
-    if (p->n && ((unsigned)depth != p->depth || pc != (uint16_t)(p->pc + 1)))
+    if ((p->n || p->kn) && ((unsigned)depth != p->depth || pc != (uint16_t)(p->pc + 1)))
         p->n = p->kn = 0;
     if (idx == 0) {
         p->n = p->kn = 0;
@@ -128,7 +128,6 @@ static void on_insn(void *ctx, const eravm_vm *vm, uint16_t pc, uint64_t word, u
     }
     if (p->keyed) {
         keyed_insn(p, word);
-        p->n = 1; /* only the chain test reads it */
         p->pc = pc;
         p->depth = (unsigned)depth;
         return;

@@ -368,12 +368,12 @@ static void print_body(const seq *s, const char *name)
     printf("FUSED_END(%s, %u)\n\n", name, s->n);
 }
 
-/* a keyed twin's handler name: K<i>_<indices> */
-static void keyed_name(char *buf, size_t n, const keyed *k, size_t i, const char *prefix)
+/* keyed twin i's handler name: K<i>_<its sequence's indices> */
+static void keyed_name(char *buf, size_t n, const seq *seqs, const keyed *ks, size_t i)
 {
-    int w = snprintf(buf, n, "%sK%zu", prefix, i);
-    for (unsigned j = 0; j < k->n; j++)
-        w += snprintf(buf + w, n - (size_t)w, "_%u", k->rec[j][0]);
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "K%zu", i);
+    handler_name(buf, n, prefix, seqs[ks[i].fused].idx, ks[i].n);
 }
 
 /* One keyed-profile row into k; returns 0 on success. */
@@ -613,9 +613,10 @@ int main(int argc, char **argv)
                class_name(eravm_families[eravm_optab[seqs[i].idx[0]].op].hclass));
     }
     for (size_t i = 0; i < nk; i++) {
-        keyed_name(name, sizeof name, &ks[i], i, "");
-        printf("    X(%s, S_%u, %s) \\\n", name, ks[i].rec[0][0],
-               class_name(eravm_families[eravm_optab[ks[i].rec[0][0]].op].hclass));
+        keyed_name(name, sizeof name, seqs, ks, i);
+        unsigned first = seqs[ks[i].fused].idx[0];
+        printf("    X(%s, S_%u, %s) \\\n", name, first,
+               class_name(eravm_families[eravm_optab[first].op].hclass));
     }
     printf("\n\n/* the keyed twins' keys: {handler (unused), idx, src0, src1, dst0, dst1, imm0,\n"
            " * imm1, slow}; static const where the handlers read them, so that their\n"
@@ -623,7 +624,7 @@ int main(int argc, char **argv)
     printf("#if (defined(ENGINE_GEN_TABLES) || defined(ENGINE_GEN_BODIES)) && !defined(ENGINE_GEN_KEYS_DONE)\n"
            "#define ENGINE_GEN_KEYS_DONE\n");
     for (size_t i = 0; i < nk; i++) {
-        keyed_name(name, sizeof name, &ks[i], i, "");
+        keyed_name(name, sizeof name, seqs, ks, i);
         printf("static const vm_rec eng_key_%s[%u] = {\n", name, ks[i].n);
         for (unsigned k = 0; k < ks[i].n; k++) {
             const unsigned *r = ks[i].rec[k];
@@ -694,7 +695,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nk; i++) {
         char fname[64];
         handler_name(fname, sizeof fname, "H_F", seqs[ks[i].fused].idx, ks[i].n);
-        keyed_name(name, sizeof name, &ks[i], i, "");
+        keyed_name(name, sizeof name, seqs, ks, i);
         printf("    {%s, H_%s, %u, {", fname, name, ks[i].n);
         for (unsigned k = 0; k < ks[i].n; k++)
             printf("%s0x%016llxull", k ? ", " : "", ks[i].w[k]);
@@ -727,11 +728,10 @@ int main(int argc, char **argv)
     /* the keyed twins: the components read the key (C_REC), and a record's
      * place in the program is found from ip (REC_POS) */
     for (size_t i = 0; i < nk; i++) {
-        keyed_name(name, sizeof name, &ks[i], i, "");
-        printf("/* keyed twin of F");
-        for (unsigned k = 0; k < ks[i].n; k++)
-            printf("_%u", ks[i].rec[k][0]);
-        printf(", words");
+        keyed_name(name, sizeof name, seqs, ks, i);
+        char fname[64];
+        handler_name(fname, sizeof fname, "F", seqs[ks[i].fused].idx, ks[i].n);
+        printf("/* keyed twin of %s, words", fname);
         for (unsigned k = 0; k < ks[i].n; k++)
             printf(" %016llx", ks[i].w[k]);
         printf(": %.0f in the profile */\n", ks[i].count);

@@ -199,13 +199,6 @@ static const eng_fused_seq *fused_at(const vm_rec *r, uint32_t pc, uint32_t n)
     return NULL;
 }
 
-/* Whether record r holds what key k does, all but the handler (the bytes
- * rec_from_word writes). */
-static bool rec_is(const vm_rec *r, const vm_rec *k)
-{
-    return memcmp((const uint8_t *)r + 2, (const uint8_t *)k + 2, sizeof *r - 2) == 0;
-}
-
 /* The handler for sequence s at records r (n of them readable from r on):
  * a keyed twin of its handler if the pass is on and r's records equal
  * its key in every field, else its fused handler. A keyed twin reads its
@@ -218,7 +211,7 @@ static uint16_t fused_handler(const eng_fused_seq *s, const vm_rec *r, uint32_t 
     for (const eng_keyed_seq *k = &eng_keyed_tab[s->keyed - 1];
          k < eng_keyed_tab + eng_keyed_count && k->fused == s->h; k++) {
         uint32_t j = 0;
-        while (j < k->n && j < n && rec_is(&r[j], &k->recs[j]))
+        while (j < k->n && j < n && rec_same_fields(&r[j], &k->recs[j]))
             j++;
         if (j == k->n)
             return k->h;

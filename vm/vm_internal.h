@@ -4,6 +4,8 @@
 #ifndef ERAVM_VM_INTERNAL_H
 #define ERAVM_VM_INTERNAL_H
 
+#include <string.h>
+
 #include "eravm.h"
 #include "opcode.h"
 
@@ -41,6 +43,14 @@ typedef struct {
 #define REC_STACK (1u << 21)
 #define REC_PRED 0xFF000000u
 #define REC_PRED_SHIFT 24
+
+/* Whether two records hold the same fields, all but the handler (the bytes
+ * the decoder writes before it publishes the handler): where a keyed twin
+ * may go (vm/predecode.c). */
+static inline bool rec_same_fields(const vm_rec *a, const vm_rec *b)
+{
+    return memcmp((const uint8_t *)a + 2, (const uint8_t *)b + 2, sizeof *a - 2) == 0;
+}
 
 struct eravm_program {
     const uint8_t *code;
